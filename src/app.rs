@@ -1,0 +1,256 @@
+//! The commands, as library functions returning an [`Outcome`]. `main` only
+//! parses the command line and maps the outcome to the process exit code.
+
+use crate::checks::{self, Catalog, Params};
+use crate::cli::{
+    AuditArgs, ChecksArgs, ChecksCommand, CollectArgs, Command, EvaluateArgs, ListFormat,
+    OutputArgs, ScopeArgs,
+};
+use crate::collect::{self, AccountScope, CollectOptions};
+use crate::finding::Severity;
+use crate::policy::{self, Outcome};
+use crate::report::{self, model::Report};
+use crate::snapshot::Snapshot;
+use anyhow::{bail, Context as _, Result};
+use chrono::Utc;
+
+/// An error the user caused (flags, files, credentials): exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
+pub fn run(command: Command) -> Result<Outcome> {
+    match command {
+        Command::Audit(args) => audit(args),
+        Command::Collect(args) => collect_only(args),
+        Command::Evaluate(args) => evaluate(args),
+        Command::Checks(args) => list_checks(args),
+    }
+}
+
+fn audit(args: AuditArgs) -> Result<Outcome> {
+    let options = collect_options(&args.scope)?;
+    let snapshot = run_collection(&options)?;
+    if let Some(path) = &args.save_snapshot {
+        save_snapshot(&snapshot, path)?;
+    }
+    report_on(&snapshot, &args.output, args.gate.fail_on)
+}
+
+fn collect_only(args: CollectArgs) -> Result<Outcome> {
+    let options = collect_options(&args.scope)?;
+    let snapshot = run_collection(&options)?;
+    save_snapshot(&snapshot, &args.output)?;
+    eprintln!(
+        "trailwarden: collected {} account(s), {} trail(s), {} collection error(s) into {}",
+        snapshot.accounts.len(),
+        snapshot.trails.len(),
+        snapshot.errors.len(),
+        args.output.display()
+    );
+    Ok(Outcome::Clean)
+}
+
+fn evaluate(args: EvaluateArgs) -> Result<Outcome> {
+    let snapshot = Snapshot::load(&args.snapshot).map_err(|e| InputError(e.to_string()))?;
+    report_on(&snapshot, &args.output, args.gate.fail_on)
+}
+
+/// Evaluates at the snapshot's collection time (so a saved snapshot gives
+/// the live audit's verdicts), renders, writes, and returns the outcome.
+fn report_on(snapshot: &Snapshot, output: &OutputArgs, fail_on: Severity) -> Result<Outcome> {
+    let catalog = Catalog::embedded();
+    let params = Params::at(snapshot.collected_at);
+    let findings = checks::evaluate(snapshot, &params, catalog);
+    let outcome = policy::outcome(&findings, fail_on);
+    let report = Report::build(
+        snapshot,
+        &findings,
+        catalog,
+        fail_on,
+        outcome.code(),
+        Utc::now(),
+    );
+    let bytes = report::render(&report, output.format);
+    report::write_output(&bytes, output.output.as_deref()).map_err(|e| {
+        InputError(format!(
+            "cannot write the report to {}: {e}",
+            output
+                .output
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "stdout".into())
+        ))
+    })?;
+    Ok(outcome)
+}
+
+fn save_snapshot(snapshot: &Snapshot, path: &std::path::Path) -> Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(snapshot).context("serializing the snapshot")?;
+    bytes.push(b'\n');
+    report::write_atomically(path, &bytes).map_err(|e| {
+        InputError(format!(
+            "cannot write the snapshot to {}: {e}",
+            path.display()
+        ))
+        .into()
+    })
+}
+
+fn run_collection(options: &CollectOptions) -> Result<Snapshot> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime
+        .block_on(collect::collect(options))
+        .map_err(|e| InputError(e.to_string()).into())
+}
+
+/// Validates the scope flags and turns them into collector options.
+pub fn collect_options(scope: &ScopeArgs) -> Result<CollectOptions> {
+    let regions = parse_regions(&scope.regions)?;
+    if let Some(region) = &scope.region {
+        validate_region(region)?;
+    }
+    for account in &scope.accounts {
+        if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(InputError(format!(
+                "--accounts: '{account}' is not a 12-digit AWS account id"
+            ))
+            .into());
+        }
+    }
+    let accounts = if scope.org {
+        AccountScope::Organization
+    } else if !scope.accounts.is_empty() {
+        if scope.role_name.is_none() {
+            return Err(InputError(
+                "--accounts needs --role-name (the role to assume in each account)".into(),
+            )
+            .into());
+        }
+        AccountScope::Listed(scope.accounts.clone())
+    } else {
+        if scope.role_name.is_some() || scope.external_id.is_some() {
+            return Err(InputError(
+                "--role-name and --external-id need --accounts or --org".into(),
+            )
+            .into());
+        }
+        AccountScope::Caller
+    };
+    if let Some(url) = &scope.endpoint_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(InputError(format!(
+                "--endpoint-url '{url}' must start with http:// or https://"
+            ))
+            .into());
+        }
+    }
+    Ok(CollectOptions {
+        profile: scope.profile.clone(),
+        region: scope.region.clone(),
+        regions,
+        accounts,
+        role_name: scope
+            .role_name
+            .clone()
+            .unwrap_or_else(|| "OrganizationAccountAccessRole".to_string()),
+        external_id: scope.external_id.clone(),
+        endpoint_url: scope.endpoint_url.clone(),
+        concurrency: usize::from(scope.concurrency),
+        call_timeout: std::time::Duration::from_secs(scope.call_timeout),
+    })
+}
+
+/// `all` → `None`; otherwise a deduplicated list of well-formed region names.
+fn parse_regions(value: &str) -> Result<Option<Vec<String>>> {
+    if value.trim().eq_ignore_ascii_case("all") {
+        return Ok(None);
+    }
+    let mut regions: Vec<String> = Vec::new();
+    for region in value.split(',').map(str::trim).filter(|r| !r.is_empty()) {
+        validate_region(region)?;
+        if !regions.iter().any(|r| r == region) {
+            regions.push(region.to_string());
+        }
+    }
+    if regions.is_empty() {
+        bail!(InputError(
+            "--regions: give a comma-separated list of regions, or all".into()
+        ));
+    }
+    Ok(Some(regions))
+}
+
+/// A region name has the shape `xx-word-N` or `xx-word-word-N`
+/// (`us-east-1`, `us-gov-west-1`, `ap-southeast-5`): anything else is a typo
+/// that would otherwise surface as an opaque DNS error per call.
+fn validate_region(region: &str) -> Result<()> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let well_formed = (3..=4).contains(&parts.len())
+        && parts[0].len() == 2
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_lowercase()));
+    if well_formed {
+        Ok(())
+    } else {
+        Err(InputError(format!(
+            "unknown region '{region}' (expected a name like us-east-1)"
+        ))
+        .into())
+    }
+}
+
+fn list_checks(args: ChecksArgs) -> Result<Outcome> {
+    let catalog = Catalog::embedded();
+    let text = match (&args.command, args.format) {
+        (Some(ChecksCommand::Show { id }), format) => {
+            let meta = catalog.require(id).map_err(|e| InputError(e.to_string()))?;
+            match format {
+                ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(meta)?),
+                ListFormat::Console => crate::docs::render_check(meta)?,
+            }
+        }
+        (None, ListFormat::Json) => format!("{}\n", serde_json::to_string_pretty(catalog.all())?),
+        (None, ListFormat::Console) => crate::docs::render_catalog(catalog),
+    };
+    report::write_output(text.as_bytes(), None)?;
+    Ok(Outcome::Clean)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_are_validated() {
+        assert_eq!(parse_regions("all").unwrap(), None);
+        assert_eq!(
+            parse_regions("us-east-1, eu-west-3,us-east-1").unwrap(),
+            Some(vec!["us-east-1".to_string(), "eu-west-3".to_string()])
+        );
+        assert!(parse_regions("us-gov-west-1").is_ok());
+        assert!(parse_regions("ap-southeast-5").is_ok());
+        for bad in [
+            "mars-1",
+            "us-east",
+            "US-EAST-1",
+            "us-east-1a",
+            ",",
+            "eu_west_1",
+        ] {
+            assert!(parse_regions(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! `cloudtrail-organization-trail`: an organization trail logs every member
+//! account, including accounts created tomorrow, and members cannot stop or
+//! change it. Without one, each account's logging depends on that account.
+
+use super::cloudtrail_multi_region;
+use super::support::{account_resource, not_collected, trails_verdict, Verdict};
+use super::Context;
+use crate::finding::Finding;
+use crate::snapshot::{Fact, TrailFacts};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+pub const ID: &str = "cloudtrail-organization-trail";
+
+const REQUIREMENT: &str =
+    "is an organization trail that is multi-region, logging and records all management events, read and write";
+
+pub fn run(cx: &Context) -> Vec<Finding> {
+    let Some(org) = &cx.snapshot.organization else {
+        // Reported once, under the caller's account, so the report says why
+        // the control was not judged.
+        let account = cx
+            .snapshot
+            .caller
+            .as_ref()
+            .map(|c| c.account_id.as_str())
+            .or_else(|| cx.snapshot.accounts.first().map(|a| a.account_id.as_str()));
+        return account
+            .map(|id| {
+                Verdict::not_applicable(
+                    "not an organization audit (run with --org to judge organization trails)",
+                    json!({ "scope_mode": cx.snapshot.scope.mode }),
+                )
+                .into_finding(ID, id, &account_resource(cx, id))
+            })
+            .into_iter()
+            .collect();
+    };
+    let management = org.management_account_id.as_str();
+    let members: BTreeSet<&str> = org
+        .accounts
+        .iter()
+        .map(|a| a.id.as_str())
+        .chain([management])
+        .collect();
+    // Candidates: trails owned by an organization account that are (or, when
+    // their configuration is unreadable, may be) organization trails.
+    let mut assessed: Vec<(&TrailFacts, _)> = Vec::new();
+    for trail in cx.snapshot.trails.values() {
+        if !members.contains(trail.account_id.as_str()) {
+            continue;
+        }
+        if let Fact::Value(config) = &trail.config {
+            if !config.is_organization_trail {
+                continue;
+            }
+        }
+        let mut a = cloudtrail_multi_region::assess(trail);
+        a.note(
+            "is_organization_trail",
+            trail.config.value().map(|c| c.is_organization_trail),
+        );
+        assessed.push((trail, a));
+    }
+    // Organization trails live in the management account: when its trails
+    // could not be listed, one may be missing from the snapshot.
+    let missing_management = not_collected(
+        management,
+        None,
+        "cloudtrail",
+        "ListTrails",
+        "the management account's trails",
+    );
+    let listing_error = match cx.snapshot.account(management) {
+        Some(account) => account.trail_arns.error(),
+        None => Some(&missing_management),
+    };
+    let mut verdict = trails_verdict(REQUIREMENT, &assessed, listing_error);
+    if assessed.is_empty() && listing_error.is_none() {
+        verdict = Verdict::fail(
+            "no organization trail: each account's logging depends on that account",
+            verdict.evidence,
+        );
+    }
+    verdict.evidence["organization_id"] = json!(org.id);
+    vec![verdict.into_finding(ID, management, &account_resource(cx, management))]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::testkit::*;
+    use crate::finding::Status;
+
+    #[test]
+    fn passes_once_under_the_management_account_whichever_view_shows_the_trail() {
+        for member_sees in [true, false] {
+            let findings = run_check(super::run, &organization(member_sees));
+            assert_eq!(
+                statuses(&findings),
+                vec![(ACCOUNT.to_string(), Status::Pass)]
+            );
+            assert_eq!(
+                findings[0].evidence["trails"][0]["is_organization_trail"],
+                true
+            );
+            assert_eq!(findings[0].evidence["organization_id"], "o-exampleorgid");
+        }
+    }
+
+    #[test]
+    fn fails_without_an_organization_trail() {
+        let mut s = organization(true);
+        only_trail_config(&mut s).is_organization_trail = false;
+        let findings = run_check(super::run, &s);
+        assert_eq!(
+            statuses(&findings),
+            vec![(ACCOUNT.to_string(), Status::Fail)]
+        );
+        assert!(findings[0].message.contains("no organization trail"));
+    }
+
+    #[test]
+    fn fails_an_organization_trail_that_is_not_logging() {
+        let mut s = organization(true);
+        only_trail_status(&mut s).is_logging = false;
+        let findings = run_check(super::run, &s);
+        assert_eq!(
+            statuses(&findings),
+            vec![(ACCOUNT.to_string(), Status::Fail)]
+        );
+        assert!(
+            findings[0].message.contains("not logging"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn fails_an_organization_trail_excluding_management_events() {
+        let mut s = organization(false);
+        only_trail(&mut s).event_selectors =
+            Fact::Value(advanced_selectors(vec![advanced_selector(vec![
+                field_equals("eventCategory", &["Management"]),
+                crate::snapshot::AdvancedFieldSelector {
+                    field: "eventSource".to_string(),
+                    not_equals: vec!["kms.amazonaws.com".to_string()],
+                    ..Default::default()
+                },
+            ])]));
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Fail);
+    }
+
+    #[test]
+    fn errors_when_the_trail_configuration_is_unreadable() {
+        let mut s = organization(true);
+        only_trail(&mut s).config =
+            Fact::Error(access_denied(ACCOUNT, "cloudtrail", "DescribeTrails"));
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Error);
+    }
+
+    #[test]
+    fn errors_when_the_management_account_trails_could_not_be_listed() {
+        let mut s = organization(true);
+        s.trails.clear();
+        s.accounts[0].trail_arns = Fact::Error(access_denied(ACCOUNT, "cloudtrail", "ListTrails"));
+        s.accounts[1].trail_arns = Fact::Value(vec![]);
+        let findings = run_check(super::run, &s);
+        assert_eq!(
+            statuses(&findings),
+            vec![(ACCOUNT.to_string(), Status::Error)]
+        );
+    }
+
+    #[test]
+    fn not_applicable_outside_an_organization_audit() {
+        let findings = run_check(super::run, &single_account());
+        assert_eq!(
+            statuses(&findings),
+            vec![(ACCOUNT.to_string(), Status::NotApplicable)]
+        );
+    }
+
+    #[test]
+    fn ignores_organization_trails_of_another_organization() {
+        let mut s = organization(true);
+        let outsider = "999999999999";
+        let trail = only_trail(&mut s);
+        trail.account_id = outsider.to_string();
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Fail);
+    }
+}

@@ -1,0 +1,145 @@
+//! The check catalog: metadata (from `checks/*.toml`), the registry of check
+//! functions, and the evaluation context they read.
+//!
+//! One check, one place: a check is one file in this folder, one metadata file
+//! in `checks/`, one line in [`REGISTRY`], and its tests.
+
+mod catalog;
+mod context;
+pub mod support;
+#[cfg(test)]
+pub mod testkit;
+
+pub mod selectors;
+
+mod cloudtrail_cloudwatch_logs;
+mod cloudtrail_delivery_health;
+mod cloudtrail_insights;
+mod cloudtrail_kms_encryption;
+mod cloudtrail_kms_key_rotation;
+mod cloudtrail_log_file_validation;
+mod cloudtrail_multi_region;
+mod cloudtrail_organization_trail;
+mod cloudtrail_s3_data_events_read;
+mod cloudtrail_s3_data_events_write;
+mod cloudtrail_sns_notifications;
+mod config_recorder_all_regions;
+mod trail_bucket_access_logging;
+mod trail_bucket_mfa_delete;
+mod trail_bucket_not_public;
+mod trail_bucket_object_lock;
+mod trail_bucket_retention;
+mod trail_bucket_versioning;
+
+pub use catalog::{Catalog, CatalogError, CheckMetadata, Remediation, FRAMEWORKS};
+pub use context::{Context, Params};
+
+use crate::finding::Finding;
+use crate::snapshot::Snapshot;
+
+/// A check: a pure function of the snapshot and parameters.
+pub type CheckFn = fn(&Context) -> Vec<Finding>;
+
+pub struct RegisteredCheck {
+    pub id: &'static str,
+    pub run: CheckFn,
+}
+
+/// Every check trailwarden runs, in report order.
+pub static REGISTRY: &[RegisteredCheck] = &[
+    RegisteredCheck {
+        id: cloudtrail_multi_region::ID,
+        run: cloudtrail_multi_region::run,
+    },
+    RegisteredCheck {
+        id: cloudtrail_organization_trail::ID,
+        run: cloudtrail_organization_trail::run,
+    },
+    RegisteredCheck {
+        id: cloudtrail_insights::ID,
+        run: cloudtrail_insights::run,
+    },
+    RegisteredCheck {
+        id: cloudtrail_s3_data_events_write::ID,
+        run: cloudtrail_s3_data_events_write::run,
+    },
+    RegisteredCheck {
+        id: cloudtrail_s3_data_events_read::ID,
+        run: cloudtrail_s3_data_events_read::run,
+    },
+    RegisteredCheck {
+        id: config_recorder_all_regions::ID,
+        run: config_recorder_all_regions::run,
+    },
+    RegisteredCheck {
+        id: cloudtrail_log_file_validation::ID,
+        run: cloudtrail_log_file_validation::run,
+    },
+    RegisteredCheck {
+        id: cloudtrail_kms_encryption::ID,
+        run: cloudtrail_kms_encryption::run,
+    },
+    RegisteredCheck {
+        id: cloudtrail_kms_key_rotation::ID,
+        run: cloudtrail_kms_key_rotation::run,
+    },
+    RegisteredCheck {
+        id: cloudtrail_cloudwatch_logs::ID,
+        run: cloudtrail_cloudwatch_logs::run,
+    },
+    RegisteredCheck {
+        id: cloudtrail_delivery_health::ID,
+        run: cloudtrail_delivery_health::run,
+    },
+    RegisteredCheck {
+        id: cloudtrail_sns_notifications::ID,
+        run: cloudtrail_sns_notifications::run,
+    },
+    RegisteredCheck {
+        id: trail_bucket_not_public::ID,
+        run: trail_bucket_not_public::run,
+    },
+    RegisteredCheck {
+        id: trail_bucket_access_logging::ID,
+        run: trail_bucket_access_logging::run,
+    },
+    RegisteredCheck {
+        id: trail_bucket_versioning::ID,
+        run: trail_bucket_versioning::run,
+    },
+    RegisteredCheck {
+        id: trail_bucket_mfa_delete::ID,
+        run: trail_bucket_mfa_delete::run,
+    },
+    RegisteredCheck {
+        id: trail_bucket_object_lock::ID,
+        run: trail_bucket_object_lock::run,
+    },
+    RegisteredCheck {
+        id: trail_bucket_retention::ID,
+        run: trail_bucket_retention::run,
+    },
+];
+
+/// Runs every registered check over the snapshot. The severity and nothing
+/// else of each finding comes from the catalog. Findings are sorted by
+/// registry order, then account, resource and region, so output is stable.
+pub fn evaluate(snapshot: &Snapshot, params: &Params, catalog: &Catalog) -> Vec<Finding> {
+    let cx = Context::new(snapshot, params);
+    let mut findings = Vec::new();
+    for check in REGISTRY {
+        let meta = catalog
+            .get(check.id)
+            .expect("registry and catalog agree (tested)");
+        let mut produced = (check.run)(&cx);
+        produced.sort_by(|a, b| {
+            (&a.account_id, &a.resource, &a.region).cmp(&(&b.account_id, &b.resource, &b.region))
+        });
+        for mut finding in produced {
+            debug_assert_eq!(finding.check_id, check.id);
+            finding.severity = meta.severity;
+            findings.push(finding);
+        }
+    }
+    findings
+}

@@ -1,0 +1,145 @@
+//! Command-line definitions (clap derive). Flags are named like the AWS CLI's.
+
+use crate::finding::Severity;
+use crate::report::Format;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "trailwarden",
+    version,
+    about = "Audits the CloudTrail audit-logging posture of AWS accounts and organizations, with evidence.",
+    after_help = "Exit codes: 0 clean · 1 a failing finding at or above --fail-on · 2 usage or input error · 3 audit incomplete (errors, no qualifying failure)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collect the facts from AWS, evaluate every check, and report.
+    Audit(AuditArgs),
+    /// Collect the facts from AWS into a snapshot file, without evaluating.
+    Collect(CollectArgs),
+    /// Evaluate a saved snapshot, offline: the same findings as the live audit.
+    Evaluate(EvaluateArgs),
+    /// List the check catalog, or show one check's documentation.
+    Checks(ChecksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScopeArgs {
+    /// Named profile from the AWS config and credentials files.
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Region for global calls (STS, Organizations, S3 bucket locations).
+    /// Default: the usual chain (AWS_REGION, profile), else us-east-1.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Regions to audit, comma-separated, or `all` for every region enabled
+    /// for each account (discovered through the API).
+    #[arg(long, default_value = "all")]
+    pub regions: String,
+    /// Audit these accounts (comma-separated ids) by assuming --role-name in each.
+    #[arg(long, value_delimiter = ',', conflicts_with = "org")]
+    pub accounts: Vec<String>,
+    /// Audit every ACTIVE account of the organization.
+    #[arg(long)]
+    pub org: bool,
+    /// Role to assume in each audited account other than the caller's.
+    /// Default with --org: OrganizationAccountAccessRole.
+    #[arg(long)]
+    pub role_name: Option<String>,
+    /// External id to pass when assuming --role-name.
+    #[arg(long)]
+    pub external_id: Option<String>,
+    /// Send every service's calls to this endpoint (an emulator such as
+    /// moto). S3 then uses path-style addressing.
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// Most API calls in flight at once.
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    /// Seconds before a single API call attempt is abandoned.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub call_timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value = "console")]
+    pub format: Format,
+    /// Write the report here (atomically) instead of stdout.
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Lowest severity of a failing finding that makes the exit code 1.
+    #[arg(long, default_value = "low", value_parser = parse_severity)]
+    pub fail_on: Severity,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub gate: GateArgs,
+    /// Also save the collected snapshot here, for `evaluate` later.
+    #[arg(long)]
+    pub save_snapshot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Where to write the snapshot.
+    #[arg(long, short = 'o')]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// A snapshot written by `collect` or `audit --save-snapshot`.
+    pub snapshot: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub gate: GateArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    #[command(subcommand)]
+    pub command: Option<ChecksCommand>,
+    /// Listing format.
+    #[arg(long, value_enum, default_value = "console")]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecksCommand {
+    /// Print one check's rationale, remediation and framework controls.
+    Show {
+        /// A check id from `trailwarden checks`.
+        id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Console,
+    Json,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}

@@ -1,0 +1,268 @@
+//! Shared SDK plumbing: one HTTP client, the timeouts, the retry policy, the
+//! endpoint override and the call-counting interceptor, for every client of
+//! every account. Each account gets one credentials provider, built once.
+
+use super::CollectError;
+use aws_config::Region;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use aws_smithy_types::retry::RetryConfig;
+use aws_smithy_types::timeout::TimeoutConfig;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long a TCP connect may take before the attempt is abandoned.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Attempts per call, first included: throttling and 5xx are retried with
+/// exponential backoff and jitter (the SDK's standard policy).
+const MAX_ATTEMPTS: u32 = 6;
+/// Bound on resolving the region and the caller's credentials: the default
+/// chains probe the instance metadata service, which can hang off EC2.
+pub const CHAIN_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// Counts API call attempts by `service:Operation`, retries included.
+#[derive(Debug, Default)]
+pub struct CallStats {
+    by_operation: Mutex<BTreeMap<String, u64>>,
+}
+
+impl CallStats {
+    pub fn record(&self, key: String, count: u64) {
+        if let Ok(mut map) = self.by_operation.lock() {
+            *map.entry(key).or_insert(0) += count;
+        }
+    }
+
+    pub fn snapshot(&self) -> BTreeMap<String, u64> {
+        self.by_operation
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The interceptor that feeds [`CallStats`]: one instance per service, since
+/// the SDK's own metadata names services differently (`CloudTrail`).
+#[derive(Debug, Clone)]
+struct CountAttempts {
+    service: &'static str,
+    stats: Arc<CallStats>,
+}
+
+impl Intercept for CountAttempts {
+    fn name(&self) -> &'static str {
+        "trailwarden-count-attempts"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let operation = cfg
+            .load::<Metadata>()
+            .map(|m| m.name().to_string())
+            .unwrap_or_else(|| "Unknown".to_string());
+        self.stats
+            .record(format!("{}:{operation}", self.service), 1);
+        Ok(())
+    }
+}
+
+/// S3 Control prefixes the account id to the endpoint host
+/// (`123456789012.host`), which an emulator on `127.0.0.1` cannot serve:
+/// with an endpoint override, send its calls to the endpoint as given.
+#[derive(Debug)]
+struct FixedS3ControlEndpoint(String);
+
+impl aws_sdk_s3control::config::endpoint::ResolveEndpoint for FixedS3ControlEndpoint {
+    fn resolve_endpoint<'a>(
+        &'a self,
+        _params: &'a aws_sdk_s3control::config::endpoint::Params,
+    ) -> aws_sdk_s3control::config::endpoint::EndpointFuture<'a> {
+        aws_sdk_s3control::config::endpoint::EndpointFuture::ready(Ok(
+            aws_smithy_types::endpoint::Endpoint::builder()
+                .url(self.0.clone())
+                .build(),
+        ))
+    }
+}
+
+/// The shared configuration every client is built from.
+#[derive(Debug, Clone)]
+pub struct Plumbing {
+    /// Caller's credentials, global region, shared HTTP client, timeouts,
+    /// retries, endpoint override.
+    pub base: SdkConfig,
+    pub global_region: String,
+    pub endpoint_url: Option<String>,
+    pub stats: Arc<CallStats>,
+}
+
+impl Plumbing {
+    /// Loads the standard configuration chain with trailwarden's timeouts,
+    /// retries and endpoint, and checks that credentials can be found.
+    pub async fn load(options: &super::CollectOptions) -> Result<Plumbing, CollectError> {
+        let global_region = match &options.region {
+            Some(region) => region.clone(),
+            None => default_region(options.profile.as_deref()).await,
+        };
+        let endpoint_url = options
+            .endpoint_url
+            .clone()
+            .filter(|u| !u.trim().is_empty());
+        // One HTTP client (one connection pool) for every SDK client.
+        let http_client = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::AwsLc,
+            ))
+            .build_https();
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_attempt_timeout(options.call_timeout)
+            .operation_timeout(options.call_timeout * 3)
+            .build();
+        let retries = RetryConfig::standard()
+            .with_max_attempts(MAX_ATTEMPTS)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(10));
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new(global_region.clone()))
+            .http_client(http_client)
+            .timeout_config(timeouts)
+            .retry_config(retries);
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(url) = &endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        let base = loader.load().await;
+        let provider = base.credentials_provider().ok_or_else(|| {
+            CollectError::NoCredentials("no credentials provider is configured".to_string())
+        })?;
+        match tokio::time::timeout(CHAIN_TIMEOUT, provider.provide_credentials()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                return Err(CollectError::NoCredentials(super::errors::chain_message(
+                    &e,
+                )))
+            }
+            Err(_) => {
+                return Err(CollectError::NoCredentials(format!(
+                    "the credentials chain found nothing within {} s",
+                    CHAIN_TIMEOUT.as_secs()
+                )))
+            }
+        }
+        Ok(Plumbing {
+            base,
+            global_region,
+            endpoint_url,
+            stats: Arc::new(CallStats::default()),
+        })
+    }
+
+    /// The base configuration with another account's credentials.
+    pub fn with_credentials(&self, provider: SharedCredentialsProvider) -> SdkConfig {
+        self.base
+            .to_builder()
+            .credentials_provider(provider)
+            .build()
+    }
+
+    fn counter(&self, service: &'static str) -> CountAttempts {
+        CountAttempts {
+            service,
+            stats: self.stats.clone(),
+        }
+    }
+}
+
+/// One account's view: its credentials on the shared plumbing.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub account_id: String,
+    sdk: SdkConfig,
+    plumbing: Plumbing,
+}
+
+macro_rules! client_builders {
+    ($($fn:ident => $krate:ident, $service:literal;)*) => {
+        $(
+            #[doc = concat!("A `", stringify!($krate), "` client in `region`.")]
+            pub fn $fn(&self, region: &str) -> $krate::Client {
+                let config = $krate::config::Builder::from(&self.sdk)
+                    .region(Region::new(region.to_string()))
+                    .interceptor(self.plumbing.counter($service))
+                    .build();
+                $krate::Client::from_conf(config)
+            }
+        )*
+    };
+}
+
+impl Session {
+    pub fn new(account_id: &str, sdk: SdkConfig, plumbing: &Plumbing) -> Self {
+        Session {
+            account_id: account_id.to_string(),
+            sdk,
+            plumbing: plumbing.clone(),
+        }
+    }
+
+    client_builders! {
+        sts => aws_sdk_sts, "sts";
+        organizations => aws_sdk_organizations, "organizations";
+        ec2 => aws_sdk_ec2, "ec2";
+        cloudtrail => aws_sdk_cloudtrail, "cloudtrail";
+        kms => aws_sdk_kms, "kms";
+        logs => aws_sdk_cloudwatchlogs, "logs";
+        sns => aws_sdk_sns, "sns";
+        config => aws_sdk_config, "config";
+    }
+
+    /// An S3 client in `region`; path-style addressing with an endpoint
+    /// override, as emulators serve buckets under the path.
+    pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        let config = aws_sdk_s3::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .force_path_style(self.plumbing.endpoint_url.is_some())
+            .interceptor(self.plumbing.counter("s3"))
+            .build();
+        aws_sdk_s3::Client::from_conf(config)
+    }
+
+    /// An S3 Control client in `region` (see [`FixedS3ControlEndpoint`]).
+    pub fn s3control(&self, region: &str) -> aws_sdk_s3control::Client {
+        let mut config = aws_sdk_s3control::config::Builder::from(&self.sdk)
+            .region(Region::new(region.to_string()))
+            .interceptor(self.plumbing.counter("s3control"));
+        if let Some(url) = &self.plumbing.endpoint_url {
+            config = config.endpoint_resolver(FixedS3ControlEndpoint(url.clone()));
+        }
+        aws_sdk_s3control::Client::from_conf(config.build())
+    }
+}
+
+/// The region from the standard chain (environment, profile, instance
+/// metadata), bounded in time; us-east-1 when none is found.
+async fn default_region(profile: Option<&str>) -> String {
+    let mut chain = aws_config::default_provider::region::DefaultRegionChain::builder();
+    if let Some(profile) = profile {
+        chain = chain.profile_name(profile);
+    }
+    let chain = chain.build();
+    match tokio::time::timeout(CHAIN_TIMEOUT, chain.region()).await {
+        Ok(Some(region)) => region.to_string(),
+        _ => "us-east-1".to_string(),
+    }
+}

@@ -1,0 +1,89 @@
+//! CloudWatch Logs groups trails deliver to: DescribeLogGroups by name
+//! prefix, matched exactly.
+
+use super::clients::Session;
+use super::errors::Site;
+use super::{ops, Collector};
+use crate::snapshot::{Fact, LogGroup, LogGroupFacts};
+
+/// The group name in a log group ARN
+/// (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]`).
+pub fn group_name_from_arn(arn: &str) -> Option<String> {
+    let rest = arn.split_once(":log-group:")?.1;
+    let name = rest.strip_suffix(":*").unwrap_or(rest);
+    (!name.is_empty()).then(|| name.to_string())
+}
+
+/// Reads one log group; `None` when no group has exactly that name.
+pub async fn log_group(
+    cx: &Collector,
+    session: &Session,
+    arn: &str,
+    name: &str,
+    account_id: &str,
+    region: &str,
+) -> LogGroupFacts {
+    let client = session.logs(region);
+    let mut token: Option<String> = None;
+    let group = loop {
+        let call = client
+            .describe_log_groups()
+            .log_group_name_prefix(name)
+            .set_next_token(token.clone())
+            .send();
+        match cx.call(call).await {
+            Ok(page) => {
+                if let Some(found) = page
+                    .log_groups()
+                    .iter()
+                    .find(|g| g.log_group_name() == Some(name))
+                {
+                    break Fact::Value(Some(LogGroup {
+                        retention_in_days: found.retention_in_days(),
+                        kms_key_id: found.kms_key_id().map(str::to_string),
+                    }));
+                }
+                token = page.next_token().map(str::to_string);
+                if token.is_none() {
+                    break Fact::Value(None);
+                }
+            }
+            Err(err) => {
+                break Fact::Error(cx.fail(
+                    &Site::new(&session.account_id, region, ops::LOGS_DESCRIBE_LOG_GROUPS),
+                    &err,
+                ))
+            }
+        }
+    };
+    LogGroupFacts {
+        arn: arn.to_string(),
+        name: name.to_string(),
+        account_id: account_id.to_string(),
+        region: region.to_string(),
+        group,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_names_come_from_arns() {
+        assert_eq!(
+            group_name_from_arn("arn:aws:logs:us-east-1:111122223333:log-group:CloudTrail/logs:*")
+                .as_deref(),
+            Some("CloudTrail/logs")
+        );
+        assert_eq!(
+            group_name_from_arn("arn:aws:logs:us-east-1:111122223333:log-group:plain").as_deref(),
+            Some("plain")
+        );
+        assert_eq!(
+            group_name_from_arn("arn:aws:logs:us-east-1:1:log-group::*"),
+            None
+        );
+        assert_eq!(group_name_from_arn("nonsense"), None);
+    }
+}

@@ -1,0 +1,571 @@
+//! Collection: the only layer that talks to AWS. It records every fact it
+//! could read and every call that failed; it never decides pass or fail.
+
+mod clients;
+mod cloudtrail;
+mod config;
+mod errors;
+mod kms;
+mod logs;
+pub mod ops;
+mod s3;
+mod scope;
+mod sns;
+
+pub use ops::{Operation, OPERATIONS};
+
+use crate::snapshot::{
+    AccountFacts, BucketFacts, CollectionError, CollectionStats, Fact, KmsKeyFacts, LogGroupFacts,
+    Scope, ScopeMode, Snapshot, SnsTopicFacts, ToolInfo, TrailFacts, SCHEMA_VERSION,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use clients::{Plumbing, Session};
+use cloudtrail::{account_from_arn, region_from_arn, ListedTrail};
+use errors::Site;
+use futures::future::join_all;
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
+
+/// Which accounts to audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountScope {
+    /// The caller's own account.
+    Caller,
+    /// These accounts, through `role_name` (the caller's own account, if listed,
+    /// with the caller's credentials).
+    Listed(Vec<String>),
+    /// Every ACTIVE account of the caller's organization.
+    Organization,
+}
+
+/// Everything the collector needs to know, from the CLI or a config file.
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    pub profile: Option<String>,
+    /// Region for global calls; `None` = the SDK's chain, else us-east-1.
+    pub region: Option<String>,
+    /// Regions to audit; `None` = every region enabled for each account.
+    pub regions: Option<Vec<String>>,
+    pub accounts: AccountScope,
+    /// Role assumed in accounts other than the caller's.
+    pub role_name: String,
+    pub external_id: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub concurrency: usize,
+    pub call_timeout: std::time::Duration,
+}
+
+/// A failure that stops collection before anything could be audited.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("no AWS credentials found: {0}")]
+    NoCredentials(String),
+    #[error("cannot reach AWS: {0}")]
+    Unreachable(String),
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("cannot start the audit: {0}")]
+    Fatal(String),
+}
+
+/// The state shared by every collection task: the SDK plumbing, the global
+/// bound on calls in flight, and the failed calls recorded so far.
+pub(crate) struct Collector {
+    pub(crate) plumbing: Plumbing,
+    pub(crate) global_region: String,
+    pub(crate) call_timeout: Duration,
+    permits: Semaphore,
+    errors: Mutex<Vec<CollectionError>>,
+}
+
+impl Collector {
+    /// One of the `--concurrency` permits. The semaphore is never closed; if
+    /// it were, calls would go ahead unbounded rather than fail.
+    pub(crate) async fn permit(&self) -> Option<SemaphorePermit<'_>> {
+        self.permits.acquire().await.ok()
+    }
+
+    /// Runs one API call (with its retries) while holding a permit.
+    pub(crate) async fn call<F: Future>(&self, call: F) -> F::Output {
+        let _permit = self.permit().await;
+        call.await
+    }
+
+    /// Records a failure in `snapshot.errors` and returns it for the fact.
+    pub(crate) fn record(&self, error: CollectionError) -> CollectionError {
+        if let Ok(mut errors) = self.errors.lock() {
+            errors.push(error.clone());
+        }
+        error
+    }
+
+    /// Maps a failed SDK call, records it, and returns it for the fact.
+    pub(crate) fn fail<E>(&self, site: &Site, err: &SdkError<E, HttpResponse>) -> CollectionError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        self.record(errors::from_sdk(site, err))
+    }
+}
+
+type Sessions = BTreeMap<String, Result<Session, CollectionError>>;
+
+/// Each in-scope account's session and its ListBuckets answer, read lazily.
+type BucketLists<'a> = BTreeMap<
+    &'a str,
+    (
+        &'a Session,
+        OnceCell<Result<BTreeSet<String>, CollectionError>>,
+    ),
+>;
+
+/// Collects the snapshot for the given scope.
+///
+/// Fatal (an error, exit 2): no credentials, an unreachable endpoint, or an
+/// organization that cannot be listed. Everything else that fails is
+/// recorded in the snapshot and never aborts the other accounts.
+pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError> {
+    let started = Instant::now();
+    let collected_at = chrono::Utc::now();
+    if options.concurrency == 0 {
+        return Err(CollectError::InvalidInput(
+            "--concurrency must be at least 1".to_string(),
+        ));
+    }
+    let plumbing = Plumbing::load(options).await?;
+    let cx = Collector {
+        global_region: plumbing.global_region.clone(),
+        plumbing,
+        call_timeout: options.call_timeout,
+        permits: Semaphore::new(options.concurrency),
+        errors: Mutex::new(Vec::new()),
+    };
+    let probe = Session::new("unknown", cx.plumbing.base.clone(), &cx.plumbing);
+    let caller = scope::caller_identity(&cx, &probe).await?;
+    let partition = scope::partition_of(&caller.arn)
+        .unwrap_or("aws")
+        .to_string();
+    let caller_session = Session::new(&caller.account_id, cx.plumbing.base.clone(), &cx.plumbing);
+    let organization = match options.accounts {
+        AccountScope::Organization => Some(scope::organization(&cx, &caller_session).await?),
+        _ => None,
+    };
+    let account_ids = scope::accounts_in_scope(options, &caller, organization.as_ref());
+    let sessions = scope::sessions(&cx, options, &caller, &partition, &account_ids).await;
+
+    // Accounts: regions, trail list and AWS Config, all accounts at once.
+    let names: BTreeMap<&str, &str> = organization
+        .iter()
+        .flat_map(|o| o.accounts.iter().map(|a| (a.id.as_str(), a.name.as_str())))
+        .collect();
+    let per_account = join_all(
+        sessions
+            .iter()
+            .map(|(id, session)| account_facts(&cx, id, session, options.regions.as_deref())),
+    )
+    .await;
+    let mut accounts = Vec::new();
+    let mut listed: BTreeMap<String, (ListedTrail, BTreeSet<String>)> = BTreeMap::new();
+    for (mut facts, trails) in per_account {
+        facts.name = names
+            .get(facts.account_id.as_str())
+            .filter(|n| !n.is_empty())
+            .map(|n| n.to_string());
+        for trail in trails {
+            listed
+                .entry(trail.arn.clone())
+                .or_insert_with(|| (trail.clone(), BTreeSet::new()))
+                .1
+                .insert(facts.account_id.clone());
+        }
+        accounts.push(facts);
+    }
+
+    let trails = read_trails(&cx, &sessions, listed).await;
+    let resources = read_trail_resources(&cx, &sessions, &trails).await;
+
+    // Account-level Block Public Access, for each account owning a trail bucket.
+    let owners: BTreeSet<String> = resources
+        .buckets
+        .values()
+        .filter_map(|b| b.owner_account_id.value().cloned())
+        .collect();
+    let cx = &cx;
+    let blocks = join_all(owners.iter().filter_map(|owner| {
+        let session = sessions.get(owner)?.as_ref().ok()?;
+        Some(async move {
+            (
+                owner.clone(),
+                s3::account_public_access_block(cx, session).await,
+            )
+        })
+    }))
+    .await;
+    for (owner, block) in blocks {
+        if let Some(account) = accounts.iter_mut().find(|a| a.account_id == owner) {
+            account.public_access_block = Some(block);
+        }
+    }
+
+    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    let mut errors = cx.errors.lock().map(|e| e.clone()).unwrap_or_default();
+    errors.sort_by(|a, b| {
+        (
+            &a.account_id,
+            &a.region,
+            &a.service,
+            &a.operation,
+            &a.code,
+            &a.message,
+        )
+            .cmp(&(
+                &b.account_id,
+                &b.region,
+                &b.service,
+                &b.operation,
+                &b.code,
+                &b.message,
+            ))
+    });
+    errors.dedup();
+    let calls_by_operation = cx.plumbing.stats.snapshot();
+    let mut regions_requested = options.regions.clone();
+    if let Some(r) = regions_requested.as_mut() {
+        r.sort();
+        r.dedup();
+    }
+    Ok(Snapshot {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo::current(),
+        collected_at,
+        partition,
+        caller: Some(caller),
+        scope: Scope {
+            mode: match options.accounts {
+                AccountScope::Caller => ScopeMode::Single,
+                AccountScope::Listed(_) => ScopeMode::Accounts,
+                AccountScope::Organization => ScopeMode::Organization,
+            },
+            accounts: account_ids,
+            regions_requested,
+            global_region: cx.global_region.clone(),
+        },
+        organization,
+        accounts,
+        trails,
+        buckets: resources.buckets,
+        kms_keys: resources.kms_keys,
+        log_groups: resources.log_groups,
+        sns_topics: resources.sns_topics,
+        errors,
+        stats: CollectionStats {
+            api_calls: calls_by_operation.values().sum(),
+            calls_by_operation,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        },
+    })
+}
+
+/// One account's regions, trail list and AWS Config. An account without a
+/// session (its role could not be assumed) has every fact set to that error.
+async fn account_facts(
+    cx: &Collector,
+    account_id: &str,
+    session: &Result<Session, CollectionError>,
+    requested: Option<&[String]>,
+) -> (AccountFacts, Vec<ListedTrail>) {
+    let session = match session {
+        Ok(session) => session,
+        Err(e) => {
+            let config = requested
+                .unwrap_or_default()
+                .iter()
+                .map(|r| (r.clone(), Fact::Error(e.clone())))
+                .collect();
+            let facts = AccountFacts {
+                account_id: account_id.to_string(),
+                name: None,
+                regions: Fact::Error(e.clone()),
+                trail_arns: Fact::Error(e.clone()),
+                config,
+                public_access_block: None,
+            };
+            return (facts, Vec::new());
+        }
+    };
+    let regions_and_config = async {
+        let regions = scope::regions(cx, session, requested).await;
+        let config: BTreeMap<String, _> = match &regions {
+            Fact::Value(list) => join_all(list.iter().map(|region| async move {
+                (region.clone(), config::config(cx, session, region).await)
+            }))
+            .await
+            .into_iter()
+            .collect(),
+            Fact::Error(_) => BTreeMap::new(),
+        };
+        (regions, config)
+    };
+    let ((regions, config), trails) =
+        futures::join!(regions_and_config, cloudtrail::list_trails(cx, session));
+    let (trail_arns, listed) = match trails {
+        Fact::Value(list) => (
+            Fact::Value(list.iter().map(|t| t.arn.clone()).collect()),
+            list,
+        ),
+        Fact::Error(e) => (Fact::Error(e), Vec::new()),
+    };
+    let facts = AccountFacts {
+        account_id: account_id.to_string(),
+        name: None,
+        regions,
+        trail_arns,
+        config,
+        public_access_block: None,
+    };
+    (facts, listed)
+}
+
+/// The session a resource is read with: its owner's when the owner is in
+/// scope and reachable, else the fallback (a viewer's).
+fn reader<'a>(sessions: &'a Sessions, owner: &str, fallback: &'a Session) -> &'a Session {
+    sessions
+        .get(owner)
+        .and_then(|s| s.as_ref().ok())
+        .unwrap_or(fallback)
+}
+
+/// Reads each distinct trail once, in its home region: DescribeTrails
+/// batched per (reader account, home region), then the per-trail calls.
+async fn read_trails(
+    cx: &Collector,
+    sessions: &Sessions,
+    listed: BTreeMap<String, (ListedTrail, BTreeSet<String>)>,
+) -> BTreeMap<String, TrailFacts> {
+    // (reader account, home region) → ARNs.
+    let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut readers: BTreeMap<String, &Session> = BTreeMap::new();
+    for (arn, (trail, seen_by)) in &listed {
+        let owner = account_from_arn(arn).unwrap_or_default();
+        // A viewer always has a session: it listed the trail.
+        let viewer = seen_by
+            .iter()
+            .find_map(|v| sessions.get(v).and_then(|s| s.as_ref().ok()));
+        let Some(viewer) = viewer else { continue };
+        let session = reader(sessions, &owner, viewer);
+        readers.insert(arn.clone(), session);
+        groups
+            .entry((session.account_id.clone(), trail.home_region.clone()))
+            .or_default()
+            .push(arn.clone());
+    }
+    let per_group = join_all(groups.into_iter().map(|((_, region), arns)| {
+        let session = readers[&arns[0]];
+        async move {
+            let configs = cloudtrail::describe_trails(cx, session, &region, &arns).await;
+            join_all(configs.into_iter().map(|(arn, config)| {
+                let region = region.clone();
+                async move {
+                    let details = match &config {
+                        // Without the trail itself, its other calls would fail the same way.
+                        Fact::Error(e) if e.code != "TrailNotFound" => cloudtrail::all_failed(e),
+                        _ => cloudtrail::trail_details(cx, session, &region, &arn).await,
+                    };
+                    (arn, config, details)
+                }
+            }))
+            .await
+        }
+    }))
+    .await;
+    let mut trails = BTreeMap::new();
+    for (arn, config, (status, event_selectors, insight_types)) in per_group.into_iter().flatten() {
+        let Some((trail, seen_by)) = listed.get(&arn) else {
+            continue;
+        };
+        let account_id = account_from_arn(&arn)
+            .or_else(|| seen_by.iter().next().cloned())
+            .unwrap_or_default();
+        trails.insert(
+            arn.clone(),
+            TrailFacts {
+                arn: arn.clone(),
+                name: trail.name.clone(),
+                home_region: trail.home_region.clone(),
+                account_id,
+                seen_by: seen_by.iter().cloned().collect(),
+                config,
+                status,
+                event_selectors,
+                insight_types,
+            },
+        );
+    }
+    trails
+}
+
+/// Buckets, keys, log groups and topics named by the trails.
+#[derive(Default)]
+struct Resources {
+    buckets: BTreeMap<String, BucketFacts>,
+    kms_keys: BTreeMap<String, KmsKeyFacts>,
+    log_groups: BTreeMap<String, LogGroupFacts>,
+    sns_topics: BTreeMap<String, SnsTopicFacts>,
+}
+
+/// What a resource is known by from the first trail (by ARN) naming it:
+/// the trail's owner, home region, and the session that read the trail.
+struct NamedBy<'a> {
+    owner: String,
+    home_region: String,
+    session: &'a Session,
+}
+
+/// Reads every bucket, key, log group and topic the trails name, each once.
+async fn read_trail_resources(
+    cx: &Collector,
+    sessions: &Sessions,
+    trails: &BTreeMap<String, TrailFacts>,
+) -> Resources {
+    let mut buckets: BTreeMap<String, NamedBy> = BTreeMap::new();
+    let mut keys: BTreeMap<String, NamedBy> = BTreeMap::new();
+    let mut groups: BTreeMap<String, NamedBy> = BTreeMap::new();
+    let mut topics: BTreeMap<String, NamedBy> = BTreeMap::new();
+    for trail in trails.values() {
+        let Some(config) = trail.config.value() else {
+            continue;
+        };
+        let viewer = trail
+            .seen_by
+            .iter()
+            .find_map(|v| sessions.get(v).and_then(|s| s.as_ref().ok()));
+        let Some(viewer) = viewer else { continue };
+        let named = || NamedBy {
+            owner: trail.account_id.clone(),
+            home_region: trail.home_region.clone(),
+            session: reader(sessions, &trail.account_id, viewer),
+        };
+        if let Some(b) = &config.s3_bucket_name {
+            buckets.entry(b.clone()).or_insert_with(named);
+        }
+        if let Some(k) = &config.kms_key_id {
+            keys.entry(k.clone()).or_insert_with(named);
+        }
+        if let Some(g) = &config.cloud_watch_logs_log_group_arn {
+            groups.entry(g.clone()).or_insert_with(named);
+        }
+        if let Some(t) = &config.sns_topic_arn {
+            topics.entry(t.clone()).or_insert_with(named);
+        }
+    }
+
+    // ListBuckets of each in-scope account, at most once, only when needed.
+    let bucket_lists: BucketLists = sessions
+        .iter()
+        .filter_map(|(id, s)| Some((id.as_str(), (s.as_ref().ok()?, OnceCell::new()))))
+        .collect();
+    let bucket_lists = &bucket_lists;
+    let buckets_fut = join_all(buckets.iter().map(|(name, by)| async move {
+        let candidates = std::iter::once(by.owner.as_str())
+            .filter(|o| bucket_lists.contains_key(o))
+            .chain(bucket_lists.keys().copied().filter(|a| *a != by.owner));
+        let mut owner = None;
+        let mut list_error = None;
+        for account in candidates {
+            let Some((session, cell)) = bucket_lists.get(account) else { continue };
+            match cell.get_or_init(|| s3::list_buckets(cx, session)).await {
+                Ok(names) if names.contains(name) => {
+                    owner = Some(*session);
+                    break;
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    list_error.get_or_insert_with(|| e.clone());
+                }
+            }
+        }
+        let facts = match owner {
+            Some(session) => s3::owned_bucket(cx, session, name).await,
+            None => {
+                let why = match list_error {
+                    Some(e) => e,
+                    None => cx.record(CollectionError {
+                        account_id: by.owner.clone(),
+                        region: None,
+                        service: "s3".into(),
+                        operation: "ListBuckets".into(),
+                        code: "OutOfScope".into(),
+                        message: format!(
+                            "bucket {name} is not owned by any audited account; audit its owner too to read its settings"
+                        ),
+                    }),
+                };
+                let exists = s3::bucket_exists(cx, by.session, name).await;
+                s3::unowned_bucket(name, &why, exists)
+            }
+        };
+        (name.clone(), facts)
+    }));
+
+    let keys_fut = join_all(keys.iter().map(|(key_id, by)| async move {
+        let (account, region) = if key_id.starts_with("arn:") {
+            (
+                account_from_arn(key_id).unwrap_or_else(|| by.owner.clone()),
+                region_from_arn(key_id).unwrap_or_else(|| by.home_region.clone()),
+            )
+        } else {
+            (by.owner.clone(), by.home_region.clone())
+        };
+        let session = reader(sessions, &account, by.session);
+        let facts = kms::key(cx, session, key_id, &account, &region).await;
+        (key_id.clone(), facts)
+    }));
+
+    let groups_fut = join_all(groups.iter().map(|(arn, by)| async move {
+        let account = account_from_arn(arn).unwrap_or_else(|| by.owner.clone());
+        let region = region_from_arn(arn).unwrap_or_else(|| by.home_region.clone());
+        let facts = match logs::group_name_from_arn(arn) {
+            Some(name) => {
+                let session = reader(sessions, &account, by.session);
+                logs::log_group(cx, session, arn, &name, &account, &region).await
+            }
+            None => LogGroupFacts {
+                arn: arn.clone(),
+                name: String::new(),
+                account_id: account.clone(),
+                region: region.clone(),
+                group: Fact::Error(
+                    cx.record(
+                        Site::new(&account, &region, ops::LOGS_DESCRIBE_LOG_GROUPS)
+                            .error("InvalidArn", format!("{arn} is not a log group ARN")),
+                    ),
+                ),
+            },
+        };
+        (arn.clone(), facts)
+    }));
+
+    let topics_fut = join_all(topics.iter().map(|(arn, by)| async move {
+        let account = account_from_arn(arn).unwrap_or_else(|| by.owner.clone());
+        let region = region_from_arn(arn).unwrap_or_else(|| by.home_region.clone());
+        let session = reader(sessions, &account, by.session);
+        (
+            arn.clone(),
+            sns::topic(cx, session, arn, &account, &region).await,
+        )
+    }));
+
+    let (buckets, kms_keys, log_groups, sns_topics) =
+        futures::join!(buckets_fut, keys_fut, groups_fut, topics_fut);
+    Resources {
+        buckets: buckets.into_iter().collect(),
+        kms_keys: kms_keys.into_iter().collect(),
+        log_groups: log_groups.into_iter().collect(),
+        sns_topics: sns_topics.into_iter().collect(),
+    }
+}

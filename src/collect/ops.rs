@@ -1,0 +1,124 @@
+//! Every API operation the collector calls, with the IAM action it needs.
+//! The shipped IAM policy is tested against this list, and the end-to-end
+//! tests check that every call the interceptor counted is listed here.
+
+/// One API operation: the SDK service, the operation name, and the IAM
+/// action a caller needs to make it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operation {
+    /// SDK service name as used in `CollectionError.service` and in
+    /// `stats.calls_by_operation` (`cloudtrail`, `s3`…).
+    pub service: &'static str,
+    /// API operation name (`ListTrails`).
+    pub name: &'static str,
+    /// IAM action (`cloudtrail:ListTrails`); some differ from the API name.
+    pub iam_action: &'static str,
+}
+
+impl Operation {
+    /// `service:Operation`, the key in `stats.calls_by_operation`.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.service, self.name)
+    }
+}
+
+macro_rules! operations {
+    ($($ident:ident = ($service:literal, $name:literal, $iam:literal);)*) => {
+        $(pub const $ident: Operation = Operation { service: $service, name: $name, iam_action: $iam };)*
+        /// Every operation the collector may call.
+        pub const OPERATIONS: &[Operation] = &[$($ident),*];
+    };
+}
+
+operations! {
+    STS_GET_CALLER_IDENTITY = ("sts", "GetCallerIdentity", "sts:GetCallerIdentity");
+    STS_ASSUME_ROLE = ("sts", "AssumeRole", "sts:AssumeRole");
+    ORG_DESCRIBE_ORGANIZATION = ("organizations", "DescribeOrganization", "organizations:DescribeOrganization");
+    ORG_LIST_ACCOUNTS = ("organizations", "ListAccounts", "organizations:ListAccounts");
+    EC2_DESCRIBE_REGIONS = ("ec2", "DescribeRegions", "ec2:DescribeRegions");
+    CT_LIST_TRAILS = ("cloudtrail", "ListTrails", "cloudtrail:ListTrails");
+    CT_DESCRIBE_TRAILS = ("cloudtrail", "DescribeTrails", "cloudtrail:DescribeTrails");
+    CT_GET_TRAIL_STATUS = ("cloudtrail", "GetTrailStatus", "cloudtrail:GetTrailStatus");
+    CT_GET_EVENT_SELECTORS = ("cloudtrail", "GetEventSelectors", "cloudtrail:GetEventSelectors");
+    CT_GET_INSIGHT_SELECTORS = ("cloudtrail", "GetInsightSelectors", "cloudtrail:GetInsightSelectors");
+    S3_LIST_BUCKETS = ("s3", "ListBuckets", "s3:ListAllMyBuckets");
+    S3_HEAD_BUCKET = ("s3", "HeadBucket", "s3:ListBucket");
+    S3_GET_BUCKET_LOCATION = ("s3", "GetBucketLocation", "s3:GetBucketLocation");
+    S3_GET_BUCKET_POLICY_STATUS = ("s3", "GetBucketPolicyStatus", "s3:GetBucketPolicyStatus");
+    S3_GET_BUCKET_ACL = ("s3", "GetBucketAcl", "s3:GetBucketAcl");
+    S3_GET_PUBLIC_ACCESS_BLOCK = ("s3", "GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock");
+    S3_GET_BUCKET_LOGGING = ("s3", "GetBucketLogging", "s3:GetBucketLogging");
+    S3_GET_BUCKET_VERSIONING = ("s3", "GetBucketVersioning", "s3:GetBucketVersioning");
+    S3_GET_OBJECT_LOCK_CONFIGURATION = ("s3", "GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration");
+    S3_GET_BUCKET_LIFECYCLE_CONFIGURATION = ("s3", "GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration");
+    S3CONTROL_GET_PUBLIC_ACCESS_BLOCK = ("s3control", "GetPublicAccessBlock", "s3:GetAccountPublicAccessBlock");
+    KMS_DESCRIBE_KEY = ("kms", "DescribeKey", "kms:DescribeKey");
+    KMS_GET_KEY_ROTATION_STATUS = ("kms", "GetKeyRotationStatus", "kms:GetKeyRotationStatus");
+    LOGS_DESCRIBE_LOG_GROUPS = ("logs", "DescribeLogGroups", "logs:DescribeLogGroups");
+    SNS_GET_TOPIC_ATTRIBUTES = ("sns", "GetTopicAttributes", "sns:GetTopicAttributes");
+    CONFIG_DESCRIBE_CONFIGURATION_RECORDERS = ("config", "DescribeConfigurationRecorders", "config:DescribeConfigurationRecorders");
+    CONFIG_DESCRIBE_CONFIGURATION_RECORDER_STATUS = ("config", "DescribeConfigurationRecorderStatus", "config:DescribeConfigurationRecorderStatus");
+    CONFIG_DESCRIBE_DELIVERY_CHANNELS = ("config", "DescribeDeliveryChannels", "config:DescribeDeliveryChannels");
+}
+
+/// Finds an operation by its `service:Operation` key.
+pub fn by_key(key: &str) -> Option<&'static Operation> {
+    OPERATIONS
+        .iter()
+        .find(|op| key.split_once(':') == Some((op.service, op.name)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn operations_are_unique_and_well_formed() {
+        let keys: BTreeSet<String> = OPERATIONS.iter().map(Operation::key).collect();
+        assert_eq!(keys.len(), OPERATIONS.len(), "an operation is listed twice");
+        for op in OPERATIONS {
+            let (prefix, action) = op.iam_action.split_once(':').expect("service:Action");
+            assert!(!prefix.is_empty() && action.chars().next().is_some_and(char::is_uppercase));
+            assert_eq!(by_key(&op.key()), Some(op));
+        }
+        assert_eq!(by_key("cloudtrail:NoSuchOperation"), None);
+    }
+
+    /// The shipped least-privilege policy names the IAM action of every
+    /// operation the collector calls, and nothing that is not read-only.
+    #[test]
+    fn shipped_iam_policy_allows_every_operation() {
+        let text = include_str!("../../policy/trailwarden-iam-policy.json");
+        let policy: serde_json::Value = serde_json::from_str(text).expect("policy is JSON");
+        let mut allowed = BTreeSet::new();
+        for statement in policy["Statement"].as_array().expect("Statement array") {
+            assert_eq!(statement["Effect"], "Allow");
+            let actions = match &statement["Action"] {
+                serde_json::Value::String(s) => vec![s.clone()],
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .map(|v| v.as_str().expect("action string").to_string())
+                    .collect(),
+                other => panic!("unexpected Action: {other}"),
+            };
+            allowed.extend(actions);
+        }
+        for op in OPERATIONS {
+            assert!(
+                allowed.contains(op.iam_action),
+                "policy misses {} (for {})",
+                op.iam_action,
+                op.key()
+            );
+        }
+        let needed: BTreeSet<&str> = OPERATIONS.iter().map(|op| op.iam_action).collect();
+        for action in &allowed {
+            assert!(
+                needed.contains(action.as_str()),
+                "policy grants {action}, which the collector never calls"
+            );
+            assert!(!action.contains('*'), "wildcard action {action}");
+        }
+    }
+}

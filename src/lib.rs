@@ -1,0 +1,15 @@
+//! trailwarden: audits the CloudTrail audit-logging posture of AWS accounts
+//! and organizations. Flow: collect → snapshot → evaluate → report (see
+//! DESIGN notes and README).
+
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod checks;
+pub mod cli;
+pub mod collect;
+pub mod docs;
+pub mod finding;
+pub mod policy;
+pub mod report;
+pub mod snapshot;

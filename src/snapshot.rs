@@ -1,0 +1,583 @@
+//! The collected facts. `trailwarden collect` writes a [`Snapshot`];
+//! `trailwarden evaluate` reads one. Checks see nothing else.
+//!
+//! Every fact that needs an API call is a [`Fact`]: either the value read, or
+//! the [`CollectionError`] that stopped it. Checks turn an error fact into an
+//! `error` finding (fail closed), never into a pass.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Bumped whenever a field changes meaning or a required field is added.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    pub collected_at: DateTime<Utc>,
+    /// `aws`, `aws-cn`, `aws-us-gov`…, from the caller's ARN.
+    pub partition: String,
+    /// Who collected: `None` only when even GetCallerIdentity failed.
+    pub caller: Option<CallerIdentity>,
+    pub scope: Scope,
+    /// Present when the audit was of a whole organization (`--org`).
+    #[serde(default)]
+    pub organization: Option<Organization>,
+    /// One entry per account in scope, sorted by account id.
+    pub accounts: Vec<AccountFacts>,
+    /// Every trail seen by any account, deduplicated by ARN.
+    #[serde(default)]
+    pub trails: BTreeMap<String, TrailFacts>,
+    /// Trail buckets, keyed by bucket name, each read once.
+    #[serde(default)]
+    pub buckets: BTreeMap<String, BucketFacts>,
+    /// Trail KMS keys, keyed by the identifier the trail names (normally an ARN).
+    #[serde(default)]
+    pub kms_keys: BTreeMap<String, KmsKeyFacts>,
+    /// CloudWatch Logs groups trails deliver to, keyed by the trail's log group ARN.
+    #[serde(default)]
+    pub log_groups: BTreeMap<String, LogGroupFacts>,
+    /// SNS topics trails notify, keyed by topic ARN.
+    #[serde(default)]
+    pub sns_topics: BTreeMap<String, SnsTopicFacts>,
+    /// Every call that failed, in collection order.
+    #[serde(default)]
+    pub errors: Vec<CollectionError>,
+    /// How much the collection cost: calls made, time taken.
+    #[serde(default)]
+    pub stats: CollectionStats,
+}
+
+/// The cost of a collection, for the benchmark and for operators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct CollectionStats {
+    /// API call attempts sent, retries included.
+    pub api_calls: u64,
+    /// `service:Operation` → attempts.
+    #[serde(default)]
+    pub calls_by_operation: BTreeMap<String, u64>,
+    pub duration_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl ToolInfo {
+    pub fn current() -> Self {
+        ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallerIdentity {
+    pub account_id: String,
+    pub arn: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScopeMode {
+    /// The caller's own account.
+    Single,
+    /// `--accounts`: listed accounts through a role.
+    Accounts,
+    /// `--org`: every active account of the organization.
+    Organization,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope {
+    pub mode: ScopeMode,
+    /// The accounts audited, sorted.
+    pub accounts: Vec<String>,
+    /// The regions asked for: `None` means `all` (each account's enabled regions).
+    pub regions_requested: Option<Vec<String>>,
+    /// The region used for global calls.
+    pub global_region: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Organization {
+    pub id: String,
+    pub management_account_id: String,
+    /// Every account Organizations listed, whatever its status.
+    pub accounts: Vec<OrgAccount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgAccount {
+    pub id: String,
+    pub name: String,
+    /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`…
+    pub status: String,
+}
+
+/// A fact read from AWS, or why it could not be read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fact<T> {
+    Value(T),
+    Error(CollectionError),
+}
+
+impl<T> Fact<T> {
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            Fact::Value(v) => Some(v),
+            Fact::Error(_) => None,
+        }
+    }
+
+    pub fn error(&self) -> Option<&CollectionError> {
+        match self {
+            Fact::Value(_) => None,
+            Fact::Error(e) => Some(e),
+        }
+    }
+
+    pub fn as_result(&self) -> Result<&T, &CollectionError> {
+        match self {
+            Fact::Value(v) => Ok(v),
+            Fact::Error(e) => Err(e),
+        }
+    }
+}
+
+/// A call that failed: enough to say what could not be seen, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionError {
+    pub account_id: String,
+    pub region: Option<String>,
+    /// SDK service name: `cloudtrail`, `s3`, `kms`…
+    pub service: String,
+    /// API operation: `GetTrailStatus`…
+    pub operation: String,
+    /// AWS error code (`AccessDenied`, `ThrottlingException`…) or a
+    /// trailwarden code (`Timeout`, `Dispatch`, `OutOfScope`…).
+    pub code: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for CollectionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{} in account {}{}: {}: {}",
+            self.service,
+            self.operation,
+            self.account_id,
+            self.region
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+/// What was read in one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountFacts {
+    pub account_id: String,
+    /// The account's name in the organization, when known.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The regions audited in this account: the requested list, or the
+    /// account's enabled regions for `all`. An error here (e.g. the role could
+    /// not be assumed) makes every regional check of the account `error`.
+    pub regions: Fact<Vec<String>>,
+    /// ARNs of the trails this account's ListTrails returned (its own trails
+    /// and the organization trails that cover it).
+    pub trail_arns: Fact<Vec<String>>,
+    /// AWS Config state per audited region.
+    #[serde(default)]
+    pub config: BTreeMap<String, Fact<ConfigFacts>>,
+    /// Account-level S3 Block Public Access; `None` when not needed (the
+    /// account owns no trail bucket), `Some(Value(None))` when not configured.
+    #[serde(default)]
+    pub public_access_block: Option<Fact<Option<PublicAccessBlock>>>,
+}
+
+/// AWS Config in one account and region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigFacts {
+    pub recorders: Vec<ConfigRecorder>,
+    pub recorder_statuses: Vec<ConfigRecorderStatus>,
+    pub delivery_channels: Vec<DeliveryChannel>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigRecorder {
+    pub name: String,
+    #[serde(default)]
+    pub role_arn: Option<String>,
+    /// `recordingGroup.allSupported`.
+    pub all_supported: bool,
+    pub include_global_resource_types: bool,
+    /// `recordingGroup.recordingStrategy.useOnly`, when set.
+    #[serde(default)]
+    pub recording_strategy: Option<String>,
+    /// Resource types listed explicitly, when not all supported.
+    #[serde(default)]
+    pub resource_types: Vec<String>,
+    /// Resource types excluded (`exclusionByResourceTypes`).
+    #[serde(default)]
+    pub excluded_resource_types: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigRecorderStatus {
+    pub name: String,
+    pub recording: bool,
+    /// `Pending`, `Success` or `Failure`.
+    #[serde(default)]
+    pub last_status: Option<String>,
+    #[serde(default)]
+    pub last_error_code: Option<String>,
+    #[serde(default)]
+    pub last_error_message: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryChannel {
+    pub name: String,
+    #[serde(default)]
+    pub s3_bucket_name: Option<String>,
+    #[serde(default)]
+    pub sns_topic_arn: Option<String>,
+}
+
+/// One trail, read once (in its home region, with its owner's credentials
+/// when the owner is in scope).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrailFacts {
+    pub arn: String,
+    pub name: String,
+    pub home_region: String,
+    /// The account that owns the trail (from its ARN).
+    pub account_id: String,
+    /// Accounts in scope whose ListTrails returned this trail.
+    pub seen_by: Vec<String>,
+    /// DescribeTrails in the home region.
+    pub config: Fact<TrailConfig>,
+    /// GetTrailStatus.
+    pub status: Fact<TrailStatus>,
+    /// GetEventSelectors.
+    pub event_selectors: Fact<EventSelectors>,
+    /// GetInsightSelectors: the insight types enabled (empty when none).
+    pub insight_types: Fact<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailConfig {
+    pub s3_bucket_name: Option<String>,
+    #[serde(default)]
+    pub s3_key_prefix: Option<String>,
+    #[serde(default)]
+    pub sns_topic_arn: Option<String>,
+    pub include_global_service_events: bool,
+    pub is_multi_region_trail: bool,
+    pub is_organization_trail: bool,
+    pub log_file_validation_enabled: bool,
+    #[serde(default)]
+    pub cloud_watch_logs_log_group_arn: Option<String>,
+    #[serde(default)]
+    pub cloud_watch_logs_role_arn: Option<String>,
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
+    pub has_custom_event_selectors: bool,
+    pub has_insight_selectors: bool,
+}
+
+/// GetTrailStatus. Times are UTC; absent when AWS reports none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct TrailStatus {
+    pub is_logging: bool,
+    #[serde(default)]
+    pub start_logging_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub stop_logging_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub latest_delivery_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub latest_delivery_error: Option<String>,
+    #[serde(default)]
+    pub latest_digest_delivery_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub latest_digest_delivery_error: Option<String>,
+    #[serde(default)]
+    pub latest_notification_error: Option<String>,
+    #[serde(default)]
+    pub latest_cloud_watch_logs_delivery_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub latest_cloud_watch_logs_delivery_error: Option<String>,
+}
+
+/// GetEventSelectors: a trail uses either classic or advanced selectors.
+/// Both empty means the trail has no custom selectors, which AWS treats as
+/// all management events, read and write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct EventSelectors {
+    #[serde(default)]
+    pub classic: Vec<EventSelector>,
+    #[serde(default)]
+    pub advanced: Vec<AdvancedEventSelector>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventSelector {
+    /// `ReadOnly`, `WriteOnly` or `All`.
+    pub read_write_type: String,
+    pub include_management_events: bool,
+    #[serde(default)]
+    pub exclude_management_event_sources: Vec<String>,
+    #[serde(default)]
+    pub data_resources: Vec<DataResource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataResource {
+    /// e.g. `AWS::S3::Object`.
+    pub r#type: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvancedEventSelector {
+    #[serde(default)]
+    pub name: Option<String>,
+    pub field_selectors: Vec<AdvancedFieldSelector>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct AdvancedFieldSelector {
+    /// `eventCategory`, `readOnly`, `eventSource`, `resources.type`, `resources.ARN`…
+    pub field: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub equals: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub starts_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ends_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_equals: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_starts_with: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_ends_with: Vec<String>,
+}
+
+/// A trail bucket, read once with its owner's credentials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BucketFacts {
+    pub name: String,
+    /// The in-scope account owning the bucket. An error (code `OutOfScope`)
+    /// when no audited account owns it: its settings cannot be read then.
+    pub owner_account_id: Fact<String>,
+    /// Whether the bucket exists at all (a trail can name a deleted bucket).
+    pub exists: Fact<bool>,
+    /// GetBucketLocation.
+    pub region: Fact<String>,
+    /// GetBucketPolicyStatus: `IsPublic`; `false` when the bucket has no policy.
+    pub policy_is_public: Fact<bool>,
+    /// GetBucketAcl grants.
+    pub acl_grants: Fact<Vec<AclGrant>>,
+    /// GetPublicAccessBlock (bucket level); `None` when not configured.
+    pub public_access_block: Fact<Option<PublicAccessBlock>>,
+    /// GetBucketLogging: the target bucket, `None` when disabled.
+    pub logging_target: Fact<Option<String>>,
+    /// GetBucketVersioning.
+    pub versioning: Fact<BucketVersioning>,
+    /// GetObjectLockConfiguration; `None` when not configured.
+    pub object_lock: Fact<Option<ObjectLock>>,
+    /// GetBucketLifecycleConfiguration; empty when none.
+    pub lifecycle_rules: Fact<Vec<LifecycleRule>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AclGrant {
+    /// `CanonicalUser`, `Group` or `AmazonCustomerByEmail`.
+    pub grantee_type: String,
+    /// Group URI, canonical id or email.
+    pub grantee: String,
+    pub permission: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct PublicAccessBlock {
+    pub block_public_acls: bool,
+    pub ignore_public_acls: bool,
+    pub block_public_policy: bool,
+    pub restrict_public_buckets: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct BucketVersioning {
+    /// `Enabled`, `Suspended`, or `None` when never enabled.
+    pub status: Option<String>,
+    /// `Enabled`, `Disabled`, or `None`.
+    pub mfa_delete: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectLock {
+    pub enabled: bool,
+    /// `GOVERNANCE` or `COMPLIANCE`.
+    #[serde(default)]
+    pub default_retention_mode: Option<String>,
+    #[serde(default)]
+    pub default_retention_days: Option<i32>,
+    #[serde(default)]
+    pub default_retention_years: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleRule {
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `Enabled` or `Disabled`.
+    pub status: String,
+    /// The prefix the rule applies to (`""` = whole bucket).
+    #[serde(default)]
+    pub prefix: Option<String>,
+    #[serde(default)]
+    pub expiration_days: Option<i32>,
+    #[serde(default)]
+    pub expiration_date: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub noncurrent_version_expiration_days: Option<i32>,
+}
+
+/// A trail's KMS key, read in the key's region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KmsKeyFacts {
+    /// The identifier as the trail names it.
+    pub key_id: String,
+    pub account_id: String,
+    pub region: String,
+    /// DescribeKey; `None` when the key does not exist.
+    pub metadata: Fact<Option<KmsKeyMetadata>>,
+    /// GetKeyRotationStatus; an error when the key is not rotatable by AWS.
+    pub rotation_enabled: Fact<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KmsKeyMetadata {
+    pub arn: String,
+    /// `Enabled`, `Disabled`, `PendingDeletion`…
+    pub key_state: String,
+    pub enabled: bool,
+    /// `CUSTOMER` or `AWS`.
+    pub key_manager: String,
+    /// `SYMMETRIC_DEFAULT`…
+    pub key_spec: String,
+}
+
+/// A CloudWatch Logs group a trail delivers to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogGroupFacts {
+    pub arn: String,
+    pub name: String,
+    pub account_id: String,
+    pub region: String,
+    /// `None` when the group does not exist.
+    pub group: Fact<Option<LogGroup>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogGroup {
+    #[serde(default)]
+    pub retention_in_days: Option<i32>,
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
+}
+
+/// An SNS topic a trail notifies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnsTopicFacts {
+    pub arn: String,
+    pub account_id: String,
+    pub region: String,
+    /// GetTopicAttributes; `None` when the topic does not exist.
+    pub topic: Fact<Option<SnsTopic>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnsTopic {
+    pub subscriptions_confirmed: u64,
+    pub subscriptions_pending: u64,
+}
+
+/// Why a snapshot file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read snapshot {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("snapshot {path} is not a valid trailwarden snapshot: {source}")]
+    Malformed {
+        path: String,
+        source: serde_json::Error,
+    },
+    #[error(
+        "snapshot {path} has schema_version {found}; this trailwarden reads version {expected}"
+    )]
+    Version {
+        path: String,
+        found: u64,
+        expected: u32,
+    },
+}
+
+impl Snapshot {
+    /// Reads and validates a snapshot file.
+    pub fn load(path: &std::path::Path) -> Result<Snapshot, SnapshotError> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| SnapshotError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        Snapshot::from_slice(&bytes, &shown)
+    }
+
+    /// Parses snapshot bytes; `origin` names them in errors.
+    pub fn from_slice(bytes: &[u8], origin: &str) -> Result<Snapshot, SnapshotError> {
+        // Check the version first, so an old or future snapshot gets a clear
+        // message rather than a field-level parse error.
+        #[derive(Deserialize)]
+        struct VersionProbe {
+            schema_version: Option<u64>,
+        }
+        let malformed = |source| SnapshotError::Malformed {
+            path: origin.to_string(),
+            source,
+        };
+        let probe: VersionProbe = serde_json::from_slice(bytes).map_err(malformed)?;
+        if let Some(found) = probe.schema_version {
+            if found != u64::from(SCHEMA_VERSION) {
+                return Err(SnapshotError::Version {
+                    path: origin.to_string(),
+                    found,
+                    expected: SCHEMA_VERSION,
+                });
+            }
+        }
+        serde_json::from_slice(bytes).map_err(malformed)
+    }
+
+    pub fn account(&self, account_id: &str) -> Option<&AccountFacts> {
+        self.accounts.iter().find(|a| a.account_id == account_id)
+    }
+}

@@ -1,0 +1,267 @@
+//! Harness for the end-to-end tests: a real moto server on a free loopback
+//! port (killed on drop), seeded through the AWS API by
+//! `tests/seed/seed.py` (boto3 from moto's venv), and the real binary.
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const ACCOUNT: &str = "123456789012";
+pub const REGIONS: &str = "us-east-1,eu-west-1";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `moto_server`: `$TRAILWARDEN_MOTO_SERVER`, else the repository's venv.
+fn moto_server() -> PathBuf {
+    let path = std::env::var_os("TRAILWARDEN_MOTO_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv/bin/moto_server"));
+    assert!(
+        path.is_file(),
+        "moto_server not found at {}: run `bash scripts/test.sh` once (it creates .venv with \
+         moto[server]==5.2.5), or set TRAILWARDEN_MOTO_SERVER",
+        path.display()
+    );
+    path
+}
+
+/// The Python next to `moto_server` (it has boto3, which moto depends on).
+fn python() -> PathBuf {
+    let server = moto_server();
+    let dir = server.parent().unwrap_or(Path::new("."));
+    ["python3", "python"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("no python next to {}", server.display()))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn wait_for_port(port: u16, child: &mut Child, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited early with {status}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{what} did not listen on port {port} within 30 s");
+}
+
+/// A moto server of its own for one test.
+pub struct Moto {
+    child: Child,
+    pub port: u16,
+    pub endpoint: String,
+}
+
+impl Moto {
+    pub fn start() -> Moto {
+        let server = moto_server();
+        let port = free_port();
+        let mut child = Command::new(&server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", server.display()));
+        wait_for_port(port, &mut child, "moto_server");
+        Moto {
+            child,
+            port,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Runs a seed scenario (see tests/seed/seed.py) and returns its JSON.
+    pub fn seed(&self, scenario: &str) -> Value {
+        self.seed_with(scenario, &[])
+    }
+
+    pub fn seed_with(&self, scenario: &str, extra: &[&str]) -> Value {
+        let out = Command::new(python())
+            .arg(repo().join("tests/seed/seed.py"))
+            .args([scenario, "--endpoint", &self.endpoint])
+            .args(extra)
+            .env_remove("AWS_PROFILE")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("run seed.py");
+        assert!(
+            out.status.success(),
+            "seeding {scenario} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("seed.py prints JSON")
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The fault-injecting proxy (tests/seed/fault_proxy.py) in front of moto.
+pub struct FaultProxy {
+    child: Child,
+    pub endpoint: String,
+}
+
+impl FaultProxy {
+    pub fn start(upstream: &Moto, args: &[&str]) -> FaultProxy {
+        let mut child = Command::new(python())
+            .arg(repo().join("tests/seed/fault_proxy.py"))
+            .args(["--upstream", &upstream.endpoint])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start fault_proxy.py");
+        let mut line = String::new();
+        let stdout = child.stdout.take().expect("piped stdout");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("proxy prints its port");
+        let port: u16 = line.trim().parse().expect("a port number");
+        wait_for_port(port, &mut child, "fault_proxy.py");
+        FaultProxy {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the real binary with a clean AWS environment: fake credentials
+/// (unless `creds` is `None`), no profile files, no instance metadata.
+pub fn trailwarden(args: &[&str], creds: Option<(&str, &str)>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+    cmd.args(args);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.env("AWS_CONFIG_FILE", "/nonexistent/trailwarden-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/trailwarden-test/credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    if let Some((key, secret)) = creds {
+        cmd.env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", secret);
+    }
+    cmd.output().expect("run trailwarden")
+}
+
+pub const FAKE: Option<(&str, &str)> = Some(("testing", "testing"));
+
+/// `audit --format json` against `endpoint`: (exit code, report).
+pub fn audit(endpoint: &str, extra: &[&str], creds: Option<(&str, &str)>) -> (i32, Value) {
+    let mut args = vec![
+        "audit",
+        "--endpoint-url",
+        endpoint,
+        "--regions",
+        REGIONS,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let out = trailwarden(&args, creds);
+    let code = out.status.code().unwrap_or(-1);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "audit printed no JSON report ({e}); exit {code}; stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (code, report)
+}
+
+/// `collect` against `endpoint` into a temporary file: the snapshot.
+pub fn collect(endpoint: &str, extra: &[&str], creds: Option<(&str, &str)>) -> Value {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("snapshot.json");
+    let path_s = path.to_str().expect("utf-8 path");
+    let mut args = vec![
+        "collect",
+        "--endpoint-url",
+        endpoint,
+        "--regions",
+        REGIONS,
+        "-o",
+        path_s,
+    ];
+    args.extend_from_slice(extra);
+    let out = trailwarden(&args, creds);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "collect failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(&path).expect("snapshot written")).expect("JSON")
+}
+
+/// (check_id, account_id, resource, status) of every finding, sorted.
+pub fn verdicts(report: &Value) -> Vec<(String, String, String, String)> {
+    let mut v: Vec<_> = report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["check_id"].as_str().unwrap_or_default().to_string(),
+                f["account_id"].as_str().unwrap_or_default().to_string(),
+                f["resource"].as_str().unwrap_or_default().to_string(),
+                f["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The findings of one check (optionally for one account).
+pub fn findings<'a>(report: &'a Value, check: &str, account: Option<&str>) -> Vec<&'a Value> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .filter(|f| f["check_id"] == check)
+        .filter(|f| account.is_none_or(|a| f["account_id"] == a))
+        .collect()
+}
+
+/// The statuses of one check's findings (optionally for one account).
+pub fn statuses(report: &Value, check: &str, account: Option<&str>) -> Vec<String> {
+    findings(report, check, account)
+        .iter()
+        .map(|f| f["status"].as_str().unwrap_or_default().to_string())
+        .collect()
+}

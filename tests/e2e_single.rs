@@ -1,0 +1,280 @@
+//! End-to-end, one account: the real binary against a real moto server.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// moto cannot enable MFA delete (it ignores `MFADelete`), so that one
+/// check fails even for the well-configured bucket.
+const MOTO_CANNOT_PASS: &[&str] = &["trail-bucket-mfa-delete"];
+
+#[test]
+fn good_posture_passes_every_check() {
+    let moto = Moto::start();
+    let seeded = moto.seed("good");
+    let (code, report) = audit(&moto.endpoint, &[], FAKE);
+    let verdicts = verdicts(&report);
+    assert!(verdicts.len() >= 10, "too few findings: {verdicts:?}");
+    for (check, account, resource, status) in &verdicts {
+        assert_eq!(account, ACCOUNT);
+        let expected: &[&str] = if MOTO_CANNOT_PASS.contains(&check.as_str()) {
+            &["fail"]
+        } else if check == "cloudtrail-organization-trail" {
+            &["not_applicable"]
+        } else {
+            &["pass"]
+        };
+        assert!(
+            expected.contains(&status.as_str()),
+            "{check} on {resource}: {status}, expected {expected:?}"
+        );
+    }
+    assert_eq!(
+        statuses(&report, "cloudtrail-log-file-validation", Some(ACCOUNT)),
+        vec!["pass"]
+    );
+    let trail = &findings(&report, "cloudtrail-log-file-validation", None)[0];
+    assert_eq!(trail["resource"], seeded["trail_arn"]);
+    assert_eq!(trail["evidence"]["log_file_validation_enabled"], true);
+    // The medium MFA-delete failure makes the exit code 1 at the default
+    // --fail-on low, and 0 once only high and critical count.
+    assert_eq!(code, 1);
+    let (code, _) = audit(&moto.endpoint, &["--fail-on", "high"], FAKE);
+    assert_eq!(code, 0);
+    assert_eq!(
+        report["collection_errors"].as_array().map(Vec::len),
+        Some(0)
+    );
+}
+
+#[test]
+fn broken_posture_fails() {
+    let moto = Moto::start();
+    let seeded = moto.seed("broken");
+    let (code, report) = audit(&moto.endpoint, &[], FAKE);
+    assert_eq!(code, 1);
+    for check in [
+        "cloudtrail-log-file-validation",
+        "cloudtrail-multi-region",
+        "cloudtrail-kms-encryption",
+        "cloudtrail-delivery-health",
+        "trail-bucket-not-public",
+        "trail-bucket-versioning",
+        "trail-bucket-retention",
+    ] {
+        assert_eq!(
+            statuses(&report, check, Some(ACCOUNT)),
+            vec!["fail"],
+            "{check}"
+        );
+    }
+    let public = &findings(&report, "trail-bucket-not-public", None)[0];
+    assert!(public["resource"]
+        .as_str()
+        .is_some_and(|r| r.ends_with(seeded["bucket"].as_str().unwrap_or("?"))));
+}
+
+/// The collector's contract: the snapshot holds the facts as AWS has them,
+/// read with the fewest calls.
+#[test]
+fn snapshot_holds_the_collected_facts() {
+    let moto = Moto::start();
+    let seeded = moto.seed("good");
+    let snap = collect(&moto.endpoint, &[], FAKE);
+    assert_eq!(snap["caller"]["account_id"], ACCOUNT);
+    assert_eq!(snap["partition"], "aws");
+    assert_eq!(snap["scope"]["mode"], "single");
+    assert_eq!(snap["errors"], Value::Array(vec![]));
+
+    let account = &snap["accounts"][0];
+    assert_eq!(
+        account["regions"]["value"],
+        serde_json::json!(["eu-west-1", "us-east-1"])
+    );
+    let trail_arn = seeded["trail_arn"].as_str().expect("trail arn");
+    assert_eq!(
+        account["trail_arns"]["value"],
+        serde_json::json!([trail_arn])
+    );
+    for region in ["us-east-1", "eu-west-1"] {
+        let config = &account["config"][region]["value"];
+        assert_eq!(config["recorders"][0]["all_supported"], true, "{region}");
+        assert_eq!(
+            config["recorder_statuses"][0]["recording"], true,
+            "{region}"
+        );
+        assert_eq!(
+            config["delivery_channels"][0]["name"], "default",
+            "{region}"
+        );
+    }
+    assert_eq!(
+        account["public_access_block"]["value"]["block_public_acls"],
+        true
+    );
+
+    let trail = &snap["trails"][trail_arn];
+    assert_eq!(trail["home_region"], "us-east-1");
+    assert_eq!(trail["seen_by"], serde_json::json!([ACCOUNT]));
+    let config = &trail["config"]["value"];
+    assert_eq!(config["is_multi_region_trail"], true);
+    assert_eq!(config["kms_key_id"], seeded["key_arn"]);
+    assert_eq!(config["sns_topic_arn"], seeded["topic_arn"]);
+    assert_eq!(trail["status"]["value"]["is_logging"], true);
+    // moto reports HasCustomEventSelectors=false; the selectors are read anyway.
+    assert_eq!(config["has_custom_event_selectors"], false);
+    let selector = &trail["event_selectors"]["value"]["classic"][0];
+    assert_eq!(selector["read_write_type"], "All");
+    assert_eq!(selector["data_resources"][0]["type"], "AWS::S3::Object");
+    assert_eq!(
+        trail["insight_types"]["value"],
+        serde_json::json!(["ApiCallRateInsight", "ApiErrorRateInsight"])
+    );
+
+    let bucket = &snap["buckets"][seeded["bucket"].as_str().expect("bucket")];
+    assert_eq!(bucket["owner_account_id"]["value"], ACCOUNT);
+    assert_eq!(bucket["exists"]["value"], true);
+    assert_eq!(bucket["region"]["value"], "us-east-1");
+    assert_eq!(bucket["policy_is_public"]["value"], false);
+    assert_eq!(bucket["versioning"]["value"]["status"], "Enabled");
+    assert_eq!(bucket["object_lock"]["value"]["enabled"], true);
+    assert_eq!(
+        bucket["object_lock"]["value"]["default_retention_days"],
+        400
+    );
+    assert_eq!(
+        bucket["lifecycle_rules"]["value"][0]["expiration_days"],
+        400
+    );
+    assert!(bucket["logging_target"]["value"].is_string());
+
+    let key = &snap["kms_keys"][seeded["key_arn"].as_str().expect("key")];
+    assert_eq!(key["metadata"]["value"]["key_state"], "Enabled");
+    assert_eq!(key["rotation_enabled"]["value"], true);
+    let group = &snap["log_groups"][seeded["log_group_arn"].as_str().expect("group")];
+    assert_eq!(group["name"], "CloudTrail/main");
+    assert!(group["group"]["value"].is_object());
+    let topic = &snap["sns_topics"][seeded["topic_arn"].as_str().expect("topic")];
+    assert!(topic["topic"]["value"].is_object());
+
+    // Fewest calls: trails listed once, each trail described once; every
+    // operation counted is one the IAM policy grants.
+    let calls = &snap["stats"]["calls_by_operation"];
+    assert_eq!(calls["cloudtrail:ListTrails"], 1);
+    assert_eq!(calls["cloudtrail:DescribeTrails"], 1);
+    assert_eq!(calls["cloudtrail:GetTrailStatus"], 1);
+    assert_eq!(calls["s3:ListBuckets"], 1);
+    let mut total = 0;
+    for (key, count) in calls.as_object().expect("calls map") {
+        assert!(
+            trailwarden::collect::ops::by_key(key).is_some(),
+            "{key} is not in collect::OPERATIONS (nor in the IAM policy)"
+        );
+        total += count.as_u64().expect("count");
+    }
+    assert_eq!(snap["stats"]["api_calls"], total);
+}
+
+/// A saved snapshot evaluates to the live audit's findings.
+#[test]
+fn evaluating_the_saved_snapshot_gives_the_audit_findings() {
+    let moto = Moto::start();
+    moto.seed("broken");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let snap = dir.path().join("snap.json");
+    let snap_s = snap.to_str().expect("utf-8");
+    let (code, live) = audit(&moto.endpoint, &["--save-snapshot", snap_s], FAKE);
+    let out = trailwarden(&["evaluate", snap_s, "--format", "json"], None);
+    let offline: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(out.status.code(), Some(code));
+    assert_eq!(verdicts(&offline), verdicts(&live));
+}
+
+/// The caller may not read trail status: those facts are errors, the
+/// findings that need them `error` (never pass), and the audit exits 3 when
+/// nothing at or above --fail-on failed.
+#[test]
+fn access_denied_makes_findings_error_and_exit_3() {
+    let moto = Moto::start();
+    let seeded = moto.seed("denied");
+    let key = seeded["access_key_id"].as_str().expect("key id");
+    let secret = seeded["secret_access_key"].as_str().expect("secret");
+    let (code, report) = audit(&moto.endpoint, &["--fail-on", "high"], Some((key, secret)));
+    let errors = report["collection_errors"].as_array().expect("errors");
+    assert!(
+        errors.iter().any(|e| e["operation"] == "GetTrailStatus"
+            && e["code"] == "AccessDenied"
+            && e["account_id"] == ACCOUNT),
+        "{errors:?}"
+    );
+    assert_eq!(
+        statuses(&report, "cloudtrail-delivery-health", Some(ACCOUNT)),
+        vec!["error"]
+    );
+    assert_eq!(
+        statuses(&report, "cloudtrail-multi-region", Some(ACCOUNT)),
+        vec!["error"]
+    );
+    // Facts that were readable still decide their checks.
+    assert_eq!(
+        statuses(&report, "cloudtrail-log-file-validation", Some(ACCOUNT)),
+        vec!["pass"]
+    );
+    assert_eq!(code, 3, "{:?}", verdicts(&report));
+    // The secret never reaches the report.
+    assert!(!report.to_string().contains(secret));
+}
+
+fn assert_one_line_exit_2(args: &[&str], creds: Option<(&str, &str)>, expect: &str) {
+    let started = Instant::now();
+    let out = trailwarden(args, creds);
+    let elapsed = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(
+        elapsed < Duration::from_secs(15),
+        "{args:?} took {elapsed:?}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(expect), "{stderr}");
+    assert!(out.stdout.is_empty(), "no report on stdout");
+}
+
+#[test]
+fn unreachable_endpoint_ends_fast_with_exit_2() {
+    let args = [
+        "audit",
+        "--endpoint-url",
+        "http://127.0.0.1:1",
+        "--regions",
+        REGIONS,
+    ];
+    assert_one_line_exit_2(&args, FAKE, "cannot reach AWS");
+}
+
+#[test]
+fn missing_credentials_end_fast_with_exit_2() {
+    let args = [
+        "audit",
+        "--endpoint-url",
+        "http://127.0.0.1:1",
+        "--regions",
+        REGIONS,
+    ];
+    assert_one_line_exit_2(&args, None, "no AWS credentials");
+}
+
+#[test]
+fn unknown_region_is_an_input_error() {
+    let moto = Moto::start();
+    let args = [
+        "audit",
+        "--endpoint-url",
+        &moto.endpoint,
+        "--regions",
+        "mars-1",
+    ];
+    assert_one_line_exit_2(&args, FAKE, "mars-1");
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""A loopback HTTP proxy in front of moto that injects throttling.
+
+    fault_proxy.py --upstream http://127.0.0.1:PORT [--every N] [--operation OP]
+
+--every N      answer every Nth request (1-based count) with a throttling error;
+               retries are new requests, so a retried call gets through.
+--operation OP answer every request for API operation OP (e.g. GetTrailStatus)
+               with a throttling error, forever.
+
+The error has the shape of the request's protocol: JSON (X-Amz-Target),
+query (Action=… in the form body: STS, EC2, SNS) or REST-XML (S3: 503
+SlowDown). Prints the listening port on the first line of stdout.
+"""
+
+import argparse
+import http.client
+import itertools
+import sys
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+              "proxy-authorization", "proxy-authenticate"}
+
+
+def operation_of(headers, body):
+    target = headers.get("X-Amz-Target")
+    if target:
+        return target.rsplit(".", 1)[-1], "json"
+    if body and b"Action=" in body:
+        form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+        return form.get("Action", [""])[0], "query"
+    return None, "rest-xml"
+
+
+def make_handler(upstream, every, operation):
+    counter = itertools.count(1)
+    lock = threading.Lock()
+    up = urllib.parse.urlsplit(upstream)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *_args):
+            pass
+
+        def _throttle(self, protocol):
+            if protocol == "json":
+                status, ctype = 400, "application/x-amz-json-1.1"
+                body = b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
+            elif protocol == "query":
+                status, ctype = 400, "text/xml"
+                body = (b'<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>'
+                        b'<Message>Rate exceeded</Message></Error><RequestId>x</RequestId></ErrorResponse>')
+            else:
+                status, ctype = 503, "application/xml"
+                body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _handle(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            op, protocol = operation_of(self.headers, body)
+            with lock:
+                n = next(counter)
+            if (operation and op == operation) or (every and n % every == 0):
+                return self._throttle(protocol)
+            conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            conn.request(self.command, self.path, body=body or None, headers=headers)
+            resp = conn.getresponse()
+            data = resp.read()
+            self.send_response(resp.status)
+            for k, v in resp.getheaders():
+                if k.lower() not in HOP_BY_HOP and k.lower() != "content-length":
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+            conn.close()
+
+        do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _handle
+
+    return Handler
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--upstream", required=True)
+    parser.add_argument("--every", type=int, default=0)
+    parser.add_argument("--operation")
+    args = parser.parse_args()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(args.upstream, args.every, args.operation))
+    print(server.server_address[1], flush=True)
+    sys.stdout.close()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
