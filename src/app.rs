@@ -31,16 +31,22 @@ pub fn run(command: Command) -> Result<Outcome> {
 fn audit(args: AuditArgs) -> Result<Outcome> {
     let options = collect_options(&args.scope)?;
     let snapshot = run_collection(&options)?;
+    let bytes = snapshot_bytes(&snapshot)?;
     if let Some(path) = &args.save_snapshot {
-        save_snapshot(&snapshot, path)?;
+        save_snapshot(&bytes, path)?;
     }
-    report_on(&snapshot, &args.output, args.gate.fail_on)
+    report_on(
+        &snapshot,
+        &sha256_hex(&bytes),
+        &args.output,
+        args.gate.fail_on,
+    )
 }
 
 fn collect_only(args: CollectArgs) -> Result<Outcome> {
     let options = collect_options(&args.scope)?;
     let snapshot = run_collection(&options)?;
-    save_snapshot(&snapshot, &args.output)?;
+    save_snapshot(&snapshot_bytes(&snapshot)?, &args.output)?;
     eprintln!(
         "trailwarden: collected {} account(s), {} trail(s), {} collection error(s) into {}",
         snapshot.accounts.len(),
@@ -52,19 +58,33 @@ fn collect_only(args: CollectArgs) -> Result<Outcome> {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<Outcome> {
-    let snapshot = Snapshot::load(&args.snapshot).map_err(|e| InputError(e.to_string()))?;
-    report_on(&snapshot, &args.output, args.gate.fail_on)
+    let shown = args.snapshot.display().to_string();
+    let bytes = std::fs::read(&args.snapshot)
+        .map_err(|e| InputError(format!("cannot read snapshot {shown}: {e}")))?;
+    let snapshot = Snapshot::from_slice(&bytes, &shown).map_err(|e| InputError(e.to_string()))?;
+    report_on(
+        &snapshot,
+        &sha256_hex(&bytes),
+        &args.output,
+        args.gate.fail_on,
+    )
 }
 
 /// Evaluates at the snapshot's collection time (so a saved snapshot gives
 /// the live audit's verdicts), renders, writes, and returns the outcome.
-fn report_on(snapshot: &Snapshot, output: &OutputArgs, fail_on: Severity) -> Result<Outcome> {
+fn report_on(
+    snapshot: &Snapshot,
+    snapshot_sha256: &str,
+    output: &OutputArgs,
+    fail_on: Severity,
+) -> Result<Outcome> {
     let catalog = Catalog::embedded();
     let params = Params::at(snapshot.collected_at);
     let findings = checks::evaluate(snapshot, &params, catalog);
     let outcome = policy::outcome(&findings, fail_on);
     let report = Report::build(
         snapshot,
+        snapshot_sha256,
         &findings,
         catalog,
         fail_on,
@@ -85,10 +105,24 @@ fn report_on(snapshot: &Snapshot, output: &OutputArgs, fail_on: Severity) -> Res
     Ok(outcome)
 }
 
-fn save_snapshot(snapshot: &Snapshot, path: &std::path::Path) -> Result<()> {
+/// The snapshot as saved: the bytes whose SHA-256 the report names.
+fn snapshot_bytes(snapshot: &Snapshot) -> Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(snapshot).context("serializing the snapshot")?;
     bytes.push(b'\n');
-    report::write_atomically(path, &bytes).map_err(|e| {
+    Ok(bytes)
+}
+
+/// Lowercase hex SHA-256.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn save_snapshot(bytes: &[u8], path: &std::path::Path) -> Result<()> {
+    report::write_atomically(path, bytes).map_err(|e| {
         InputError(format!(
             "cannot write the snapshot to {}: {e}",
             path.display()

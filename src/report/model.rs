@@ -37,6 +37,9 @@ pub struct ReportTool {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotInfo {
     pub collected_at: DateTime<Utc>,
+    /// Lowercase hex SHA-256 of the snapshot file the findings were evaluated
+    /// from (for `audit`, of the snapshot as `--save-snapshot` writes it).
+    pub sha256: String,
     pub collected_by: ReportTool,
     /// ARN of the identity that collected the facts.
     pub caller_arn: Option<String>,
@@ -154,6 +157,7 @@ impl Report {
     /// from the catalog.
     pub fn build(
         snapshot: &Snapshot,
+        snapshot_sha256: &str,
         findings: &[Finding],
         catalog: &Catalog,
         fail_on: Severity,
@@ -211,6 +215,7 @@ impl Report {
             generated_at,
             snapshot: SnapshotInfo {
                 collected_at: snapshot.collected_at,
+                sha256: snapshot_sha256.to_string(),
                 collected_by: ReportTool::from(&snapshot.tool),
                 caller_arn: snapshot.caller.as_ref().map(|c| c.arn.clone()),
                 partition: snapshot.partition.clone(),
