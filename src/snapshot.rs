@@ -43,7 +43,9 @@ pub struct Snapshot {
     /// SNS topics trails notify, keyed by topic ARN.
     #[serde(default)]
     pub sns_topics: BTreeMap<String, SnsTopicFacts>,
-    /// Every call that failed, in collection order.
+    /// Every call that failed (and every fact that could not be read, such as
+    /// a bucket no audited account owns), sorted by account, region, service
+    /// and operation so that two collections of the same state compare equal.
     #[serde(default)]
     pub errors: Vec<CollectionError>,
     /// How much the collection cost: calls made, time taken.

@@ -278,3 +278,47 @@ fn unknown_region_is_an_input_error() {
     ];
     assert_one_line_exit_2(&args, FAKE, "mars-1");
 }
+
+/// `--regions all` (the default) asks EC2 for the account's enabled regions.
+#[test]
+fn all_regions_are_discovered_through_the_api() {
+    let moto = Moto::start();
+    moto.seed("good");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("snap.json");
+    let out = trailwarden(
+        &[
+            "collect",
+            "--endpoint-url",
+            &moto.endpoint,
+            "-o",
+            path.to_str().expect("utf-8"),
+        ],
+        FAKE,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap: Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("snapshot")).expect("JSON");
+    assert_eq!(snap["scope"]["regions_requested"], Value::Null);
+    let regions = snap["accounts"][0]["regions"]["value"]
+        .as_array()
+        .expect("regions");
+    assert!(regions.len() > 2, "{regions:?}");
+    for region in ["us-east-1", "eu-west-1"] {
+        assert!(
+            regions.iter().any(|r| r == region),
+            "{region} in {regions:?}"
+        );
+    }
+    assert_eq!(
+        snap["stats"]["calls_by_operation"]["ec2:DescribeRegions"],
+        1
+    );
+    let config = snap["accounts"][0]["config"].as_object().expect("config");
+    assert_eq!(config.len(), regions.len());
+}

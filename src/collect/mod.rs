@@ -347,9 +347,8 @@ async fn read_trails(
     sessions: &Sessions,
     listed: BTreeMap<String, (ListedTrail, BTreeSet<String>)>,
 ) -> BTreeMap<String, TrailFacts> {
-    // (reader account, home region) → ARNs.
-    let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
-    let mut readers: BTreeMap<String, &Session> = BTreeMap::new();
+    // (reader account, home region) → (reader, ARNs).
+    let mut groups: BTreeMap<(String, String), (&Session, Vec<String>)> = BTreeMap::new();
     for (arn, (trail, seen_by)) in &listed {
         let owner = account_from_arn(arn).unwrap_or_default();
         // A viewer always has a session: it listed the trail.
@@ -358,14 +357,13 @@ async fn read_trails(
             .find_map(|v| sessions.get(v).and_then(|s| s.as_ref().ok()));
         let Some(viewer) = viewer else { continue };
         let session = reader(sessions, &owner, viewer);
-        readers.insert(arn.clone(), session);
         groups
             .entry((session.account_id.clone(), trail.home_region.clone()))
-            .or_default()
+            .or_insert_with(|| (session, Vec::new()))
+            .1
             .push(arn.clone());
     }
-    let per_group = join_all(groups.into_iter().map(|((_, region), arns)| {
-        let session = readers[&arns[0]];
+    let per_group = join_all(groups.into_iter().map(|((_, region), (session, arns))| {
         async move {
             let configs = cloudtrail::describe_trails(cx, session, &region, &arns).await;
             join_all(configs.into_iter().map(|(arn, config)| {

@@ -223,7 +223,10 @@ def create_role(acct, role=ROLE, policy=ALLOW_ALL, trusted=MGMT):
     trust = json.dumps({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{trusted}:root"},
         "Action": "sts:AssumeRole"}]})
-    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
+    try:
+        iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
+    except iam.exceptions.EntityAlreadyExistsException:
+        pass  # moto creates OrganizationAccountAccessRole with each account
     iam.put_role_policy(RoleName=role, PolicyName="audit", PolicyDocument=policy)
 
 
@@ -281,6 +284,37 @@ def scenario(endpoint, name, n_accounts):
         # only if the caller may, and its calls are denied.
         enforce_iam(endpoint)
         return {"account": MGMT, **t, "access_key_id": key["AccessKeyId"],
+                "secret_access_key": key["SecretAccessKey"]}
+    if name == "cross-bucket":
+        # A member's trail writes to a bucket in the management account.
+        members = organization(mgmt, 1)
+        bucket(mgmt, "central-trail-logs")
+        acct = mgmt.assume(members[0])
+        trail = acct.client("cloudtrail").create_trail(
+            Name="to-central", S3BucketName="central-trail-logs", IsMultiRegionTrail=True,
+            EnableLogFileValidation=True)
+        acct.client("cloudtrail").start_logging(Name="to-central")
+        return {"management": MGMT, "members": members, "trail_arn": trail["TrailARN"],
+                "bucket": "central-trail-logs"}
+    if name == "denied-role":
+        # Two members with audit roles; the auditor may assume only the first.
+        members = organization(mgmt, 2)
+        for i, m in enumerate(members):
+            acct = mgmt.assume(m)
+            create_role(acct)
+            good_trail(acct, f"member{i}", with_config=False)
+        iam = mgmt.client("iam")
+        iam.create_user(UserName="auditor")
+        iam.put_user_policy(UserName="auditor", PolicyName="audit", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"},
+                {"Effect": "Deny", "Action": "sts:AssumeRole",
+                 "Resource": f"arn:aws:iam::{members[1]}:role/{ROLE}"},
+            ]}))
+        key = iam.create_access_key(UserName="auditor")["AccessKey"]
+        enforce_iam(endpoint)
+        return {"management": MGMT, "members": members, "access_key_id": key["AccessKeyId"],
                 "secret_access_key": key["SecretAccessKey"]}
     if name == "bench":
         members = organization(mgmt, max(n_accounts - 1, 0))

@@ -1,0 +1,204 @@
+//! End-to-end, several accounts: `--accounts` through a role, `--org`, and
+//! an account whose role cannot be assumed.
+//!
+//! moto maps assumed-role credentials to the role's account, so each
+//! member's calls see that member's resources. moto's ListTrails returns
+//! only multi-region trails plus the trails of the region it is called in
+//! (real AWS returns all of the account's trails, and organization trails
+//! to members); trailwarden keeps the real-AWS call plan (ListTrails once
+//! per account in the global region), and the seeded trails live in
+//! us-east-1 so both agree.
+
+mod common;
+
+use common::*;
+
+#[test]
+fn listed_accounts_are_audited_through_the_role() {
+    let moto = Moto::start();
+    let seeded = moto.seed("accounts");
+    let members: Vec<&str> = seeded["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| m.as_str())
+        .collect();
+    let list = format!("{},{},{ACCOUNT}", members[0], members[1]);
+    let (code, report) = audit(
+        &moto.endpoint,
+        &[
+            "--accounts",
+            &list,
+            "--role-name",
+            "OrganizationAccountAccessRole",
+        ],
+        FAKE,
+    );
+    assert_eq!(code, 1);
+    // member 0: a good trail; member 1: a weak one; the caller: none.
+    let check = "cloudtrail-log-file-validation";
+    assert_eq!(statuses(&report, check, Some(members[0])), vec!["pass"]);
+    assert_eq!(statuses(&report, check, Some(members[1])), vec!["fail"]);
+    assert_eq!(statuses(&report, check, Some(ACCOUNT)), vec!["fail"]);
+    let f = &findings(&report, check, Some(members[0]))[0];
+    assert_eq!(f["resource"], seeded["trails"][members[0]]);
+    assert_eq!(
+        statuses(&report, "cloudtrail-organization-trail", None),
+        vec!["not_applicable"]
+    );
+    assert_eq!(
+        report["collection_errors"].as_array().map(Vec::len),
+        Some(0)
+    );
+
+    let snap = collect(
+        &moto.endpoint,
+        &[
+            "--accounts",
+            &list,
+            "--role-name",
+            "OrganizationAccountAccessRole",
+        ],
+        FAKE,
+    );
+    assert_eq!(snap["scope"]["mode"], "accounts");
+    for member in &members {
+        let arn = seeded["trails"][member].as_str().expect("trail arn");
+        let trail = &snap["trails"][arn];
+        assert_eq!(trail["account_id"], *member);
+        assert_eq!(trail["seen_by"], serde_json::json!([member]));
+    }
+    // Each bucket is read with its owner's credentials.
+    for bucket in snap["buckets"].as_object().expect("buckets").values() {
+        let owner = bucket["owner_account_id"]["value"].as_str().expect("owner");
+        assert!(members.contains(&owner), "{bucket}");
+    }
+    assert_eq!(snap["stats"]["calls_by_operation"]["sts:AssumeRole"], 2);
+}
+
+#[test]
+fn organization_trail_covers_every_member() {
+    let moto = Moto::start();
+    let seeded = moto.seed("org");
+    let (_, report) = audit(&moto.endpoint, &["--org"], FAKE);
+    let members: Vec<&str> = seeded["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| m.as_str())
+        .collect();
+    for account in members.iter().copied().chain([ACCOUNT]) {
+        for check in ["cloudtrail-log-file-validation", "cloudtrail-multi-region"] {
+            assert_eq!(
+                statuses(&report, check, Some(account)),
+                vec!["pass"],
+                "{check} {account}"
+            );
+        }
+        let f = &findings(&report, "cloudtrail-log-file-validation", Some(account))[0];
+        assert_eq!(f["resource"], seeded["trail_arn"]);
+    }
+    let org = findings(&report, "cloudtrail-organization-trail", None);
+    assert_eq!(org.len(), 1);
+    assert_eq!(org[0]["account_id"], ACCOUNT);
+    assert_eq!(org[0]["status"], "pass");
+
+    let snap = collect(&moto.endpoint, &["--org"], FAKE);
+    let organization = &snap["organization"];
+    assert_eq!(organization["management_account_id"], ACCOUNT);
+    assert_eq!(organization["accounts"].as_array().map(Vec::len), Some(3));
+    assert_eq!(snap["scope"]["accounts"].as_array().map(Vec::len), Some(3));
+    // The trail is read once, however many accounts see it.
+    assert_eq!(
+        snap["stats"]["calls_by_operation"]["cloudtrail:DescribeTrails"],
+        1
+    );
+    assert_eq!(
+        snap["stats"]["calls_by_operation"]["cloudtrail:ListTrails"],
+        3
+    );
+    let trail = &snap["trails"][seeded["trail_arn"].as_str().expect("arn")];
+    assert_eq!(trail["config"]["value"]["is_organization_trail"], true);
+}
+
+/// With IAM enforced, the caller may not assume the second member's role:
+/// that account's facts are all errors (never dropped), its findings
+/// `error`, and the other accounts are audited as usual.
+#[test]
+fn an_account_whose_role_cannot_be_assumed_is_reported_not_dropped() {
+    let moto = Moto::start();
+    let seeded = moto.seed("denied-role");
+    let members: Vec<&str> = seeded["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter_map(|m| m.as_str())
+        .collect();
+    let creds = Some((
+        seeded["access_key_id"].as_str().expect("key"),
+        seeded["secret_access_key"].as_str().expect("secret"),
+    ));
+    let list = members.join(",");
+    let args = [
+        "--accounts",
+        list.as_str(),
+        "--role-name",
+        "OrganizationAccountAccessRole",
+    ];
+    let (_, report) = audit(&moto.endpoint, &args, creds);
+    let check = "cloudtrail-log-file-validation";
+    assert_eq!(statuses(&report, check, Some(members[0])), vec!["pass"]);
+    assert_eq!(statuses(&report, check, Some(members[1])), vec!["error"]);
+    let errors = report["collection_errors"].as_array().expect("errors");
+    assert!(
+        errors.iter().any(|e| e["account_id"] == members[1]
+            && e["operation"] == "AssumeRole"
+            && e["code"] == "AccessDenied"),
+        "{errors:?}"
+    );
+
+    let snap = collect(&moto.endpoint, &args, creds);
+    let denied = snap["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .find(|a| a["account_id"] == members[1])
+        .expect("the denied account is still in the snapshot");
+    assert_eq!(denied["regions"]["error"]["code"], "AccessDenied");
+    assert_eq!(denied["trail_arns"]["error"]["code"], "AccessDenied");
+    assert_eq!(
+        denied["config"]["us-east-1"]["error"]["operation"],
+        "AssumeRole"
+    );
+}
+
+/// A trail writing to a bucket in another account: read with the owner's
+/// credentials when the owner is audited too, else `OutOfScope` (but its
+/// existence is still checked).
+#[test]
+fn cross_account_bucket_is_read_by_its_owner_or_reported_out_of_scope() {
+    let moto = Moto::start();
+    let seeded = moto.seed("cross-bucket");
+    let member = seeded["members"][0].as_str().expect("member");
+    let bucket = seeded["bucket"].as_str().expect("bucket");
+    let role = ["--role-name", "OrganizationAccountAccessRole"];
+
+    let alone = [&["--accounts", member][..], &role[..]].concat();
+    let snap = collect(&moto.endpoint, &alone, FAKE);
+    let facts = &snap["buckets"][bucket];
+    assert_eq!(facts["owner_account_id"]["error"]["code"], "OutOfScope");
+    assert_eq!(facts["versioning"]["error"]["code"], "OutOfScope");
+    assert_eq!(facts["exists"]["value"], true);
+    let (_, report) = audit(&moto.endpoint, &alone, FAKE);
+    assert_eq!(
+        statuses(&report, "trail-bucket-versioning", None),
+        vec!["error"]
+    );
+
+    let list = format!("{member},{ACCOUNT}");
+    let both = [&["--accounts", list.as_str()][..], &role[..]].concat();
+    let snap = collect(&moto.endpoint, &both, FAKE);
+    let facts = &snap["buckets"][bucket];
+    assert_eq!(facts["owner_account_id"]["value"], ACCOUNT);
+    assert_eq!(facts["versioning"]["value"]["status"], "Enabled");
+}
