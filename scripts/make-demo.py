@@ -81,7 +81,7 @@ def err(account, region, service, operation, code, message):
     }
 
 
-# Every failed call, in collection order; facts below reuse these objects.
+# Every failed call; the facts below reuse these objects.
 ASSUME_DENIED = err(
     SANDBOX,
     "us-east-1",
@@ -100,7 +100,11 @@ CONFIG_THROTTLED = err(
     "ThrottlingException",
     "Rate exceeded",
 )
-ERRORS = [ASSUME_DENIED, CONFIG_THROTTLED]
+# Sorted by account, region, service and operation, as the collector sorts them.
+ERRORS = sorted(
+    [ASSUME_DENIED, CONFIG_THROTTLED],
+    key=lambda e: (e["account_id"], e["region"] or "", e["service"], e["operation"]),
+)
 
 
 def recorder(name, all_supported=True, resource_types=()):

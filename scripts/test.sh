@@ -13,9 +13,15 @@ VENV=.venv
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# The end-to-end tests start .venv/bin/moto_server (or $TRAILWARDEN_MOTO_SERVER)
+# and seed it with the boto3 that moto installs beside it.
 if [ ! -x "$VENV/bin/python" ]; then
     step "creating $VENV"
-    python3 -m venv "$VENV"
+    if ! python3 -m venv "$VENV"; then
+        rm -rf "$VENV"
+        echo "error: python3 -m venv failed (on Debian/Ubuntu: apt-get install python3-venv)" >&2
+        exit 1
+    fi
 fi
 if ! "$VENV/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.version("moto") != "5.2.5")' 2>/dev/null \
     || [ ! -x "$VENV/bin/moto_server" ]; then
@@ -23,8 +29,21 @@ if ! "$VENV/bin/python" -c 'import importlib.metadata as m, sys; sys.exit(m.vers
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$MOTO_REQUIREMENT"
 fi
 
-# The end-to-end tests start this moto server.
-export PATH="$PWD/$VENV/bin:$PATH"
+# --- HTML report browser test (tests/html_report.rs) -----------------------
+# It loads the report in headless Chromium (Debian package `chromium`) and
+# fails, naming this step, when the browser is missing. As root (CI), install
+# it quietly; otherwise say how. TRAILWARDEN_CHROMIUM overrides the path.
+if [ -z "${TRAILWARDEN_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        step "installing chromium (for the HTML report browser test)"
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "warning: /usr/bin/chromium is missing, so the HTML report browser test will fail;" \
+            "install it with: sudo apt-get install -y chromium" >&2
+    fi
+fi
+# ---------------------------------------------------------------------------
 
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
     echo "error: cargo fmt or cargo clippy is missing; run: rustup component add rustfmt clippy" >&2

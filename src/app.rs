@@ -9,7 +9,7 @@ use crate::cli::{
 use crate::collect::{self, AccountScope, CollectOptions};
 use crate::finding::Severity;
 use crate::policy::{self, Outcome};
-use crate::report::{self, model::Report};
+use crate::report::{self, model::Report, Format};
 use crate::snapshot::Snapshot;
 use anyhow::{bail, Context as _, Result};
 use chrono::Utc;
@@ -29,6 +29,20 @@ pub fn run(command: Command) -> Result<Outcome> {
 }
 
 fn audit(args: AuditArgs) -> Result<Outcome> {
+    check_report_paths(&args.output)?;
+    if let Some(path) = &args.save_snapshot {
+        if args.output.output.as_ref() == Some(path)
+            || args.output.reports.iter().any(|t| &t.path == path)
+        {
+            return Err(InputError(format!(
+                "--save-snapshot {}: that path is already the destination of a report",
+                path.display()
+            ))
+            .into());
+        }
+    }
+    // A malformed SOURCE_DATE_EPOCH is refused before a long collection.
+    report_time()?;
     let options = collect_options(&args.scope)?;
     let snapshot = run_collection(&options)?;
     let bytes = snapshot_bytes(&snapshot)?;
@@ -58,6 +72,7 @@ fn collect_only(args: CollectArgs) -> Result<Outcome> {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<Outcome> {
+    check_report_paths(&args.output)?;
     let shown = args.snapshot.display().to_string();
     let bytes = std::fs::read(&args.snapshot)
         .map_err(|e| InputError(format!("cannot read snapshot {shown}: {e}")))?;
@@ -89,20 +104,144 @@ fn report_on(
         catalog,
         fail_on,
         outcome.code(),
-        Utc::now(),
+        report_time()?,
     );
-    let bytes = report::render(&report, output.format);
-    report::write_output(&bytes, output.output.as_deref()).map_err(|e| {
-        InputError(format!(
-            "cannot write the report to {}: {e}",
+    let failures = write_reports(&report, output)?;
+    for failure in &failures {
+        eprintln!("trailwarden: error: {failure}");
+    }
+    Ok(if failures.is_empty() {
+        outcome
+    } else {
+        with_write_failure(outcome)
+    })
+}
+
+/// The report's `generated_at`: now, unless `SOURCE_DATE_EPOCH` (the
+/// reproducible-builds convention, seconds since 1970) is set, so the same
+/// snapshot can give byte-identical reports. A malformed value is an input
+/// error, as the convention asks; an empty one counts as unset.
+fn report_time() -> Result<chrono::DateTime<Utc>> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Err(std::env::VarError::NotPresent) => Ok(Utc::now()),
+        Ok(value) if value.trim().is_empty() => Ok(Utc::now()),
+        Ok(value) => value
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
+            .ok_or_else(|| {
+                InputError(format!(
+                    "SOURCE_DATE_EPOCH '{value}' is not a number of seconds since 1970-01-01"
+                ))
+                .into()
+            }),
+        Err(std::env::VarError::NotUnicode(_)) => Err(InputError(
+            "SOURCE_DATE_EPOCH is not a number of seconds since 1970-01-01".into(),
+        )
+        .into()),
+    }
+}
+
+/// Exit-code priority when a report could not be written: 1 (a qualifying
+/// failure: the gate must still block) outranks 2 (an unwritten report),
+/// which outranks 3 (incomplete) and 0 (clean), because a CI job must not
+/// pass while the report it uploads is missing.
+pub fn with_write_failure(outcome: Outcome) -> Outcome {
+    match outcome {
+        Outcome::Failed => Outcome::Failed,
+        _ => Outcome::UsageError,
+    }
+}
+
+/// Writes every `--report FORMAT=PATH` file, then the `--format` report to
+/// `--output` or stdout. A file that cannot be written does not stop the
+/// others; each failure comes back as one line. A template error is an
+/// input error (exit 2): the HTML is rendered before any file is written.
+fn write_reports(report: &Report, output: &OutputArgs) -> Result<Vec<String>> {
+    let options = report::RenderOptions {
+        template_dir: output.template_dir.clone(),
+    };
+    let html = if wants_html(output) {
+        Some(
+            report::render(report, Format::Html, &options)
+                .map_err(|e| InputError(e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    let render = |format: Format| -> Result<Vec<u8>> {
+        match (format, &html) {
+            (Format::Html, Some(bytes)) => Ok(bytes.clone()),
+            _ => report::render(report, format, &options)
+                .map_err(|e| InputError(e.to_string()).into()),
+        }
+    };
+    let mut failures = Vec::new();
+    for target in &output.reports {
+        let bytes = render(target.format)?;
+        if let Err(e) = report::write_atomically(&target.path, &bytes) {
+            failures.push(format!(
+                "cannot write the {} report to {}: {e}",
+                format_name(target.format),
+                target.path.display()
+            ));
+        }
+    }
+    let bytes = match (output.format, &output.output) {
+        (Format::Console, None) => {
+            report::console::render_styled(report, report::console::use_color())
+        }
+        (format, _) => render(format)?,
+    };
+    if let Err(e) = report::write_output(&bytes, output.output.as_deref()) {
+        failures.push(format!(
+            "cannot write the {} report to {}: {e}",
+            format_name(output.format),
             output
                 .output
                 .as_deref()
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| "stdout".into())
-        ))
-    })?;
-    Ok(outcome)
+        ));
+    }
+    Ok(failures)
+}
+
+fn wants_html(output: &OutputArgs) -> bool {
+    output.format == Format::Html || output.reports.iter().any(|t| t.format == Format::Html)
+}
+
+fn format_name(format: Format) -> String {
+    use clap::ValueEnum as _;
+    format
+        .to_possible_value()
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default()
+}
+
+/// Two reports to one path would overwrite each other: refused before
+/// anything is collected or written.
+pub fn check_report_paths(output: &OutputArgs) -> Result<()> {
+    let mut seen: Vec<&std::path::Path> = output.output.iter().map(|p| p.as_path()).collect();
+    for target in &output.reports {
+        if seen.contains(&target.path.as_path()) {
+            return Err(InputError(format!(
+                "--report {}={}: that path is already the destination of another report",
+                format_name(target.format),
+                target.path.display()
+            ))
+            .into());
+        }
+        seen.push(target.path.as_path());
+    }
+    // A missing --template-dir or a template syntax error stops the run
+    // before a long collection, not after it.
+    if wants_html(output) {
+        report::html::check_templates(output.template_dir.as_deref())
+            .map_err(|e| InputError(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// The snapshot as saved: the bytes whose SHA-256 the report names.

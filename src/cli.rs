@@ -75,6 +75,50 @@ pub struct OutputArgs {
     /// Write the report here (atomically) instead of stdout.
     #[arg(long, short = 'o')]
     pub output: Option<PathBuf>,
+    /// Also write a report in FORMAT to PATH (repeatable), e.g.
+    /// `--report sarif=audit.sarif --report junit=audit.xml`; the --format
+    /// report still goes to stdout (or --output).
+    #[arg(long = "report", value_name = "FORMAT=PATH", value_parser = parse_report_target)]
+    pub reports: Vec<ReportTarget>,
+    /// Render the HTML report with the templates in DIR (same file names as
+    /// report-templates/; a file DIR lacks falls back to the built-in one).
+    #[arg(long, value_name = "DIR")]
+    pub template_dir: Option<PathBuf>,
+}
+
+/// One `--report FORMAT=PATH`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportTarget {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+/// `FORMAT=PATH`; a clap error (exit 2) names the accepted formats.
+pub fn parse_report_target(value: &str) -> Result<ReportTarget, String> {
+    use clap::ValueEnum as _;
+    let names = || {
+        Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let Some((format, path)) = value.split_once('=') else {
+        return Err(format!(
+            "expected FORMAT=PATH (e.g. sarif=audit.sarif), FORMAT one of {}",
+            names()
+        ));
+    };
+    let format = Format::from_str(format.trim(), true)
+        .map_err(|_| format!("unknown format '{format}' (expected one of {})", names()))?;
+    if path.is_empty() {
+        return Err(format!("no path after '{}='", value.trim_end_matches('=')));
+    }
+    Ok(ReportTarget {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 #[derive(Debug, Args)]

@@ -156,6 +156,11 @@ fn expected_exit(report: &Value, fail_on: &str) -> i32 {
 /// Exactly one line on stderr, starting with the tool's name; nothing on stdout.
 fn assert_one_line_error(output: &Output, mentions: &str) {
     assert_eq!(code(output), 2, "stderr: {}", stderr(output));
+    assert_one_line_on_stderr(output, mentions);
+}
+
+/// Exactly one `trailwarden: error:` line on stderr; nothing on stdout.
+fn assert_one_line_on_stderr(output: &Output, mentions: &str) {
     assert!(
         output.stdout.is_empty(),
         "stdout must be empty: {}",
@@ -290,10 +295,23 @@ fn report_describes_the_snapshot_and_its_scope() {
     assert_eq!(report["scope"]["management_account_id"], MGMT);
     let errors = report["collection_errors"].as_array().unwrap();
     assert_eq!(errors.len(), 2, "{errors:#?}");
-    assert_eq!(errors[0]["account_id"], SANDBOX);
-    assert_eq!(errors[0]["operation"], "AssumeRole");
-    assert_eq!(errors[0]["code"], "AccessDenied");
-    assert_eq!(errors[1]["code"], "ThrottlingException");
+    assert_eq!(errors[0]["account_id"], WORKLOAD);
+    assert_eq!(
+        errors[0]["operation"],
+        "DescribeConfigurationRecorderStatus"
+    );
+    assert_eq!(errors[0]["code"], "ThrottlingException");
+    assert_eq!(errors[1]["account_id"], SANDBOX);
+    assert_eq!(errors[1]["operation"], "AssumeRole");
+    assert_eq!(errors[1]["code"], "AccessDenied");
+    // The report names the exact file it was evaluated from.
+    let bytes = std::fs::read(demo()).unwrap();
+    let digest: String =
+        sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(&bytes))
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+    assert_eq!(report["snapshot"]["sha256"], digest);
 }
 
 #[test]
@@ -356,22 +374,43 @@ fn exit_code_follows_fail_on() {
     assert_eq!(code(&output), expected_exit(&report, "critical"));
 }
 
-#[test]
-fn an_error_without_a_qualifying_failure_exits_3() {
-    // Only the sandbox account, whose role could not be assumed: every fact
-    // is an error, so nothing can pass or fail.
-    let dir = tempfile::tempdir().unwrap();
+/// Only the sandbox account, whose role could not be assumed: every fact is
+/// an error, so nothing can pass or fail.
+fn sandbox_only_snapshot(dir: &Path) -> PathBuf {
     let mut snapshot = demo_snapshot();
-    snapshot["accounts"] = json!([snapshot["accounts"][3].clone()]);
+    let sandbox = snapshot["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account_id"] == SANDBOX)
+        .cloned()
+        .unwrap();
+    snapshot["accounts"] = json!([sandbox]);
     snapshot["scope"]["accounts"] = json!([SANDBOX]);
     snapshot["scope"]["mode"] = json!("accounts");
     snapshot["organization"] = Value::Null;
     snapshot["trails"] = json!({});
     snapshot["buckets"] = json!({});
-    snapshot["errors"] = json!([snapshot["errors"][0].clone()]);
-    let path = dir.path().join("sandbox.json");
+    snapshot["kms_keys"] = json!({});
+    snapshot["log_groups"] = json!({});
+    snapshot["sns_topics"] = json!({});
+    let sandbox_errors: Vec<Value> = snapshot["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["account_id"] == SANDBOX)
+        .cloned()
+        .collect();
+    snapshot["errors"] = Value::Array(sandbox_errors);
+    let path = dir.join("sandbox.json");
     std::fs::write(&path, serde_json::to_vec(&snapshot).unwrap()).unwrap();
-    let (output, report) = evaluate_json(&path, &[]);
+    path
+}
+
+#[test]
+fn an_error_without_a_qualifying_failure_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let (output, report) = evaluate_json(&sandbox_only_snapshot(dir.path()), &[]);
     let all = findings(&report);
     assert!(!all.is_empty());
     assert!(
@@ -381,6 +420,7 @@ fn an_error_without_a_qualifying_failure_exits_3() {
     );
     assert!(all.iter().any(|f| f["status"] == "error"));
     assert_eq!(code(&output), 3);
+    assert_eq!(report["exit_code"], 3);
 }
 
 // ---------------------------------------------------------------- console
@@ -438,18 +478,44 @@ fn output_file_is_written_atomically() {
     );
 }
 
+/// A report that cannot be written is exit code 2, except that a qualifying
+/// failure still wins (1): the gate must block whatever else went wrong.
 #[test]
-fn unwritable_output_is_an_input_error_and_leaves_nothing() {
+fn unwritable_output_is_reported_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("missing-dir").join("report.json");
-    let output = run(&[
-        "evaluate",
-        demo().to_str().unwrap(),
-        "-o",
-        target.to_str().unwrap(),
-    ]);
-    assert_one_line_error(&output, "cannot write the report");
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let sandbox = sandbox_only_snapshot(dir.path());
+    let missing = dir.path().join("missing-dir");
+    let target = missing.join("report.json");
+    let target = target.to_str().unwrap();
+    for (snapshot, expected) in [(demo(), 1), (sandbox, 2)] {
+        let (_, report) = evaluate_json(&snapshot, &[]);
+        let unwritten = if expected_exit(&report, "low") == 1 {
+            1
+        } else {
+            2
+        };
+        assert_eq!(unwritten, expected, "{}", snapshot.display());
+        for format in ["console", "json"] {
+            let output = run(&[
+                "evaluate",
+                snapshot.to_str().unwrap(),
+                "--format",
+                format,
+                "-o",
+                target,
+            ]);
+            assert_eq!(
+                code(&output),
+                expected,
+                "{}: {}",
+                snapshot.display(),
+                stderr(&output)
+            );
+            assert_one_line_on_stderr(&output, "cannot write the");
+            assert!(stderr(&output).contains(target), "{}", stderr(&output));
+            assert!(!missing.exists(), "nothing is created");
+        }
+    }
 }
 
 // ---------------------------------------------------------------- bad snapshots
@@ -622,6 +688,23 @@ fn bad_scope_flags_are_rejected_before_any_aws_call() {
     );
 }
 
+#[test]
+fn help_and_version_exit_0() {
+    let help = run(&["--help"]);
+    assert_eq!(code(&help), 0);
+    let text = stdout(&help);
+    for command in ["audit", "collect", "evaluate", "checks"] {
+        assert!(text.contains(command), "{text}");
+    }
+    assert!(text.contains("Exit codes"), "{text}");
+    let version = run(&["--version"]);
+    assert_eq!(code(&version), 0);
+    assert_eq!(
+        stdout(&version).trim(),
+        format!("trailwarden {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
 // ---------------------------------------------------------------- checks
 
 fn catalog_json() -> Vec<Value> {
@@ -642,9 +725,38 @@ fn metadata_ids() -> BTreeSet<String> {
         .collect()
 }
 
+/// The check ids issue 2 fixed: stable and exact, so users' waivers and
+/// pipelines keep working. New checks may be added; none may disappear.
+const STABLE_IDS: [&str; 18] = [
+    "cloudtrail-multi-region",
+    "cloudtrail-organization-trail",
+    "cloudtrail-insights",
+    "cloudtrail-s3-data-events-write",
+    "cloudtrail-s3-data-events-read",
+    "config-recorder-all-regions",
+    "cloudtrail-log-file-validation",
+    "cloudtrail-kms-encryption",
+    "cloudtrail-kms-key-rotation",
+    "cloudtrail-cloudwatch-logs",
+    "cloudtrail-delivery-health",
+    "cloudtrail-sns-notifications",
+    "trail-bucket-not-public",
+    "trail-bucket-access-logging",
+    "trail-bucket-versioning",
+    "trail-bucket-mfa-delete",
+    "trail-bucket-object-lock",
+    "trail-bucket-retention",
+];
+
 #[test]
 fn checks_lists_every_id() {
     let catalog = catalog_json();
+    for id in STABLE_IDS {
+        assert!(
+            catalog.iter().any(|m| m["id"] == id),
+            "check {id} is missing"
+        );
+    }
     let ids: BTreeSet<String> = catalog
         .iter()
         .map(|m| m["id"].as_str().unwrap().to_string())
@@ -1055,16 +1167,32 @@ fn delivery_is_judged_at_the_collection_time() {
 #[test]
 fn readme_catalog_table_lists_every_check() {
     let readme = std::fs::read_to_string(repo_path("README.md")).unwrap();
-    for meta in catalog_json() {
-        let row = format!(
-            "| `{}` | {} |",
-            meta["id"].as_str().unwrap(),
-            meta["severity"].as_str().unwrap()
+    let stale = "README's catalog table is stale: run python3 scripts/readme-catalog.py";
+    let catalog = catalog_json();
+    let table = readme
+        .split("<!-- catalog:start -->")
+        .nth(1)
+        .and_then(|rest| rest.split("<!-- catalog:end -->").next())
+        .expect("README has the catalog markers");
+    let rows = table.lines().filter(|l| l.starts_with("| `")).count();
+    assert_eq!(rows, catalog.len(), "{stale}");
+    for meta in catalog {
+        let id = meta["id"].as_str().unwrap();
+        let prefix = format!(
+            "| `{id}` | {} | {} |",
+            meta["severity"].as_str().unwrap(),
+            meta["resource_kind"].as_str().unwrap()
         );
-        assert!(
-            readme.contains(&row),
-            "README lacks {row:?}: run python3 scripts/readme-catalog.py"
-        );
+        let row = table
+            .lines()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no row {prefix:?}: {stale}"));
+        for ids in meta["frameworks"].as_object().unwrap().values() {
+            for control in ids.as_array().unwrap() {
+                let control = control.as_str().unwrap();
+                assert!(row.contains(control), "{id}: {control} missing: {stale}");
+            }
+        }
     }
 }
 

@@ -1,12 +1,67 @@
 //! `--format console`: a summary a person reads in a terminal or CI log:
 //! per-check counts, then every failing and error finding with its reason.
+//! Colored on a terminal ([`use_color`]); plain text when piped, written to
+//! a file, or when `NO_COLOR` is set or `TERM=dumb`.
 
 use super::model::{Report, ReportFinding, StatusCounts};
-use crate::finding::Status;
+use crate::finding::{Severity, Status};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+/// Plain text: what files, pipes and CI logs get.
 pub fn render(report: &Report) -> Vec<u8> {
+    render_styled(report, false)
+}
+
+/// Whether console output to stdout should be colored: stdout is a
+/// terminal that is not `TERM=dumb`, and `NO_COLOR` is unset or empty
+/// (<https://no-color.org>).
+pub fn use_color() -> bool {
+    use std::io::IsTerminal as _;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+    !no_color && !dumb && std::io::stdout().is_terminal()
+}
+
+/// ANSI SGR styling that is a no-op when color is off, so the layout code
+/// is shared and the plain output is exactly the uncolored text.
+#[derive(Clone, Copy)]
+struct Style(bool);
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.0 && !text.is_empty() {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(self, severity: Severity, text: &str) -> String {
+        let code = match severity {
+            Severity::Critical => "1;31",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        self.paint(code, text)
+    }
+
+    /// A count, colored only when non-zero (zeros stay quiet).
+    fn count(self, code: &str, n: usize, width: usize) -> String {
+        let text = format!("{n:>width$}");
+        if n == 0 {
+            text
+        } else {
+            self.paint(code, &text)
+        }
+    }
+}
+
+/// The console report; `color` adds ANSI colors (only for a terminal).
+pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
+    let style = Style(color);
     let mut out = String::new();
     let regions = report.scope.regions.len();
     let _ = writeln!(
@@ -23,15 +78,11 @@ pub fn render(report: &Report) -> Vec<u8> {
     out.push('\n');
 
     // Per-check counts, in report (registry) order.
-    let mut per_check: Vec<(&str, &str, StatusCounts)> = Vec::new();
+    let mut per_check: Vec<(&str, Severity, StatusCounts)> = Vec::new();
     let mut index: BTreeMap<&str, usize> = BTreeMap::new();
     for f in &report.findings {
         let i = *index.entry(f.check_id.as_str()).or_insert_with(|| {
-            per_check.push((
-                f.check_id.as_str(),
-                f.severity.as_str(),
-                StatusCounts::default(),
-            ));
+            per_check.push((f.check_id.as_str(), f.severity, StatusCounts::default()));
             per_check.len() - 1
         });
         per_check[i].2.add(f.status);
@@ -42,16 +93,20 @@ pub fn render(report: &Report) -> Vec<u8> {
         .max()
         .unwrap_or(5)
         .max(5);
-    let _ = writeln!(
-        out,
+    let heading = format!(
         "{:<width$}  {:<8}  {:>5} {:>5} {:>5} {:>5}",
         "CHECK", "SEVERITY", "PASS", "FAIL", "ERROR", "N/A"
     );
+    let _ = writeln!(out, "{}", style.paint("1", &heading));
     for (id, severity, c) in &per_check {
         let _ = writeln!(
             out,
-            "{id:<width$}  {severity:<8}  {:>5} {:>5} {:>5} {:>5}",
-            c.pass, c.fail, c.error, c.not_applicable
+            "{id:<width$}  {}  {} {} {} {:>5}",
+            style.severity(*severity, &format!("{:<8}", severity.as_str())),
+            style.count("32", c.pass, 5),
+            style.count("1;31", c.fail, 5),
+            style.count("33", c.error, 5),
+            c.not_applicable
         );
     }
 
@@ -61,11 +116,11 @@ pub fn render(report: &Report) -> Vec<u8> {
         .filter(|f| f.status == Status::Fail)
         .collect();
     if !failing.is_empty() {
-        let _ = writeln!(out, "\nFailing findings:");
+        let _ = writeln!(out, "\n{}", style.paint("1;31", "Failing findings:"));
         let mut sorted = failing;
         sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
         for f in sorted {
-            let _ = writeln!(out, "  {}", line(f));
+            let _ = writeln!(out, "  {}", line(f, style));
         }
     }
     // Errors share causes (a role that could not be assumed makes every
@@ -79,9 +134,19 @@ pub fn render(report: &Report) -> Vec<u8> {
         }
     }
     if !errors.is_empty() {
-        let _ = writeln!(out, "\nIncomplete (error) findings:");
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.paint("1;33", "Incomplete (error) findings:")
+        );
         for ((account, message), checks) in errors {
-            let _ = writeln!(out, "  {account} · {} · {message}", checks.join(", "));
+            let _ = writeln!(
+                out,
+                "  {} · {} · {}",
+                clean(account),
+                checks.join(", "),
+                clean(message)
+            );
         }
     }
     if !report.collection_errors.is_empty() {
@@ -94,12 +159,12 @@ pub fn render(report: &Report) -> Vec<u8> {
             let _ = writeln!(
                 out,
                 "  {} {} {}:{} {}: {}",
-                e.account_id,
-                e.region.as_deref().unwrap_or("-"),
-                e.service,
-                e.operation,
-                e.code,
-                e.message
+                clean(&e.account_id),
+                clean(e.region.as_deref().unwrap_or("-")),
+                clean(&e.service),
+                clean(&e.operation),
+                clean(&e.code),
+                clean(&e.message)
             );
         }
         if report.collection_errors.len() > 20 {
@@ -111,9 +176,8 @@ pub fn render(report: &Report) -> Vec<u8> {
         }
     }
     let s = &report.summary.by_status;
-    let _ = writeln!(
-        out,
-        "\n{} findings: {} pass, {} fail, {} error, {} not applicable · fail-on {} · exit {}",
+    let summary = format!(
+        "{} findings: {} pass, {} fail, {} error, {} not applicable · fail-on {} · exit {}",
         report.summary.total,
         s.pass,
         s.fail,
@@ -122,20 +186,42 @@ pub fn render(report: &Report) -> Vec<u8> {
         report.fail_on,
         report.exit_code
     );
+    let summary_code = match report.exit_code {
+        0 => "1;32",
+        1 => "1;31",
+        _ => "1;33",
+    };
+    let _ = writeln!(out, "\n{}", style.paint(summary_code, &summary));
     out.into_bytes()
 }
 
-fn line(f: &ReportFinding) -> String {
+fn line(f: &ReportFinding, style: Style) -> String {
     format!(
-        "[{}] {} · {} · {}{} · {}",
-        f.severity.as_str().to_uppercase(),
+        "{} {} · {} · {}{} · {}",
+        style.severity(
+            f.severity,
+            &format!("[{}]", f.severity.as_str().to_uppercase())
+        ),
         f.check_id,
-        f.account_id,
-        f.resource,
+        clean(&f.account_id),
+        clean(&f.resource),
         f.region
             .as_deref()
-            .map(|r| format!(" ({r})"))
+            .map(|r| format!(" ({})", clean(r)))
             .unwrap_or_default(),
-        f.message
+        clean(&f.message)
     )
+}
+
+/// Strings from AWS with control characters (an escape sequence in a tag or
+/// name could rewrite the terminal) replaced by U+FFFD.
+fn clean(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
 }

@@ -2,8 +2,13 @@
 //! Renderers only present verdicts; they never re-derive them.
 
 pub mod console;
+pub mod csv;
+pub mod html;
 pub mod json;
+pub mod junit;
+pub mod markdown;
 pub mod model;
+pub mod sarif;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -13,13 +18,37 @@ use std::path::Path;
 pub enum Format {
     Console,
     Json,
+    Sarif,
+    Junit,
+    Markdown,
+    Csv,
+    /// One self-contained page for auditors (templates in `report-templates/`).
+    Html,
 }
 
-pub fn render(report: &model::Report, format: Format) -> Vec<u8> {
-    match format {
+/// What some renderers need besides the report.
+#[derive(Debug, Clone, Default)]
+pub struct RenderOptions {
+    /// `--template-dir`: the user's copies of the HTML templates.
+    pub template_dir: Option<std::path::PathBuf>,
+}
+
+/// Renders `report` in `format`. Only HTML can fail: its templates may be
+/// the user's own (`--template-dir`), and a broken one is an input error.
+pub fn render(
+    report: &model::Report,
+    format: Format,
+    options: &RenderOptions,
+) -> Result<Vec<u8>, html::HtmlError> {
+    Ok(match format {
+        Format::Html => html::render(report, options.template_dir.as_deref())?,
         Format::Console => console::render(report),
         Format::Json => json::render(report),
-    }
+        Format::Sarif => sarif::render(report),
+        Format::Junit => junit::render(report),
+        Format::Markdown => markdown::render(report),
+        Format::Csv => csv::render(report),
+    })
 }
 
 /// Writes `bytes` to `path` atomically (a temporary file beside it, then a
@@ -42,7 +71,16 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    #[cfg_attr(not(unix), allow(unused_mut))]
+    let mut builder = tempfile::Builder::new();
+    // Temporary files are owner-only (0600); a report is an ordinary file,
+    // so ask for 0666 and let the umask decide, as any other writer would.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;

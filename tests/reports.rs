@@ -1,0 +1,1046 @@
+//! The report formats of issue 3 (SARIF, JUnit, Markdown, CSV, console) and
+//! the `--report FORMAT=PATH` flag.
+//!
+//! Renderers are checked the way their consumers read them: SARIF against
+//! the official 2.1.0 schema, JUnit through a real JUnit parser, CSV through a
+//! CSV reader; counts are compared with the report model, never with numbers
+//! copied from an earlier run. insta snapshots pin each renderer's output for
+//! the demo organization (`generated_at` is fixed by building the report in
+//! the test; the tool version and the demo's SHA-256 are filtered).
+
+mod common;
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use trailwarden::checks::{self, Catalog, Params};
+use trailwarden::finding::{Severity, Status};
+use trailwarden::policy;
+use trailwarden::report::model::{Report, ReportFinding, StatusCounts};
+use trailwarden::report::{self, console, csv as csv_report, junit, markdown, sarif, Format};
+use trailwarden::snapshot::Snapshot;
+
+const BIN: &str = env!("CARGO_BIN_EXE_trailwarden");
+const HOSTILE: &str = "<script>alert(1)</script> & \"double\" 'single' | `tick` *x* ]]> end";
+
+fn repo_path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The report `evaluate` builds for a snapshot, with a fixed `generated_at`.
+fn report_for(bytes: &[u8]) -> Report {
+    let snapshot = Snapshot::from_slice(bytes, "test snapshot").expect("valid snapshot");
+    let catalog = Catalog::embedded();
+    let findings = checks::evaluate(&snapshot, &Params::at(snapshot.collected_at), catalog);
+    let fail_on = Severity::Low;
+    let outcome = policy::outcome(&findings, fail_on);
+    Report::build(
+        &snapshot,
+        &sha256_hex(bytes),
+        &findings,
+        catalog,
+        fail_on,
+        outcome.code(),
+        "2026-11-02T08:00:00Z".parse().unwrap(),
+    )
+}
+
+fn demo_report() -> Report {
+    report_for(&std::fs::read(repo_path("examples/demo-org.snapshot.json")).unwrap())
+}
+
+/// The demo with one `fail`, one `error` and one `not_applicable` finding
+/// renamed to a hostile string (with a control character and a line break).
+fn hostile_report() -> Report {
+    let mut report = demo_report();
+    for status in [Status::Fail, Status::Error, Status::NotApplicable] {
+        let f = report
+            .findings
+            .iter_mut()
+            .find(|f| f.status == status)
+            .unwrap_or_else(|| panic!("the demo has a {status} finding"));
+        f.resource = format!("{HOSTILE}\u{1b}[31m");
+        f.message = format!("{HOSTILE}\nsecond line");
+    }
+    report
+}
+
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).expect("renderers write UTF-8")
+}
+
+/// Counts by status per account, from the report model.
+fn counts_by_account(report: &Report) -> BTreeMap<String, StatusCounts> {
+    let mut counts: BTreeMap<String, StatusCounts> = BTreeMap::new();
+    for f in &report.findings {
+        counts
+            .entry(f.account_id.clone())
+            .or_default()
+            .add(f.status);
+    }
+    counts
+}
+
+fn assert_pinned(name: &str, output: &str) {
+    let report = demo_report();
+    let version = format!(r"\b{}\b", regex_escape(env!("CARGO_PKG_VERSION")));
+    let sha = report.snapshot.sha256.clone();
+    insta::with_settings!({
+        filters => vec![
+            (sha.as_str(), "[DEMO-SHA256]"),
+            (version.as_str(), "[VERSION]"),
+        ],
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, output);
+    });
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                vec![c]
+            } else {
+                vec!['\\', c]
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------- snapshots
+
+#[test]
+fn pinned_console() {
+    assert_pinned("console_demo", &text(console::render(&demo_report())));
+}
+
+#[test]
+fn pinned_sarif() {
+    assert_pinned("sarif_demo", &text(sarif::render(&demo_report())));
+}
+
+#[test]
+fn pinned_junit() {
+    assert_pinned("junit_demo", &text(junit::render(&demo_report())));
+}
+
+#[test]
+fn pinned_markdown() {
+    assert_pinned("markdown_demo", &text(markdown::render(&demo_report())));
+}
+
+#[test]
+fn pinned_csv() {
+    assert_pinned("csv_demo", &text(csv_report::render(&demo_report())));
+}
+
+#[test]
+fn renderers_are_deterministic() {
+    for format in [
+        Format::Console,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Markdown,
+        Format::Csv,
+    ] {
+        let options = report::RenderOptions::default();
+        assert_eq!(
+            report::render(&demo_report(), format, &options).unwrap(),
+            report::render(&demo_report(), format, &options).unwrap(),
+            "{format:?}"
+        );
+    }
+}
+
+// -------------------------------------------------------------------- SARIF
+
+fn sarif_validator() -> jsonschema::Validator {
+    let schema: Value = serde_json::from_slice(
+        &std::fs::read(repo_path("tests/fixtures/sarif-schema-2.1.0.json")).unwrap(),
+    )
+    .unwrap();
+    jsonschema::validator_for(&schema).expect("the SARIF schema compiles")
+}
+
+fn sarif_of(report: &Report) -> Value {
+    serde_json::from_slice(&sarif::render(report)).expect("SARIF is JSON")
+}
+
+fn schema_errors(validator: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
+}
+
+#[test]
+fn sarif_is_valid_against_the_official_schema() {
+    let validator = sarif_validator();
+    for report in [demo_report(), hostile_report()] {
+        let doc = sarif_of(&report);
+        let errors = schema_errors(&validator, &doc);
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+}
+
+#[test]
+fn a_broken_sarif_document_fails_validation() {
+    // The validator must be able to say no, or the test above proves nothing.
+    let validator = sarif_validator();
+    let doc = sarif_of(&demo_report());
+    let mut wrong_level = doc.clone();
+    wrong_level["runs"][0]["results"][0]["level"] = "fatal".into();
+    let mut no_version = doc.clone();
+    no_version.as_object_mut().unwrap().remove("version");
+    let mut bad_rule = doc.clone();
+    bad_rule["runs"][0]["tool"]["driver"]["rules"][0]["shortDescription"] = "a bare string".into();
+    for (what, broken) in [
+        ("level", wrong_level),
+        ("version", no_version),
+        ("rule", bad_rule),
+    ] {
+        assert!(
+            !schema_errors(&validator, &broken).is_empty(),
+            "{what}: a broken document passed validation"
+        );
+    }
+}
+
+#[test]
+fn sarif_has_a_rule_per_check_results_for_fails_and_notifications_for_errors() {
+    let report = demo_report();
+    let doc = sarif_of(&report);
+    let run = &doc["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let catalog = Catalog::embedded();
+    let rule_ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let check_ids: Vec<&str> = catalog.all().iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(rule_ids, check_ids);
+    for (rule, meta) in rules.iter().zip(catalog.all()) {
+        assert_eq!(rule["shortDescription"]["text"], meta.title.as_str());
+        let full = rule["fullDescription"]["text"].as_str().unwrap();
+        let first_words: String = meta
+            .rationale
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(full.starts_with(&first_words), "{}: {full}", meta.id);
+        let help = rule["help"]["markdown"].as_str().unwrap();
+        let cli_first_line = meta.remediation.cli.trim().lines().next().unwrap();
+        assert!(
+            help.contains(cli_first_line),
+            "{}: help lacks the CLI fix",
+            meta.id
+        );
+        let score = rule["properties"]["security-severity"].as_str().unwrap();
+        let expected = match meta.severity {
+            Severity::Critical => "9.5",
+            Severity::High => "8.0",
+            Severity::Medium => "5.5",
+            Severity::Low => "3.0",
+            Severity::Info => "0.0",
+        };
+        assert_eq!(score, expected, "{}", meta.id);
+        assert_eq!(
+            rule["defaultConfiguration"]["level"],
+            sarif::level(meta.severity)
+        );
+    }
+
+    let failing: Vec<&ReportFinding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail)
+        .collect();
+    let results = run["results"].as_array().unwrap();
+    assert!(!failing.is_empty());
+    assert_eq!(results.len(), failing.len());
+    for (result, f) in results.iter().zip(&failing) {
+        assert_eq!(result["ruleId"], f.check_id.as_str());
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], f.check_id.as_str());
+        assert_eq!(result["level"], sarif::level(f.severity));
+        let location = &result["locations"][0];
+        let uri = location["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
+        let kind = &catalog.get(&f.check_id).unwrap().resource_kind;
+        assert_eq!(
+            uri,
+            format!(
+                "aws/{}/{}/{kind}",
+                f.account_id,
+                f.region.as_deref().unwrap_or("global")
+            )
+        );
+        assert_eq!(
+            location["logicalLocations"][0]["fullyQualifiedName"],
+            f.resource.as_str()
+        );
+        assert_eq!(result["properties"]["evidence"], f.evidence);
+    }
+
+    let errors = report.summary.by_status.error;
+    assert!(errors > 0, "the demo has error findings");
+    let invocation = &run["invocations"][0];
+    let notes = invocation["toolExecutionNotifications"].as_array().unwrap();
+    let error_notes = notes.iter().filter(|n| n["level"] == "error").count();
+    assert_eq!(error_notes, errors);
+    assert_eq!(
+        notes.len(),
+        errors + report.collection_errors.len(),
+        "one notification per error finding and per collection error"
+    );
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(invocation["exitCode"], u64::from(report.exit_code));
+}
+
+#[test]
+fn sarif_fingerprints_are_stable_and_distinct() {
+    let first = sarif_of(&demo_report());
+    // A later run: another time, reworded messages, other evidence.
+    let mut later = demo_report();
+    later.generated_at = "2027-01-01T00:00:00Z".parse().unwrap();
+    for f in &mut later.findings {
+        f.message.push_str(" (reworded)");
+        f.evidence = serde_json::json!({ "changed": true });
+    }
+    let second = sarif_of(&later);
+    let prints = |doc: &Value| -> Vec<String> {
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r["partialFingerprints"][sarif::FINGERPRINT_KEY]
+                    .as_str()
+                    .expect("every result has our fingerprint")
+                    .to_string()
+            })
+            .collect()
+    };
+    let a = prints(&first);
+    assert_eq!(a, prints(&second), "same findings, same fingerprints");
+    let distinct: BTreeSet<&String> = a.iter().collect();
+    assert_eq!(distinct.len(), a.len(), "two alerts share a fingerprint");
+    assert!(a.iter().all(|p| p.len() == 64));
+
+    // Another resource is another alert.
+    let report = demo_report();
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.status == Status::Fail)
+        .unwrap();
+    let mut other = f.clone();
+    other.resource.push('x');
+    assert_ne!(sarif::fingerprint(f), sarif::fingerprint(&other));
+    let mut other_account = f.clone();
+    other_account.account_id = "999999999999".into();
+    assert_ne!(sarif::fingerprint(f), sarif::fingerprint(&other_account));
+}
+
+// -------------------------------------------------------------------- JUnit
+
+fn parse_junit(bytes: &[u8]) -> junit_parser::TestSuites {
+    junit_parser::from_reader(std::io::Cursor::new(bytes)).expect("a parseable JUnit document")
+}
+
+#[test]
+fn junit_counts_equal_the_report() {
+    let report = demo_report();
+    let suites = parse_junit(&junit::render(&report));
+    let total = report.summary.by_status;
+    assert_eq!(suites.tests as usize, total.total());
+    assert_eq!(suites.failures as usize, total.fail);
+    assert_eq!(suites.errors as usize, total.error);
+    assert_eq!(suites.skipped as usize, total.not_applicable);
+
+    let expected = counts_by_account(&report);
+    let names: Vec<&str> = suites.suites.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        report
+            .scope
+            .accounts
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
+    for suite in &suites.suites {
+        let want = expected.get(&suite.name).copied().unwrap_or_default();
+        // The declared counts and the parsed test cases both agree with the model.
+        assert_eq!(suite.tests as usize, want.total(), "{}", suite.name);
+        assert_eq!(suite.cases.len(), want.total(), "{}", suite.name);
+        let mut seen = StatusCounts::default();
+        for case in &suite.cases {
+            seen.add(match &case.status {
+                junit_parser::TestStatus::Success => Status::Pass,
+                junit_parser::TestStatus::Failure(_) => Status::Fail,
+                junit_parser::TestStatus::Error(_) => Status::Error,
+                junit_parser::TestStatus::Skipped(_) => Status::NotApplicable,
+            });
+        }
+        assert_eq!(seen, want, "{}", suite.name);
+        assert_eq!(suite.failures as usize, want.fail);
+        assert_eq!(suite.errors as usize, want.error);
+        assert_eq!(suite.skipped as usize, want.not_applicable);
+    }
+}
+
+#[test]
+fn junit_bodies_carry_message_and_evidence() {
+    let report = demo_report();
+    let suites = parse_junit(&junit::render(&report));
+    let cases: Vec<&junit_parser::TestCase> =
+        suites.suites.iter().flat_map(|s| s.cases.iter()).collect();
+    let failing: Vec<&ReportFinding> = report
+        .findings
+        .iter()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Error))
+        .collect();
+    assert!(!failing.is_empty());
+    for f in failing {
+        let (message, body) = cases
+            .iter()
+            .find_map(|c| match &c.status {
+                junit_parser::TestStatus::Failure(x)
+                    if c.name.contains(&f.resource)
+                        && c.classname.as_deref()
+                            == Some(&*format!("trailwarden.{}", f.check_id))
+                        && x.message == f.message =>
+                {
+                    Some((x.message.clone(), x.text.clone()))
+                }
+                junit_parser::TestStatus::Error(x)
+                    if c.name.contains(&f.resource)
+                        && c.classname.as_deref()
+                            == Some(&*format!("trailwarden.{}", f.check_id))
+                        && x.message == f.message =>
+                {
+                    Some((x.message.clone(), x.text.clone()))
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no test case for {} {}", f.check_id, f.resource));
+        assert_eq!(message, f.message);
+        let evidence = serde_json::to_string_pretty(&f.evidence).unwrap();
+        assert!(body.contains(&evidence), "{}: evidence missing", f.check_id);
+    }
+}
+
+/// junit-parser joins adjacent CDATA sections with a line break; the `]]>`
+/// in a body is split across two sections, so undo that join.
+fn joined(text: &str) -> String {
+    text.replace("]]\n>", "]]>")
+}
+
+#[test]
+fn junit_escapes_hostile_strings() {
+    let report = hostile_report();
+    let xml = junit::render(&report);
+    let raw = String::from_utf8(xml.clone()).unwrap();
+    // Outside CDATA sections, no markup from the hostile string survives.
+    let mut outside = String::new();
+    let mut rest = raw.as_str();
+    while let Some(start) = rest.find("<![CDATA[") {
+        outside.push_str(&rest[..start]);
+        let end = rest[start..].find("]]>").expect("CDATA is closed") + start;
+        rest = &rest[end + 3..];
+    }
+    outside.push_str(rest);
+    assert!(!outside.contains("<script>"), "unescaped markup in the XML");
+    assert!(
+        !raw.contains('\u{1b}'),
+        "a control character XML cannot carry"
+    );
+    let suites = parse_junit(&xml);
+    let cases: Vec<&junit_parser::TestCase> =
+        suites.suites.iter().flat_map(|s| s.cases.iter()).collect();
+    let hostile: Vec<&&junit_parser::TestCase> =
+        cases.iter().filter(|c| c.name.contains(HOSTILE)).collect();
+    assert_eq!(
+        hostile.len(),
+        3,
+        "fail, error and skipped cases keep the name"
+    );
+    let mut kinds = BTreeSet::new();
+    for case in hostile {
+        let message = match &case.status {
+            junit_parser::TestStatus::Failure(x) => {
+                kinds.insert("failure");
+                assert!(joined(&x.text).contains(HOSTILE), "{}", x.text);
+                &x.message
+            }
+            junit_parser::TestStatus::Error(x) => {
+                kinds.insert("error");
+                assert!(joined(&x.text).contains(HOSTILE), "{}", x.text);
+                &x.message
+            }
+            junit_parser::TestStatus::Skipped(x) => {
+                kinds.insert("skipped");
+                &x.message
+            }
+            junit_parser::TestStatus::Success => panic!("a hostile case became a pass"),
+        };
+        // The line break in the attribute survives as a line break.
+        assert_eq!(message, &format!("{HOSTILE}\nsecond line"));
+    }
+    assert_eq!(kinds.len(), 3);
+    // The totals are unchanged by the hostile strings.
+    assert_eq!(suites.tests as usize, report.summary.total);
+}
+
+// ----------------------------------------------------------------- Markdown
+
+#[test]
+fn markdown_has_the_summary_then_failing_findings_first() {
+    let report = demo_report();
+    let md = text(markdown::render(&report));
+    let s = report.summary.by_status;
+    assert!(md.contains(&format!(
+        "| **total** | **{}** | **{}** | **{}** | **{}** |",
+        s.fail, s.error, s.pass, s.not_applicable
+    )));
+    let failing = md.find("### Failing findings").expect("a failing section");
+    let incomplete = md.find("### Incomplete").expect("an incomplete section");
+    let passing = md
+        .find("Passing and not applicable findings")
+        .expect("a passing section");
+    assert!(failing < incomplete && incomplete < passing);
+    assert!(md.contains(&format!("### Failing findings ({})", s.fail)));
+    // Failing rows are ordered most severe first.
+    let section = &md[failing..md[failing..].find("\n\n#### Details").unwrap() + failing];
+    let severities: Vec<Severity> = section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(' ').next())
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    assert_eq!(severities.len(), s.fail);
+    assert!(
+        severities.windows(2).all(|w| w[0] >= w[1]),
+        "{severities:?}"
+    );
+    // Details are collapsed.
+    assert!(md.contains("<details><summary>"));
+    assert_eq!(
+        md.matches("<details>").count(),
+        md.matches("</details>").count()
+    );
+}
+
+#[test]
+fn markdown_escapes_hostile_strings() {
+    let md = text(markdown::render(&hostile_report()));
+    assert!(!md.contains("<script"), "raw markup in the Markdown");
+    assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!md.contains('\u{1b}'));
+    // The `|` is escaped, so every failing row still has 6 cells.
+    for line in md
+        .lines()
+        .filter(|l| l.contains("&lt;script&gt;") && l.starts_with('|'))
+    {
+        let unescaped_pipes = line.matches('|').count() - line.matches("\\|").count();
+        assert!(unescaped_pipes == 7 || unescaped_pipes == 4, "{line}");
+    }
+}
+
+#[test]
+fn markdown_stays_under_its_limit_for_a_large_organization() {
+    // ~5,000 accounts, each with the findings of the demo's workload account.
+    let demo = demo_report();
+    let template: Vec<ReportFinding> = demo
+        .findings
+        .iter()
+        .filter(|f| f.account_id == "333333333333")
+        .cloned()
+        .collect();
+    assert!(!template.is_empty());
+    let mut report = demo.clone();
+    report.findings.clear();
+    report.scope.accounts.clear();
+    let mut by_status = StatusCounts::default();
+    for n in 0..5_000u64 {
+        let account = format!("{:012}", 100_000_000_000 + n);
+        report.scope.accounts.push(account.clone());
+        for f in &template {
+            let mut f = f.clone();
+            f.resource = f.resource.replace("333333333333", &account);
+            f.account_id = account.clone();
+            by_status.add(f.status);
+            report.findings.push(f);
+        }
+    }
+    report.summary.total = report.findings.len();
+    report.summary.by_status = by_status;
+    let md = markdown::render(&report);
+    assert!(md.len() < 1024 * 1024, "{} bytes", md.len());
+    assert!(md.len() <= markdown::MAX_BYTES);
+    let md = text(md);
+    assert!(
+        md.contains("This summary is shortened"),
+        "no note about the cut"
+    );
+    assert!(md.contains(&format!("### Failing findings ({})", by_status.fail)));
+    assert!(md.contains(&format!("| **total** | **{}** |", by_status.fail)));
+    assert_eq!(
+        md.matches("<details>").count(),
+        md.matches("</details>").count()
+    );
+
+    // A small limit on the demo: still under it, still the summary, and
+    // the failing rows come before anything else is cut.
+    let small = text(markdown::render_limited(&demo, 16 * 1024));
+    assert!(small.len() <= 16 * 1024, "{}", small.len());
+    assert!(small.contains("| **total** |"));
+    assert!(small.contains("This summary is shortened"));
+}
+
+// ---------------------------------------------------------------------- CSV
+
+#[test]
+fn csv_round_trips_through_a_csv_reader() {
+    let report = hostile_report();
+    let bytes = csv_report::render(&report);
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header, csv_report::COLUMNS);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), report.findings.len());
+    for (row, f) in rows.iter().zip(&report.findings) {
+        assert_eq!(row.len(), csv_report::COLUMNS.len());
+        assert_eq!(&row[column("account_id")], f.account_id);
+        assert_eq!(&row[column("region")], f.region.as_deref().unwrap_or(""));
+        assert_eq!(&row[column("check_id")], f.check_id);
+        assert_eq!(&row[column("severity")], f.severity.as_str());
+        assert_eq!(&row[column("status")], f.status.as_str());
+        assert_eq!(&row[column("resource")], f.resource);
+        assert_eq!(&row[column("title")], f.title);
+        assert_eq!(&row[column("message")], f.message);
+        let evidence: Value = serde_json::from_str(&row[column("evidence")]).unwrap();
+        assert_eq!(evidence, f.evidence);
+        assert!(
+            !row[column("evidence")].contains('\n'),
+            "evidence is compact"
+        );
+        let frameworks: usize = f.frameworks.values().map(Vec::len).sum();
+        assert_eq!(
+            row[column("frameworks")].split_whitespace().count(),
+            frameworks
+        );
+    }
+    // RFC 4180: CRLF line ends.
+    assert!(bytes.windows(2).any(|w| w == b"\r\n"));
+}
+
+// ------------------------------------------------------------------ console
+
+#[test]
+fn console_is_colored_only_when_asked_and_otherwise_identical() {
+    let report = hostile_report();
+    let plain = text(console::render(&report));
+    let colored = text(console::render_styled(&report, true));
+    assert!(
+        !plain.contains('\u{1b}'),
+        "plain output has an escape sequence"
+    );
+    assert!(colored.contains("\u{1b}["), "colored output has no color");
+    // Removing our SGR sequences gives exactly the plain text.
+    let mut stripped = String::new();
+    let mut rest = colored.as_str();
+    while let Some(start) = rest.find("\u{1b}[") {
+        stripped.push_str(&rest[..start]);
+        let end = rest[start..].find('m').expect("SGR ends with m") + start;
+        rest = &rest[end + 1..];
+    }
+    stripped.push_str(rest);
+    assert_eq!(stripped, plain);
+    assert!(plain
+        .trim_end()
+        .lines()
+        .last()
+        .unwrap()
+        .contains("findings:"));
+}
+
+// ---------------------------------------------------------------- --report
+
+fn trailwarden(args: &[&str], dir: &Path) -> Output {
+    let mut cmd = Command::new(BIN);
+    for var in [
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.current_dir(dir)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run trailwarden")
+}
+
+fn demo_path() -> String {
+    repo_path("examples/demo-org.snapshot.json")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The demo reduced to its sandbox account, whose role could not be
+/// assumed: only `error` findings, so the audit exits 3.
+fn incomplete_snapshot(dir: &Path) -> PathBuf {
+    let mut snapshot: Value = serde_json::from_slice(&std::fs::read(demo_path()).unwrap()).unwrap();
+    snapshot["accounts"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|a| a["account_id"] == "444444444444");
+    for key in ["trails", "buckets", "kms_keys", "log_groups", "sns_topics"] {
+        if let Some(map) = snapshot[key].as_object_mut() {
+            map.clear();
+        } else if let Some(list) = snapshot[key].as_array_mut() {
+            list.clear();
+        }
+    }
+    let path = dir.join("incomplete.snapshot.json");
+    std::fs::write(&path, serde_json::to_vec(&snapshot).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn report_flags_write_every_format_and_keep_the_console_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo_path();
+    let out = trailwarden(
+        &[
+            "evaluate",
+            &demo,
+            "--report",
+            "sarif=out/audit.sarif",
+            "--report",
+            "junit=audit.xml",
+            "--report",
+            "MARKDOWN=audit.md",
+            "--report",
+            "csv=audit.csv",
+            "--report",
+            "json=audit.json",
+        ],
+        dir.path(),
+    );
+    // out/ does not exist: that one report fails, the others are written.
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "the demo fails: 1 outranks 2");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("cannot write the sarif report to out/audit.sarif"));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("findings:"), "console summary on stdout");
+    assert!(!stdout.contains('\u{1b}'), "piped stdout is plain");
+
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("audit.json")).unwrap()).unwrap();
+    let total = json["summary"]["total"].as_u64().unwrap() as usize;
+    let suites = parse_junit(&std::fs::read(dir.path().join("audit.xml")).unwrap());
+    assert_eq!(suites.tests as usize, total);
+    let rows = csv::Reader::from_path(dir.path().join("audit.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(rows, total);
+    let md = std::fs::read_to_string(dir.path().join("audit.md")).unwrap();
+    assert!(md.starts_with("## trailwarden audit"));
+    assert!(!dir.path().join("out").exists());
+    // No temporary file is left beside the reports.
+    let names: BTreeSet<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        ["audit.csv", "audit.json", "audit.md", "audit.xml"]
+            .map(String::from)
+            .into()
+    );
+
+    // With every path writable: exit 1, nothing on stderr, valid SARIF.
+    std::fs::create_dir(dir.path().join("out")).unwrap();
+    let again = trailwarden(
+        &["evaluate", &demo, "--report", "sarif=out/audit.sarif"],
+        dir.path(),
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(again.stderr.is_empty());
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/audit.sarif")).unwrap())
+            .unwrap();
+    assert!(schema_errors(&sarif_validator(), &doc).is_empty());
+}
+
+#[test]
+fn a_report_that_cannot_be_written_makes_an_incomplete_audit_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = incomplete_snapshot(dir.path());
+    let snapshot = snapshot.to_str().unwrap();
+    let ok = trailwarden(&["evaluate", snapshot, "--report", "csv=a.csv"], dir.path());
+    assert_eq!(
+        ok.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let broken = trailwarden(
+        &[
+            "evaluate",
+            snapshot,
+            "--format",
+            "json",
+            "--report",
+            "csv=missing/a.csv",
+            "--report",
+            "junit=b.xml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(broken.status.code(), Some(2), "2 outranks 3");
+    assert!(
+        dir.path().join("b.xml").exists(),
+        "the other report is written"
+    );
+    let report: Value = serde_json::from_slice(&broken.stdout).expect("the JSON report on stdout");
+    assert_eq!(
+        report["exit_code"], 3,
+        "the report keeps the audit's verdict"
+    );
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("trailwarden: error: cannot write the csv report to missing/a.csv"));
+}
+
+#[test]
+fn report_files_get_ordinary_permissions() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let out = trailwarden(
+            &["evaluate", &demo_path(), "--report", "csv=a.csv"],
+            dir.path(),
+        );
+        assert_eq!(out.status.code(), Some(1));
+        // Whatever the umask, a report gets what any new file gets.
+        let reference = dir.path().join("reference");
+        std::fs::write(&reference, b"x").unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("a.csv")), mode(&reference));
+    }
+}
+
+#[test]
+fn bad_report_specs_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo_path();
+    for (spec, expected) in [
+        ("sarif", "FORMAT=PATH"),
+        ("pdf=audit.pdf", "unknown format 'pdf'"),
+        ("sarif=", "no path"),
+        ("=audit.sarif", "unknown format"),
+    ] {
+        let out = trailwarden(&["evaluate", &demo, "--report", spec], dir.path());
+        assert_eq!(out.status.code(), Some(2), "{spec}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{spec}: {stderr}");
+        assert!(out.stdout.is_empty(), "{spec}");
+    }
+    // Two reports to one path: refused before anything is written.
+    for args in [
+        vec!["--report", "csv=same", "--report", "json=same"],
+        vec!["--output", "same", "--report", "csv=same"],
+    ] {
+        let mut all = vec!["evaluate", demo.as_str()];
+        all.extend(args.iter().copied());
+        let out = trailwarden(&all, dir.path());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("already the destination"));
+        assert!(!dir.path().join("same").exists());
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn every_format_is_accepted_by_format_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo_path();
+    for name in ["console", "json", "sarif", "junit", "markdown", "csv"] {
+        let out = trailwarden(&["evaluate", &demo, "--format", name], dir.path());
+        assert_eq!(out.status.code(), Some(1), "--format {name}");
+        assert!(!out.stdout.is_empty(), "--format {name}");
+        let spec = format!("{name}=r.{name}");
+        let out = trailwarden(&["evaluate", &demo, "--report", &spec], dir.path());
+        assert_eq!(out.status.code(), Some(1), "--report {spec}");
+        assert!(dir.path().join(format!("r.{name}")).exists());
+    }
+}
+
+#[test]
+fn write_failure_priority() {
+    use trailwarden::policy::Outcome;
+    assert_eq!(
+        trailwarden::app::with_write_failure(Outcome::Failed),
+        Outcome::Failed
+    );
+    for outcome in [Outcome::Clean, Outcome::Incomplete, Outcome::UsageError] {
+        assert_eq!(
+            trailwarden::app::with_write_failure(outcome),
+            Outcome::UsageError
+        );
+    }
+}
+
+#[test]
+fn source_date_epoch_makes_reports_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo_path();
+    let run = |epoch: &str, spec: &str| {
+        Command::new(BIN)
+            .current_dir(dir.path())
+            .args(["evaluate", &demo, "--format", "json", "--report", spec])
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let a = run("1793520000", "sarif=a.sarif");
+    let b = run("1793520000", "sarif=b.sarif");
+    assert_eq!(a.status.code(), Some(1));
+    assert_eq!(a.stdout, b.stdout, "JSON reports differ");
+    assert_eq!(
+        std::fs::read(dir.path().join("a.sarif")).unwrap(),
+        std::fs::read(dir.path().join("b.sarif")).unwrap()
+    );
+    let report: Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert_eq!(report["generated_at"], "2026-11-01T08:00:00Z");
+    for bad in ["yesterday", "1.5", "99999999999999999999"] {
+        let out = run(bad, "csv=bad.csv");
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("SOURCE_DATE_EPOCH"));
+        assert!(out.stdout.is_empty());
+        assert!(!dir.path().join("bad.csv").exists());
+    }
+}
+
+#[test]
+fn save_snapshot_cannot_share_a_report_path() {
+    let dir = tempfile::tempdir().unwrap();
+    // Refused before any AWS call: no endpoint or credentials are needed.
+    let out = trailwarden(
+        &[
+            "audit",
+            "--save-snapshot",
+            "same.json",
+            "--report",
+            "json=same.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already the destination"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// `audit` against a real moto server writes every `--report` from the one
+/// collection, and each agrees with the JSON report on stdout.
+#[test]
+fn audit_writes_several_reports_from_one_collection() {
+    let moto = common::Moto::start();
+    moto.seed("broken");
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let specs = [
+        format!("sarif={}", path("a.sarif")),
+        format!("junit={}", path("a.xml")),
+        format!("csv={}", path("a.csv")),
+        format!("markdown={}", path("a.md")),
+    ];
+    let mut extra = Vec::new();
+    for spec in &specs {
+        extra.push("--report");
+        extra.push(spec.as_str());
+    }
+    let (code, report) = common::audit(&moto.endpoint, &extra, common::FAKE);
+    assert_eq!(code, 1, "the broken posture fails");
+    let total = report["summary"]["total"].as_u64().unwrap() as usize;
+    let fails = report["summary"]["by_status"]["fail"].as_u64().unwrap() as usize;
+    assert!(fails > 0);
+
+    let sarif: Value = serde_json::from_slice(&std::fs::read(path("a.sarif")).unwrap()).unwrap();
+    assert!(schema_errors(&sarif_validator(), &sarif).is_empty());
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), fails);
+    let suites = parse_junit(&std::fs::read(path("a.xml")).unwrap());
+    assert_eq!(suites.tests as usize, total);
+    assert_eq!(suites.failures as usize, fails);
+    let rows = csv::Reader::from_path(path("a.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(rows, total);
+    let md = std::fs::read_to_string(path("a.md")).unwrap();
+    assert!(md.contains(&format!("### Failing findings ({fails})")));
+}
+
+/// On a real terminal (a pty from util-linux `script`), the console report is
+/// colored; `NO_COLOR` or `TERM=dumb` turn the colors off.
+#[test]
+fn console_colors_follow_the_terminal_and_no_color() {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let command = format!("{} evaluate {}", quote(BIN), quote(&demo_path()));
+    let on_pty = |env: &[(&str, &str)]| -> String {
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &command, "/dev/null"])
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm-256color")
+            .stdin(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd
+            .output()
+            .expect("util-linux `script` (Debian: bsdutils, always installed)");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let colored = on_pty(&[]);
+    assert!(colored.contains("findings:"), "{colored}");
+    assert!(colored.contains("\u{1b}["), "no color on a terminal");
+    for env in [[("NO_COLOR", "1")], [("TERM", "dumb")]] {
+        let plain = on_pty(&env);
+        assert!(plain.contains("findings:"), "{env:?}: {plain}");
+        assert!(!plain.contains('\u{1b}'), "{env:?}: colored");
+    }
+}
