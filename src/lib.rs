@@ -9,6 +9,7 @@ pub mod checks;
 pub mod cli;
 pub mod collect;
 pub mod docs;
+pub mod filter_pattern;
 pub mod finding;
 pub mod policy;
 pub mod report;
