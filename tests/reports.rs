@@ -1,4 +1,4 @@
-//! The report formats of issue 3 (SARIF, JUnit, Markdown, CSV, console) and
+//! The report formats of issue 3 (SARIF, JUnit, Markdown, CSV, console, HTML) and
 //! the `--report FORMAT=PATH` flag.
 //!
 //! Renderers are checked the way their consumers read them: SARIF against
@@ -119,6 +119,13 @@ fn regex_escape(s: &str) -> String {
 }
 
 // ---------------------------------------------------------------- snapshots
+
+#[test]
+fn pinned_html() {
+    let html =
+        trailwarden::report::html::render(&demo_report(), None).expect("embedded templates render");
+    assert_pinned("html_demo", &text(html));
+}
 
 #[test]
 fn pinned_console() {
