@@ -28,4 +28,48 @@ fn main() {
     out.push_str("];\n");
     let target = Path::new(&std::env::var("OUT_DIR").unwrap()).join("check_metadata.rs");
     std::fs::write(target, out).unwrap();
+    embed_corpora(&dir.join("corpora"));
+}
+
+/// Embeds the monitoring checks' event corpora,
+/// `checks/corpora/<check-id>/{positive,negative}/*.json`, as
+/// `(check id, "positive" | "negative", file name, contents)`, sorted.
+fn embed_corpora(root: &Path) {
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut files = Vec::new();
+    for check in sorted_dir(root) {
+        for kind in ["positive", "negative"] {
+            for file in sorted_dir(&check.join(kind)) {
+                if file.extension().is_some_and(|x| x == "json") {
+                    println!("cargo:rerun-if-changed={}", file.display());
+                    files.push((check.clone(), kind, file));
+                }
+            }
+        }
+    }
+    let mut out = String::from(
+        "/// (check id, \"positive\" | \"negative\", file name, contents) of every\n/// checks/corpora/<check-id>/<kind>/*.json.\npub static MONITOR_CORPORA: &[(&str, &str, &str, &str)] = &[\n",
+    );
+    for (check, kind, file) in &files {
+        let id = check.file_name().unwrap().to_string_lossy();
+        let name = file.file_name().unwrap().to_string_lossy();
+        writeln!(
+            out,
+            "    ({id:?}, {kind:?}, {name:?}, include_str!({:?})),",
+            file.display().to_string()
+        )
+        .unwrap();
+    }
+    out.push_str("];\n");
+    let target = Path::new(&std::env::var("OUT_DIR").unwrap()).join("monitor_corpora.rs");
+    std::fs::write(target, out).unwrap();
+}
+
+/// The entries of a directory, sorted; none when it does not exist.
+fn sorted_dir(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    entries.sort();
+    entries
 }

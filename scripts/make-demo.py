@@ -25,6 +25,11 @@ The organization (o-7k2m9x4q1w), audited with --org --regions us-east-1,eu-west-
   444444444444 sandbox      OrganizationAccountAccessRole could not be
                             assumed (AccessDenied): every fact is an error.
   555555555555 old-sandbox  SUSPENDED: listed by Organizations, not audited.
+
+The org trail's log group has three CIS metric filters with alarms (see
+METRIC_FILTERS): root use passes, the CloudTrail-changes filter misses
+StopLogging, and the unauthorized-calls alarm's topic has no confirmed
+subscriber; the other monitor-* checks find no filter for their events.
 """
 
 import json
@@ -56,6 +61,33 @@ ORG_KEY = f"arn:aws:kms:us-east-1:{MGMT}:key/7d3f5a2e-9c41-4b8e-a6d2-0f1e3c5b7a9
 ORG_LOG_GROUP_NAME = f"aws-cloudtrail-logs-{ORG_ID}"
 ORG_LOG_GROUP = f"arn:aws:logs:us-east-1:{MGMT}:log-group:{ORG_LOG_GROUP_NAME}:*"
 ORG_TOPIC = f"arn:aws:sns:us-east-1:{MGMT}:org-trail-log-delivery"
+# Monitoring (CIS 4.x): metric filters on the org trail's log group. Root use
+# is fully alarmed; the CloudTrail-changes filter forgot StopLogging; the
+# unauthorized-calls alarm notifies a topic nobody confirmed.
+SECURITY_ALERTS = f"arn:aws:sns:us-east-1:{MGMT}:security-alerts"
+UNCONFIRMED_ALERTS = f"arn:aws:sns:us-east-1:{MGMT}:noisy-alerts"
+METRIC_FILTERS = [
+    (
+        "root-usage",
+        '{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
+        '&& $.eventType != "AwsServiceEvent" }',
+        "RootUsage",
+        SECURITY_ALERTS,
+    ),
+    (
+        "cloudtrail-changes",
+        "{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || "
+        "($.eventName = DeleteTrail) || ($.eventName = StartLogging) }",
+        "CloudTrailChanges",
+        SECURITY_ALERTS,
+    ),
+    (
+        "unauthorized-api-calls",
+        '{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }',
+        "UnauthorizedAPICalls",
+        UNCONFIRMED_ALERTS,
+    ),
+]
 OWNER_CANONICAL_ID = {
     ARCHIVE: "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be",
     WORKLOAD: "be2fe74dc7e8125d8f8fae89d90e6dfdeacbf86e1a69d55e949b009fd95a97c7",
@@ -450,7 +482,36 @@ snapshot = {
             "account_id": MGMT,
             "region": "us-east-1",
             "group": value({"retention_in_days": 365, "kms_key_id": None}),
+            "metric_filters": value(
+                [
+                    {
+                        "name": name,
+                        "pattern": pattern,
+                        "transformations": [
+                            {"metric_namespace": "CISBenchmark", "metric_name": metric}
+                        ],
+                    }
+                    for name, pattern, metric, _ in METRIC_FILTERS
+                ]
+            ),
         }
+    },
+    "alarms": {
+        f"{MGMT}/us-east-1": value(
+            [
+                {
+                    "name": f"cis-{name}",
+                    "arn": f"arn:aws:cloudwatch:us-east-1:{MGMT}:alarm:cis-{name}",
+                    "namespace": "CISBenchmark",
+                    "metric_name": metric,
+                    "metrics": [],
+                    "actions_enabled": True,
+                    "alarm_actions": [topic],
+                    "state_value": "OK",
+                }
+                for name, _, metric, topic in METRIC_FILTERS
+            ]
+        )
     },
     "sns_topics": {
         ORG_TOPIC: {
@@ -458,7 +519,37 @@ snapshot = {
             "account_id": MGMT,
             "region": "us-east-1",
             "topic": value({"subscriptions_confirmed": 1, "subscriptions_pending": 0}),
-        }
+        },
+        SECURITY_ALERTS: {
+            "arn": SECURITY_ALERTS,
+            "account_id": MGMT,
+            "region": "us-east-1",
+            "topic": value({"subscriptions_confirmed": 1, "subscriptions_pending": 0}),
+            "subscriptions": value(
+                [
+                    {
+                        "subscription_arn": f"{SECURITY_ALERTS}:6b1f0c2e-3d4a-4e5f-9a8b-7c6d5e4f3a2b",
+                        "protocol": "email",
+                        "confirmed": True,
+                    }
+                ]
+            ),
+        },
+        UNCONFIRMED_ALERTS: {
+            "arn": UNCONFIRMED_ALERTS,
+            "account_id": MGMT,
+            "region": "us-east-1",
+            "topic": value({"subscriptions_confirmed": 0, "subscriptions_pending": 1}),
+            "subscriptions": value(
+                [
+                    {
+                        "subscription_arn": "PendingConfirmation",
+                        "protocol": "email",
+                        "confirmed": False,
+                    }
+                ]
+            ),
+        },
     },
     "errors": ERRORS,
     "stats": {
@@ -470,6 +561,9 @@ snapshot = {
             "cloudtrail:GetTrailStatus": 2,
             "cloudtrail:ListTrails": 3,
             "logs:DescribeLogGroups": 1,
+            "logs:DescribeMetricFilters": 1,
+            "cloudwatch:DescribeAlarms": 1,
+            "sns:ListSubscriptionsByTopic": 2,
             "config:DescribeConfigurationRecorderStatus": 8,
             "config:DescribeConfigurationRecorders": 6,
             "config:DescribeDeliveryChannels": 5,

@@ -165,7 +165,7 @@ pub struct ChecksArgs {
     #[command(subcommand)]
     pub command: Option<ChecksCommand>,
     /// Listing format.
-    #[arg(long, value_enum, default_value = "console")]
+    #[arg(long, value_enum, default_value = "console", global = true)]
     pub format: ListFormat,
 }
 

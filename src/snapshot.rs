@@ -40,9 +40,13 @@ pub struct Snapshot {
     /// CloudWatch Logs groups trails deliver to, keyed by the trail's log group ARN.
     #[serde(default)]
     pub log_groups: BTreeMap<String, LogGroupFacts>,
-    /// SNS topics trails notify, keyed by topic ARN.
+    /// SNS topics trails or alarms notify, keyed by topic ARN.
     #[serde(default)]
     pub sns_topics: BTreeMap<String, SnsTopicFacts>,
+    /// CloudWatch metric alarms, keyed by `<account>/<region>`, read in each
+    /// account and region holding a trail's log group.
+    #[serde(default)]
+    pub alarms: BTreeMap<String, Fact<Vec<MetricAlarm>>>,
     /// Every call that failed (and every fact that could not be read, such as
     /// a bucket no audited account owns), sorted by account, region, service
     /// and operation so that two collections of the same state compare equal.
@@ -494,6 +498,60 @@ pub struct LogGroupFacts {
     pub region: String,
     /// `None` when the group does not exist.
     pub group: Fact<Option<LogGroup>>,
+    /// DescribeMetricFilters on the group; `None` when not collected (a
+    /// snapshot from before the monitoring checks): those checks are `error`.
+    #[serde(default)]
+    pub metric_filters: Option<Fact<Vec<MetricFilter>>>,
+}
+
+/// A CloudWatch Logs metric filter: the pattern is judged by evaluating it,
+/// never by matching its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricFilter {
+    pub name: String,
+    /// The filter pattern exactly as stored.
+    pub pattern: String,
+    pub transformations: Vec<MetricTransformation>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricTransformation {
+    pub metric_namespace: String,
+    pub metric_name: String,
+}
+
+/// A CloudWatch metric alarm (DescribeAlarms).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricAlarm {
+    pub name: String,
+    pub arn: String,
+    /// The metric a single-metric alarm watches.
+    #[serde(default)]
+    pub namespace: Option<String>,
+    #[serde(default)]
+    pub metric_name: Option<String>,
+    /// Metrics a metric-math alarm reads (`Metrics[].MetricStat.Metric`).
+    #[serde(default)]
+    pub metrics: Vec<MetricTransformation>,
+    pub actions_enabled: bool,
+    /// ARNs notified when the alarm fires.
+    #[serde(default)]
+    pub alarm_actions: Vec<String>,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    #[serde(default)]
+    pub state_value: Option<String>,
+}
+
+/// One subscription of an SNS topic (ListSubscriptionsByTopic). The
+/// endpoint (an e-mail address, a URL) is not kept: it is personal data and
+/// the verdict needs only whether someone confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnsSubscription {
+    /// The subscription ARN, or `PendingConfirmation`.
+    pub subscription_arn: String,
+    pub protocol: String,
+    /// Whether the subscription is confirmed (its ARN is a real ARN).
+    pub confirmed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -512,6 +570,10 @@ pub struct SnsTopicFacts {
     pub region: String,
     /// GetTopicAttributes; `None` when the topic does not exist.
     pub topic: Fact<Option<SnsTopic>>,
+    /// ListSubscriptionsByTopic; `None` when not collected (a snapshot from
+    /// before the monitoring checks).
+    #[serde(default)]
+    pub subscriptions: Option<Fact<Vec<SnsSubscription>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,6 +21,11 @@ fn good_posture_passes_every_check() {
         assert_eq!(account, ACCOUNT);
         let expected: &[&str] = if MOTO_CANNOT_PASS.contains(&check.as_str()) {
             &["fail"]
+        } else if check.starts_with("monitor-") {
+            // The "good" scenario seeds no metric filters or alarms, so every
+            // CIS monitoring check must fail here (never pass vacuously);
+            // their passing paths run end to end in tests/e2e_monitoring.rs.
+            &["fail"]
         } else if check == "cloudtrail-organization-trail" {
             &["not_applicable"]
         } else {

@@ -31,6 +31,23 @@ mod trail_bucket_object_lock;
 mod trail_bucket_retention;
 mod trail_bucket_versioning;
 
+mod monitor_cloudtrail_changes;
+mod monitor_config_changes;
+mod monitor_console_auth_failures;
+mod monitor_console_signin_without_mfa;
+mod monitor_iam_policy_changes;
+mod monitor_kms_key_deletion;
+mod monitor_nacl_changes;
+mod monitor_network_gateway_changes;
+mod monitor_organizations_changes;
+mod monitor_root_usage;
+mod monitor_route_table_changes;
+mod monitor_s3_bucket_policy_changes;
+mod monitor_security_group_changes;
+mod monitor_unauthorized_api_calls;
+mod monitor_vpc_changes;
+pub mod monitoring;
+
 pub use catalog::{Catalog, CatalogError, CheckMetadata, Remediation, FRAMEWORKS};
 pub use context::{Context, Params};
 
@@ -118,6 +135,66 @@ pub static REGISTRY: &[RegisteredCheck] = &[
     RegisteredCheck {
         id: trail_bucket_retention::ID,
         run: trail_bucket_retention::run,
+    },
+    RegisteredCheck {
+        id: monitor_unauthorized_api_calls::ID,
+        run: monitor_unauthorized_api_calls::run,
+    },
+    RegisteredCheck {
+        id: monitor_console_signin_without_mfa::ID,
+        run: monitor_console_signin_without_mfa::run,
+    },
+    RegisteredCheck {
+        id: monitor_root_usage::ID,
+        run: monitor_root_usage::run,
+    },
+    RegisteredCheck {
+        id: monitor_iam_policy_changes::ID,
+        run: monitor_iam_policy_changes::run,
+    },
+    RegisteredCheck {
+        id: monitor_cloudtrail_changes::ID,
+        run: monitor_cloudtrail_changes::run,
+    },
+    RegisteredCheck {
+        id: monitor_console_auth_failures::ID,
+        run: monitor_console_auth_failures::run,
+    },
+    RegisteredCheck {
+        id: monitor_kms_key_deletion::ID,
+        run: monitor_kms_key_deletion::run,
+    },
+    RegisteredCheck {
+        id: monitor_s3_bucket_policy_changes::ID,
+        run: monitor_s3_bucket_policy_changes::run,
+    },
+    RegisteredCheck {
+        id: monitor_config_changes::ID,
+        run: monitor_config_changes::run,
+    },
+    RegisteredCheck {
+        id: monitor_security_group_changes::ID,
+        run: monitor_security_group_changes::run,
+    },
+    RegisteredCheck {
+        id: monitor_nacl_changes::ID,
+        run: monitor_nacl_changes::run,
+    },
+    RegisteredCheck {
+        id: monitor_network_gateway_changes::ID,
+        run: monitor_network_gateway_changes::run,
+    },
+    RegisteredCheck {
+        id: monitor_route_table_changes::ID,
+        run: monitor_route_table_changes::run,
+    },
+    RegisteredCheck {
+        id: monitor_vpc_changes::ID,
+        run: monitor_vpc_changes::run,
+    },
+    RegisteredCheck {
+        id: monitor_organizations_changes::ID,
+        run: monitor_organizations_changes::run,
     },
 ];
 

@@ -259,6 +259,7 @@ pub fn good_log_group(arn: &str) -> LogGroupFacts {
             retention_in_days: Some(365),
             kms_key_id: None,
         })),
+        metric_filters: Some(Fact::Value(Vec::new())),
     }
 }
 
@@ -273,6 +274,7 @@ pub fn good_topic(arn: &str) -> SnsTopicFacts {
             subscriptions_confirmed: 1,
             subscriptions_pending: 0,
         })),
+        subscriptions: None,
     }
 }
 
@@ -385,6 +387,7 @@ pub fn empty(accounts: Vec<AccountFacts>) -> Snapshot {
         kms_keys: BTreeMap::new(),
         log_groups: BTreeMap::new(),
         sns_topics: BTreeMap::new(),
+        alarms: BTreeMap::new(),
         errors: Vec::new(),
         stats: CollectionStats::default(),
     }

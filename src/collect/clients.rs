@@ -226,6 +226,7 @@ impl Session {
         cloudtrail => aws_sdk_cloudtrail, "cloudtrail";
         kms => aws_sdk_kms, "kms";
         logs => aws_sdk_cloudwatchlogs, "logs";
+        cloudwatch => aws_sdk_cloudwatch, "cloudwatch";
         sns => aws_sdk_sns, "sns";
         config => aws_sdk_config, "config";
     }

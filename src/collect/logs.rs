@@ -1,10 +1,10 @@
 //! CloudWatch Logs groups trails deliver to: DescribeLogGroups by name
-//! prefix, matched exactly.
+//! prefix, matched exactly, then the group's metric filters.
 
 use super::clients::Session;
 use super::errors::Site;
 use super::{ops, Collector};
-use crate::snapshot::{Fact, LogGroup, LogGroupFacts};
+use crate::snapshot::{Fact, LogGroup, LogGroupFacts, MetricFilter, MetricTransformation};
 
 /// The group name in a log group ARN
 /// (`arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]`).
@@ -56,13 +56,75 @@ pub async fn log_group(
             }
         }
     };
+    let metric_filters = match &group {
+        Fact::Value(Some(_)) => metric_filters(cx, session, name, region).await,
+        // A group that does not exist has no filters.
+        Fact::Value(None) => Fact::Value(Vec::new()),
+        // Already recorded: the filters are unknown for the same reason.
+        Fact::Error(e) => Fact::Error(e.clone()),
+    };
     LogGroupFacts {
         arn: arn.to_string(),
         name: name.to_string(),
         account_id: account_id.to_string(),
         region: region.to_string(),
         group,
+        metric_filters: Some(metric_filters),
     }
+}
+
+/// DescribeMetricFilters on one group, all pages; an error if any page
+/// failed, since a partial list could hide the filter a check needs.
+async fn metric_filters(
+    cx: &Collector,
+    session: &Session,
+    name: &str,
+    region: &str,
+) -> Fact<Vec<MetricFilter>> {
+    let client = session.logs(region);
+    let mut filters = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let call = client
+            .describe_metric_filters()
+            .log_group_name(name)
+            .set_next_token(token.clone())
+            .send();
+        match cx.call(call).await {
+            Ok(page) => {
+                filters.extend(page.metric_filters().iter().map(|f| {
+                    MetricFilter {
+                        name: f.filter_name().unwrap_or_default().to_string(),
+                        pattern: f.filter_pattern().unwrap_or_default().to_string(),
+                        transformations: f
+                            .metric_transformations()
+                            .iter()
+                            .map(|t| MetricTransformation {
+                                metric_namespace: t.metric_namespace().to_string(),
+                                metric_name: t.metric_name().to_string(),
+                            })
+                            .collect(),
+                    }
+                }));
+                token = page.next_token().map(str::to_string);
+                if token.is_none() {
+                    break;
+                }
+            }
+            Err(err) => {
+                return Fact::Error(cx.fail(
+                    &Site::new(
+                        &session.account_id,
+                        region,
+                        ops::LOGS_DESCRIBE_METRIC_FILTERS,
+                    ),
+                    &err,
+                ))
+            }
+        }
+    }
+    filters.sort_by(|a, b| a.name.cmp(&b.name));
+    Fact::Value(filters)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod clients;
 mod cloudtrail;
+mod cloudwatch;
 mod config;
 mod errors;
 mod kms;
@@ -16,7 +17,7 @@ pub use ops::{Operation, OPERATIONS};
 
 use crate::snapshot::{
     AccountFacts, BucketFacts, CollectionError, CollectionStats, Fact, KmsKeyFacts, LogGroupFacts,
-    Scope, ScopeMode, Snapshot, SnsTopicFacts, ToolInfo, TrailFacts, SCHEMA_VERSION,
+    MetricAlarm, Scope, ScopeMode, Snapshot, SnsTopicFacts, ToolInfo, TrailFacts, SCHEMA_VERSION,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -262,6 +263,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
         kms_keys: resources.kms_keys,
         log_groups: resources.log_groups,
         sns_topics: resources.sns_topics,
+        alarms: resources.alarms,
         errors,
         stats: CollectionStats {
             api_calls: calls_by_operation.values().sum(),
@@ -407,13 +409,15 @@ async fn read_trails(
     trails
 }
 
-/// Buckets, keys, log groups and topics named by the trails.
+/// Buckets, keys, log groups and topics named by the trails, and the
+/// alarms (and their topics) in the log groups' accounts and regions.
 #[derive(Default)]
 struct Resources {
     buckets: BTreeMap<String, BucketFacts>,
     kms_keys: BTreeMap<String, KmsKeyFacts>,
     log_groups: BTreeMap<String, LogGroupFacts>,
     sns_topics: BTreeMap<String, SnsTopicFacts>,
+    alarms: BTreeMap<String, Fact<Vec<MetricAlarm>>>,
 }
 
 /// What a resource is known by from the first trail (by ARN) naming it:
@@ -543,27 +547,83 @@ async fn read_trail_resources(
                             .error("InvalidArn", format!("{arn} is not a log group ARN")),
                     ),
                 ),
+                metric_filters: None,
             },
         };
         (arn.clone(), facts)
     }));
 
-    let topics_fut = join_all(topics.iter().map(|(arn, by)| async move {
-        let account = account_from_arn(arn).unwrap_or_else(|| by.owner.clone());
-        let region = region_from_arn(arn).unwrap_or_else(|| by.home_region.clone());
-        let session = reader(sessions, &account, by.session);
-        (
-            arn.clone(),
-            sns::topic(cx, session, arn, &account, &region).await,
-        )
-    }));
+    // Monitoring: the groups (and their metric filters), then the alarms of
+    // each account and region holding an existing group, then every topic a
+    // trail or an alarm notifies, each read once.
+    let monitoring = async {
+        let log_groups: BTreeMap<String, LogGroupFacts> = groups_fut.await.into_iter().collect();
+        let mut regions: BTreeMap<String, (&Session, String)> = BTreeMap::new();
+        for (arn, facts) in &log_groups {
+            if !matches!(facts.group, Fact::Value(Some(_))) {
+                continue;
+            }
+            let Some(by) = groups.get(arn) else { continue };
+            let session = reader(sessions, &facts.account_id, by.session);
+            regions
+                .entry(format!("{}/{}", facts.account_id, facts.region))
+                .or_insert_with(|| (session, facts.region.clone()));
+        }
+        let alarms: BTreeMap<String, Fact<Vec<MetricAlarm>>> = join_all(regions.into_iter().map(
+            |(key, (session, region))| async move {
+                (key, cloudwatch::metric_alarms(cx, session, &region).await)
+            },
+        ))
+        .await
+        .into_iter()
+        .collect();
+        // Topics alarms notify, known by the alarm's account and region.
+        let mut alarm_topics: BTreeMap<String, NamedBy> = BTreeMap::new();
+        for (key, fact) in &alarms {
+            let Some(list) = fact.value() else { continue };
+            let Some((account, region)) = key.split_once('/') else {
+                continue;
+            };
+            let Some(session) = sessions.get(account).and_then(|s| s.as_ref().ok()) else {
+                continue;
+            };
+            for action in list.iter().flat_map(|a| &a.alarm_actions) {
+                if action.starts_with("arn:") && action.split(':').nth(2) == Some("sns") {
+                    alarm_topics
+                        .entry(action.clone())
+                        .or_insert_with(|| NamedBy {
+                            owner: account.to_string(),
+                            home_region: region.to_string(),
+                            session,
+                        });
+                }
+            }
+        }
+        let all_topics = topics.iter().chain(
+            alarm_topics
+                .iter()
+                .filter(|(arn, _)| !topics.contains_key(*arn)),
+        );
+        let sns_topics = join_all(all_topics.map(|(arn, by)| async move {
+            let account = account_from_arn(arn).unwrap_or_else(|| by.owner.clone());
+            let region = region_from_arn(arn).unwrap_or_else(|| by.home_region.clone());
+            let session = reader(sessions, &account, by.session);
+            (
+                arn.clone(),
+                sns::topic(cx, session, arn, &account, &region).await,
+            )
+        }))
+        .await;
+        (log_groups, alarms, sns_topics)
+    };
 
-    let (buckets, kms_keys, log_groups, sns_topics) =
-        futures::join!(buckets_fut, keys_fut, groups_fut, topics_fut);
+    let (buckets, kms_keys, (log_groups, alarms, sns_topics)) =
+        futures::join!(buckets_fut, keys_fut, monitoring);
     Resources {
         buckets: buckets.into_iter().collect(),
         kms_keys: kms_keys.into_iter().collect(),
-        log_groups: log_groups.into_iter().collect(),
+        log_groups,
         sns_topics: sns_topics.into_iter().collect(),
+        alarms,
     }
 }

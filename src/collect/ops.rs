@@ -55,7 +55,10 @@ operations! {
     KMS_DESCRIBE_KEY = ("kms", "DescribeKey", "kms:DescribeKey");
     KMS_GET_KEY_ROTATION_STATUS = ("kms", "GetKeyRotationStatus", "kms:GetKeyRotationStatus");
     LOGS_DESCRIBE_LOG_GROUPS = ("logs", "DescribeLogGroups", "logs:DescribeLogGroups");
+    LOGS_DESCRIBE_METRIC_FILTERS = ("logs", "DescribeMetricFilters", "logs:DescribeMetricFilters");
+    CW_DESCRIBE_ALARMS = ("cloudwatch", "DescribeAlarms", "cloudwatch:DescribeAlarms");
     SNS_GET_TOPIC_ATTRIBUTES = ("sns", "GetTopicAttributes", "sns:GetTopicAttributes");
+    SNS_LIST_SUBSCRIPTIONS_BY_TOPIC = ("sns", "ListSubscriptionsByTopic", "sns:ListSubscriptionsByTopic");
     CONFIG_DESCRIBE_CONFIGURATION_RECORDERS = ("config", "DescribeConfigurationRecorders", "config:DescribeConfigurationRecorders");
     CONFIG_DESCRIBE_CONFIGURATION_RECORDER_STATUS = ("config", "DescribeConfigurationRecorderStatus", "config:DescribeConfigurationRecorderStatus");
     CONFIG_DESCRIBE_DELIVERY_CHANNELS = ("config", "DescribeDeliveryChannels", "config:DescribeDeliveryChannels");

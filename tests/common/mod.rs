@@ -71,10 +71,13 @@ pub struct Moto {
 }
 
 impl Moto {
+    /// moto through tests/seed/moto_server.py, which adds the RPC v2 CBOR
+    /// protocol the Rust CloudWatch client speaks and moto 5.2.5 lacks.
     pub fn start() -> Moto {
         let server = moto_server();
         let port = free_port();
-        let mut child = Command::new(&server)
+        let mut child = Command::new(python())
+            .arg(repo().join("tests/seed/moto_server.py"))
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -9,8 +9,8 @@
                with a throttling error, forever.
 
 The error has the shape of the request's protocol: JSON (X-Amz-Target),
-query (Action=… in the form body: STS, EC2, SNS) or REST-XML (S3: 503
-SlowDown). Prints the listening port on the first line of stdout.
+query (Action=… in the form body: STS, EC2, SNS), RPC v2 CBOR (CloudWatch)
+or REST-XML (S3: 503 SlowDown). Prints the listening port on the first line of stdout.
 """
 
 import argparse
@@ -25,7 +25,10 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
               "proxy-authorization", "proxy-authenticate"}
 
 
-def operation_of(headers, body):
+def operation_of(headers, body, path=""):
+    # Smithy RPC v2 CBOR (CloudWatch): POST /service/<Service>/operation/<Op>.
+    if "/operation/" in path and "cbor" in (headers.get("Content-Type") or ""):
+        return path.rsplit("/", 1)[-1], "cbor"
     target = headers.get("X-Amz-Target")
     if target:
         return target.rsplit(".", 1)[-1], "json"
@@ -47,6 +50,18 @@ def make_handler(upstream, every, operation):
             pass
 
         def _throttle(self, protocol):
+            if protocol == "cbor":
+                status, ctype = 400, "application/cbor"
+                # CBOR map {"__type": "ThrottlingException", "message": "Rate exceeded"}.
+                body = (b"\xa2\x66__type\x73ThrottlingException"
+                        b"\x67message\x6dRate exceeded")
+                self.send_response(status)
+                self.send_header("smithy-protocol", "rpc-v2-cbor")
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             if protocol == "json":
                 status, ctype = 400, "application/x-amz-json-1.1"
                 body = b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
@@ -66,7 +81,7 @@ def make_handler(upstream, every, operation):
         def _handle(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            op, protocol = operation_of(self.headers, body)
+            op, protocol = operation_of(self.headers, body, self.path)
             with lock:
                 n = next(counter)
             if (operation and op == operation) or (every and n % every == 0):

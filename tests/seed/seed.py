@@ -218,6 +218,58 @@ def broken_trail(acct, name="weak", region="us-east-1"):
     return {"trail_arn": trail["TrailARN"], "bucket": trail_bucket}
 
 
+# CIS AWS Foundations v5.0.0 4.1 and 4.3, as CIS writes them.
+UNAUTHORIZED_API_CALLS = ('{(($.errorCode ="*UnauthorizedOperation") || ($.errorCode ="AccessDenied*")) '
+                          '&& (($.sourceIPAddress!="delivery.logs.amazonaws.com") '
+                          '&& ($.eventName!="HeadBucket"))}')
+ROOT_USAGE = ('{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS '
+              '&& $.eventType != "AwsServiceEvent" }')
+
+
+def alarm(cw, name, metric, topic, *, math=False):
+    """A metric alarm on CISBenchmark/<metric> notifying `topic`."""
+    common = {"AlarmName": name, "EvaluationPeriods": 1, "Threshold": 1.0,
+              "ComparisonOperator": "GreaterThanOrEqualToThreshold", "AlarmActions": [topic]}
+    if math:
+        cw.put_metric_alarm(**common, Metrics=[{
+            "Id": "m1", "ReturnData": True,
+            "MetricStat": {"Metric": {"Namespace": "CISBenchmark", "MetricName": metric},
+                           "Period": 300, "Stat": "Sum"}}])
+    else:
+        cw.put_metric_alarm(**common, Namespace="CISBenchmark", MetricName=metric,
+                            Statistic="Sum", Period=300)
+
+
+def monitoring(acct, region="us-east-1"):
+    """good_trail plus CIS metric filters on its log group, alarms on their
+    metrics, a topic with a subscriber and one without."""
+    t = good_trail(acct)
+    group = t["log_group_arn"].split(":log-group:", 1)[1].removesuffix(":*")
+    logs = acct.client("logs", region)
+    for filter_name, pattern, metric in (("unauthorized-api-calls", UNAUTHORIZED_API_CALLS, "UnauthorizedAPICalls"),
+                                         ("root-usage", ROOT_USAGE, "RootAccountUsage")):
+        logs.put_metric_filter(logGroupName=group, filterName=filter_name, filterPattern=pattern,
+                               metricTransformations=[{"metricName": metric, "metricNamespace": "CISBenchmark",
+                                                       "metricValue": "1"}])
+    sns = acct.client("sns", region)
+    alerts = sns.create_topic(Name="security-alerts")["TopicArn"]
+    queue = acct.client("sqs", region).create_queue(QueueName="security-alerts")["QueueUrl"]
+    queue_arn = acct.client("sqs", region).get_queue_attributes(
+        QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=alerts, Protocol="sqs", Endpoint=queue_arn)
+    unheard = sns.create_topic(Name="nobody-listens")["TopicArn"]
+    cw = acct.client("cloudwatch", region)
+    alarm(cw, "unauthorized-api-calls", "UnauthorizedAPICalls", alerts)
+    alarm(cw, "unauthorized-api-calls-math", "UnauthorizedAPICalls", alerts, math=True)
+    alarm(cw, "root-usage", "RootAccountUsage", unheard)
+    # An alarm in a region holding no trail log group: never read.
+    other = "eu-west-1"
+    stray = acct.client("sns", other).create_topic(Name="stray")["TopicArn"]
+    alarm(acct.client("cloudwatch", other), "stray", "UnauthorizedAPICalls", stray)
+    return {**t, "log_group": group, "alerts_topic": alerts, "unheard_topic": unheard,
+            "stray_topic": stray}
+
+
 def create_role(acct, role=ROLE, policy=ALLOW_ALL, trusted=MGMT):
     iam = acct.client("iam")
     trust = json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -254,6 +306,8 @@ def scenario(endpoint, name, n_accounts):
         return {"account": MGMT, **good_trail(mgmt)}
     if name == "broken":
         return {"account": MGMT, **broken_trail(mgmt)}
+    if name == "monitoring":
+        return {"account": MGMT, **monitoring(mgmt)}
     if name == "accounts":
         members = organization(mgmt, 2)
         out = {"management": MGMT, "members": members, "trails": {}}

@@ -1,0 +1,269 @@
+#!/usr/bin/env python3
+"""moto's server, plus the Smithy RPC v2 CBOR protocol for CloudWatch.
+
+    moto_server.py -H 127.0.0.1 -p PORT
+
+The Rust SDK (aws-sdk-cloudwatch >= 1.100) speaks only RPC v2 CBOR to
+CloudWatch, as real AWS now does; moto 5.2.5 serves CloudWatch over query and
+JSON only. This WSGI middleware turns each CBOR request
+(`POST /service/<Service>/operation/<Operation>`) into the equivalent AWS
+JSON 1.0 request (`X-Amz-Target: <Service>.<Operation>`), lets moto answer it,
+and encodes the answer back as CBOR, with timestamps as CBOR tag 1 (epoch
+seconds) where botocore's model of the service says the member is a
+timestamp. Every other request goes to moto untouched.
+"""
+
+import argparse
+import datetime
+import io
+import json
+import os
+import re
+import struct
+import sys
+
+import botocore.session
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import run_simple
+
+RPC_PATH = re.compile(r"^/service/([^/]+)/operation/([^/]+)$")
+# CBOR services botocore knows, by their Smithy service name in the path.
+SIGNING_NAMES = {"GraniteServiceVersion20100801": "cloudwatch"}
+
+
+class Tagged:
+    def __init__(self, tag, value):
+        self.tag, self.value = tag, value
+
+
+# --- a minimal CBOR codec (RFC 8949): what Smithy RPC v2 uses -------------
+
+def _head(major, n):
+    if n < 24:
+        return bytes([major << 5 | n])
+    for info, fmt in ((24, ">B"), (25, ">H"), (26, ">I"), (27, ">Q")):
+        if n < 1 << (8 * struct.calcsize(fmt)):
+            return bytes([major << 5 | info]) + struct.pack(fmt, n)
+    raise ValueError("integer too large for CBOR")
+
+
+def encode(value):
+    if value is None:
+        return b"\xf6"
+    if value is True:
+        return b"\xf5"
+    if value is False:
+        return b"\xf4"
+    if isinstance(value, Tagged):
+        return _head(6, value.tag) + encode(value.value)
+    if isinstance(value, int):
+        return _head(0, value) if value >= 0 else _head(1, -1 - value)
+    if isinstance(value, float):
+        return b"\xfb" + struct.pack(">d", value)
+    if isinstance(value, str):
+        data = value.encode("utf-8")
+        return _head(3, len(data)) + data
+    if isinstance(value, (bytes, bytearray)):
+        return _head(2, len(value)) + bytes(value)
+    if isinstance(value, (list, tuple)):
+        return _head(4, len(value)) + b"".join(encode(v) for v in value)
+    if isinstance(value, dict):
+        return _head(5, len(value)) + b"".join(encode(k) + encode(v) for k, v in value.items())
+    raise TypeError(f"cannot encode {type(value).__name__} as CBOR")
+
+
+def decode(data):
+    stream = io.BytesIO(data)
+    value = _decode(stream)
+    return value
+
+
+def _read(stream, n):
+    data = stream.read(n)
+    if len(data) != n:
+        raise ValueError("truncated CBOR")
+    return data
+
+
+def _decode(stream):
+    first = _read(stream, 1)[0]
+    major, info = first >> 5, first & 31
+    if major == 7:
+        if info == 20:
+            return False
+        if info == 21:
+            return True
+        if info in (22, 23):
+            return None
+        if info == 25:
+            return _half(struct.unpack(">H", _read(stream, 2))[0])
+        if info == 26:
+            return struct.unpack(">f", _read(stream, 4))[0]
+        if info == 27:
+            return struct.unpack(">d", _read(stream, 8))[0]
+        if info == 31:
+            return StopIteration
+        raise ValueError(f"unsupported simple value {info}")
+    if info == 31 and major in (2, 3, 4, 5):
+        return _indefinite(stream, major)
+    if info < 24:
+        n = info
+    else:
+        size = {24: 1, 25: 2, 26: 4, 27: 8}.get(info)
+        if size is None:
+            raise ValueError(f"bad CBOR length {info}")
+        n = int.from_bytes(_read(stream, size), "big")
+    if major == 0:
+        return n
+    if major == 1:
+        return -1 - n
+    if major == 2:
+        return _read(stream, n)
+    if major == 3:
+        return _read(stream, n).decode("utf-8")
+    if major == 4:
+        return [_decode(stream) for _ in range(n)]
+    if major == 5:
+        out = {}
+        for _ in range(n):
+            key = _decode(stream)
+            out[key] = _decode(stream)
+        return out
+    # major 6: a tag; timestamps (tag 1) become epoch seconds.
+    return _decode(stream)
+
+
+def _indefinite(stream, major):
+    items = []
+    while True:
+        item = _decode(stream)
+        if item is StopIteration:
+            break
+        items.append(item)
+    if major == 2:
+        return b"".join(items)
+    if major == 3:
+        return "".join(items)
+    if major == 4:
+        return items
+    return dict(zip(items[0::2], items[1::2]))
+
+
+def _half(bits):
+    sign = -1.0 if bits & 0x8000 else 1.0
+    exp, frac = (bits >> 10) & 0x1F, bits & 0x3FF
+    if exp == 0:
+        return sign * frac * 2.0 ** -24
+    if exp == 31:
+        return sign * float("inf") if frac == 0 else float("nan")
+    return sign * (1 + frac / 1024.0) * 2.0 ** (exp - 15)
+
+
+# --- JSON answer → CBOR answer, typed by botocore's model ------------------
+
+def _epoch(value):
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = str(value).replace("Z", "+00:00")
+    return datetime.datetime.fromisoformat(text).timestamp()
+
+
+def typed(value, shape):
+    if shape is None or value is None:
+        return value
+    kind = shape.type_name
+    if kind == "timestamp":
+        return Tagged(1, _epoch(value))
+    if kind == "structure" and isinstance(value, dict):
+        return {k: typed(v, shape.members.get(k)) for k, v in value.items()}
+    if kind == "list" and isinstance(value, list):
+        return [typed(v, shape.member) for v in value]
+    if kind == "map" and isinstance(value, dict):
+        return {k: typed(v, shape.value) for k, v in value.items()}
+    if kind in ("double", "float") and isinstance(value, int):
+        return float(value)
+    return value
+
+
+_MODELS = {}
+
+
+def output_shape(service, operation):
+    name = SIGNING_NAMES.get(service)
+    if name is None:
+        return None
+    if name not in _MODELS:
+        _MODELS[name] = botocore.session.get_session().get_service_model(name)
+    try:
+        return _MODELS[name].operation_model(operation).output_shape
+    except Exception:  # an operation botocore does not know: untyped
+        return None
+
+
+class CborMiddleware:
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        match = RPC_PATH.match(environ.get("PATH_INFO", ""))
+        if not match or "cbor" not in environ.get("CONTENT_TYPE", ""):
+            return self.app(environ, start_response)
+        service, operation = match.groups()
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        params = decode(raw) if raw else {}
+        body = json.dumps(params if isinstance(params, dict) else {}).encode("utf-8")
+        inner = dict(environ)
+        inner.update({
+            "PATH_INFO": "/",
+            "CONTENT_TYPE": "application/x-amz-json-1.0",
+            "CONTENT_LENGTH": str(len(body)),
+            "HTTP_X_AMZ_TARGET": f"{service}.{operation}",
+            "wsgi.input": io.BytesIO(body),
+        })
+        inner.pop("HTTP_SMITHY_PROTOCOL", None)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda _data: None
+
+        chunks = self.app(inner, capture)
+        try:
+            answer = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        status = captured.get("status", "500 INTERNAL SERVER ERROR")
+        try:
+            document = json.loads(answer) if answer.strip() else {}
+        except ValueError:
+            document = {"__type": "InternalFailure", "message": answer.decode("utf-8", "replace")}
+        if status.startswith("2"):
+            document = typed(document, output_shape(service, operation))
+        out = encode(document)
+        headers = [(k, v) for k, v in captured.get("headers", [])
+                   if k.lower() not in ("content-type", "content-length")]
+        headers += [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
+                    ("Content-Length", str(len(out)))]
+        start_response(status, headers)
+        return [out]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("MOTO_PORT", str(args.port))
+    app = DomainDispatcherApplication(create_backend_app)
+    run_simple(args.host, args.port, CborMiddleware(app), threaded=True,
+               request_handler=MotoRequestHandler)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
