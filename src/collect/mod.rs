@@ -9,6 +9,7 @@ mod errors;
 mod kms;
 mod logs;
 pub mod ops;
+mod progress;
 mod s3;
 mod scope;
 mod sns;
@@ -97,6 +98,11 @@ impl Collector {
         call.await
     }
 
+    /// Failed calls recorded so far (for the progress line).
+    pub(crate) fn error_count(&self) -> usize {
+        self.errors.lock().map(|e| e.len()).unwrap_or(0)
+    }
+
     /// Records a failure in `snapshot.errors` and returns it for the fact.
     pub(crate) fn record(&self, error: CollectionError) -> CollectionError {
         if let Ok(mut errors) = self.errors.lock() {
@@ -164,10 +170,17 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
         .iter()
         .flat_map(|o| o.accounts.iter().map(|a| (a.id.as_str(), a.name.as_str())))
         .collect();
-    let per_account = join_all(
-        sessions
-            .iter()
-            .map(|(id, session)| account_facts(&cx, id, session, options.regions.as_deref())),
+    let accounts_progress = progress::Progress::default();
+    let per_account = progress::show(
+        &cx,
+        "accounts",
+        sessions.len(),
+        &accounts_progress,
+        join_all(sessions.iter().map(|(id, session)| async {
+            let facts = account_facts(&cx, id, session, options.regions.as_deref()).await;
+            accounts_progress.account_done();
+            facts
+        })),
     )
     .await;
     let mut accounts = Vec::new();
@@ -187,8 +200,18 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
         accounts.push(facts);
     }
 
-    let trails = read_trails(&cx, &sessions, listed).await;
-    let resources = read_trail_resources(&cx, &sessions, &trails).await;
+    let (trails, resources) = progress::show(
+        &cx,
+        "trails and their resources",
+        0,
+        &progress::Progress::default(),
+        async {
+            let trails = read_trails(&cx, &sessions, listed).await;
+            let resources = read_trail_resources(&cx, &sessions, &trails).await;
+            (trails, resources)
+        },
+    )
+    .await;
 
     // Account-level Block Public Access, for each account owning a trail bucket.
     let owners: BTreeSet<String> = resources
