@@ -838,6 +838,10 @@ fn checks_show_prints_rationale_remediation_and_frameworks() {
         assert_eq!(code(&json), 0);
         let shown: Value = serde_json::from_slice(&json.stdout).unwrap();
         assert_eq!(shown, meta);
+        // The flag is global: it may follow the subcommand too.
+        let after = run(&["checks", "show", id, "--format", "json"]);
+        assert_eq!(code(&after), 0);
+        assert_eq!(after.stdout, json.stdout);
     }
 }
 
