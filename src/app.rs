@@ -1,15 +1,20 @@
 //! The commands, as library functions returning an [`Outcome`]. `main` only
 //! parses the command line and maps the outcome to the process exit code.
 
-use crate::checks::{self, Catalog, Params};
+use crate::checks::{self, Catalog};
 use crate::cli::{
-    AuditArgs, ChecksArgs, ChecksCommand, CollectArgs, Command, EvaluateArgs, ListFormat,
-    OutputArgs, ScopeArgs,
+    AuditArgs, ChecksArgs, ChecksCommand, CollectArgs, Command, ConfigArgs, ConfigCommand,
+    EvaluateArgs, GateArgs, ListFormat, OutputArgs, ScopeArgs,
 };
 use crate::collect::{self, AccountScope, CollectOptions};
+use crate::config::{self, Config};
 use crate::finding::Severity;
 use crate::policy::{self, Outcome};
-use crate::report::{self, model::Report, Format};
+use crate::report::model::{
+    BuildInput, Report, ReportConfigFile, ReportDisabledCheck, ReportPolicy,
+    ReportSeverityOverride, ReportWaiver,
+};
+use crate::report::{self, Format};
 use crate::snapshot::Snapshot;
 use anyhow::{bail, Context as _, Result};
 use chrono::Utc;
@@ -25,6 +30,8 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Collect(args) => collect_only(args),
         Command::Evaluate(args) => evaluate(args),
         Command::Checks(args) => list_checks(args),
+        Command::Config(command) => config_command(command),
+        Command::Diff(args) => crate::diff::run(args),
     }
 }
 
@@ -41,9 +48,12 @@ fn audit(args: AuditArgs) -> Result<Outcome> {
             .into());
         }
     }
-    // A malformed SOURCE_DATE_EPOCH is refused before a long collection.
-    report_time()?;
-    let options = collect_options(&args.scope)?;
+    // Bad input (SOURCE_DATE_EPOCH, configuration, gate flags, baseline) is
+    // refused before a long collection.
+    let now = report_time()?;
+    let config = load_config(&args.scope.config, now)?;
+    let gate = Gate::resolve(&args.gate, &config)?;
+    let options = collect_options(&args.scope, &config)?;
     let snapshot = run_collection(&options)?;
     let bytes = snapshot_bytes(&snapshot)?;
     if let Some(path) = &args.save_snapshot {
@@ -53,12 +63,15 @@ fn audit(args: AuditArgs) -> Result<Outcome> {
         &snapshot,
         &sha256_hex(&bytes),
         &args.output,
-        args.gate.fail_on,
+        &gate,
+        &config,
+        now,
     )
 }
 
 fn collect_only(args: CollectArgs) -> Result<Outcome> {
-    let options = collect_options(&args.scope)?;
+    let config = load_config(&args.scope.config, report_time()?)?;
+    let options = collect_options(&args.scope, &config)?;
     let snapshot = run_collection(&options)?;
     save_snapshot(&snapshot_bytes(&snapshot)?, &args.output)?;
     eprintln!(
@@ -73,6 +86,9 @@ fn collect_only(args: CollectArgs) -> Result<Outcome> {
 
 fn evaluate(args: EvaluateArgs) -> Result<Outcome> {
     check_report_paths(&args.output)?;
+    let now = report_time()?;
+    let config = load_config(&args.config, now)?;
+    let gate = Gate::resolve(&args.gate, &config)?;
     let shown = args.snapshot.display().to_string();
     let bytes = std::fs::read(&args.snapshot)
         .map_err(|e| InputError(format!("cannot read snapshot {shown}: {e}")))?;
@@ -81,31 +97,204 @@ fn evaluate(args: EvaluateArgs) -> Result<Outcome> {
         &snapshot,
         &sha256_hex(&bytes),
         &args.output,
-        args.gate.fail_on,
+        &gate,
+        &config,
+        now,
     )
 }
 
+/// The gate settings after flags and configuration are combined (a flag
+/// wins), with the baseline read and validated.
+#[derive(Debug, Clone)]
+pub struct Gate {
+    pub fail_on: Severity,
+    pub framework: Option<String>,
+    pub fail_on_new: bool,
+    /// The baseline report and the SHA-256 of its file.
+    pub baseline: Option<(Report, String)>,
+}
+
+impl Gate {
+    /// No framework, no baseline: every check counts at `fail_on`.
+    pub fn with_fail_on(fail_on: Severity) -> Gate {
+        Gate {
+            fail_on,
+            framework: None,
+            fail_on_new: false,
+            baseline: None,
+        }
+    }
+
+    fn resolve(args: &GateArgs, config: &Config) -> Result<Gate> {
+        let framework = args.framework.clone().or(config.gate.framework.clone());
+        if let Some(key) = &framework {
+            config::validate_framework(key).map_err(|m| InputError(format!("--framework: {m}")))?;
+        }
+        let fail_on_new = args.fail_on_new || config.gate.fail_on_new.unwrap_or(false);
+        if fail_on_new && args.baseline.is_none() {
+            return Err(InputError(
+                "--fail-on-new needs --baseline (the earlier JSON report new failures are judged against)"
+                    .into(),
+            )
+            .into());
+        }
+        let baseline = match &args.baseline {
+            Some(path) => Some(read_report(path, "--baseline")?),
+            None => None,
+        };
+        Ok(Gate {
+            fail_on: args
+                .fail_on
+                .or(config.gate.fail_on)
+                .unwrap_or(Severity::Low),
+            framework,
+            fail_on_new,
+            baseline,
+        })
+    }
+}
+
+/// Reads a JSON report written by trailwarden (schema v1), for `--baseline`
+/// and `diff`; anything else is an input error naming `what`.
+pub fn read_report(path: &std::path::Path, what: &str) -> Result<(Report, String)> {
+    let shown = path.display();
+    let bytes = std::fs::read(path)
+        .map_err(|e| InputError(format!("{what} {shown}: cannot read it: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
+        InputError(format!(
+            "{what} {shown}: not a JSON report (line {}, column {}: {e})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    match value.get("schema_version").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(report::model::REPORT_SCHEMA_VERSION) => {}
+        Some(v) => {
+            return Err(InputError(format!(
+                "{what} {shown}: report schema_version {v} is not supported (expected {})",
+                report::model::REPORT_SCHEMA_VERSION
+            ))
+            .into())
+        }
+        None => {
+            return Err(InputError(format!(
+                "{what} {shown}: not a trailwarden JSON report (no schema_version; write one with --format json)"
+            ))
+            .into())
+        }
+    }
+    let report: Report = serde_json::from_value(value)
+        .map_err(|e| InputError(format!("{what} {shown}: malformed report: {e}")))?;
+    Ok((report, sha256_hex(&bytes)))
+}
+
+/// `--config PATH`, else `./trailwarden.toml` unless `--no-config`.
+fn load_config(args: &ConfigArgs, now: chrono::DateTime<Utc>) -> Result<Config> {
+    if args.no_config {
+        return Ok(Config::default());
+    }
+    config::load(args.config.as_deref(), now).map_err(|m| InputError(m).into())
+}
+
 /// Evaluates at the snapshot's collection time (so a saved snapshot gives
-/// the live audit's verdicts), renders, writes, and returns the outcome.
+/// the live audit's verdicts), applies the policy (selection, severity
+/// overrides, waivers judged at `now`, baseline) and assembles the report
+/// with the exit code it stands for.
+pub fn assemble_report(
+    snapshot: &Snapshot,
+    snapshot_sha256: &str,
+    gate: &Gate,
+    config: &Config,
+    now: chrono::DateTime<Utc>,
+) -> (Report, Outcome) {
+    let catalog = Catalog::embedded();
+    let params = config.params.params_at(snapshot.collected_at);
+    let selection = policy::Selection::new(config, gate.framework.as_deref(), catalog);
+    let mut findings =
+        checks::evaluate_selected(snapshot, &params, catalog, |id| selection.runs(id));
+    policy::apply_severity_overrides(&mut findings, &config.checks.severity);
+    let (mut judged, waivers) = policy::apply_waivers(
+        findings,
+        &config.waivers,
+        &selection,
+        now,
+        config.params.waiver_warning_days(),
+    );
+    let baseline = gate.baseline.as_ref().map(|(baseline, sha256)| {
+        let gone = policy::compare_with_baseline(&mut judged, baseline);
+        (sha256.clone(), baseline.generated_at, gone)
+    });
+    let outcome = policy::outcome(&judged, gate.fail_on, gate.fail_on_new);
+    let report_policy = ReportPolicy {
+        config: config.source.as_ref().map(|s| ReportConfigFile {
+            path: s.path.display().to_string(),
+            sha256: s.sha256.clone(),
+        }),
+        framework: gate.framework.clone(),
+        fail_on_new: gate.fail_on_new,
+        disabled_checks: selection
+            .disabled
+            .iter()
+            .map(|(id, reason)| ReportDisabledCheck {
+                check_id: id.clone(),
+                title: catalog.get(id).map(|m| m.title.clone()).unwrap_or_default(),
+                reason: reason.clone(),
+            })
+            .collect(),
+        severity_overrides: config
+            .checks
+            .severity
+            .iter()
+            .filter_map(|(id, severity)| {
+                catalog.get(id).map(|m| ReportSeverityOverride {
+                    check_id: id.clone(),
+                    default: m.severity,
+                    severity: *severity,
+                })
+            })
+            .collect(),
+        waivers: waivers.iter().map(ReportWaiver::from).collect(),
+    };
+    let report = Report::build(
+        snapshot,
+        &judged,
+        BuildInput {
+            snapshot_sha256,
+            catalog,
+            fail_on: gate.fail_on,
+            exit_code: outcome.code(),
+            generated_at: now,
+            policy: report_policy,
+            baseline,
+        },
+    );
+    (report, outcome)
+}
+
+/// Judges the snapshot, warns about waivers that need attention, renders,
+/// writes, and returns the outcome.
 fn report_on(
     snapshot: &Snapshot,
     snapshot_sha256: &str,
     output: &OutputArgs,
-    fail_on: Severity,
+    gate: &Gate,
+    config: &Config,
+    now: chrono::DateTime<Utc>,
 ) -> Result<Outcome> {
-    let catalog = Catalog::embedded();
-    let params = Params::at(snapshot.collected_at);
-    let findings = checks::evaluate(snapshot, &params, catalog);
-    let outcome = policy::outcome(&findings, fail_on);
-    let report = Report::build(
-        snapshot,
-        snapshot_sha256,
-        &findings,
-        catalog,
-        fail_on,
-        outcome.code(),
-        report_time()?,
-    );
+    let (report, outcome) = assemble_report(snapshot, snapshot_sha256, gate, config, now);
+    for w in &report.policy.waivers {
+        use policy::WaiverState::*;
+        let what = match w.state {
+            Expired => format!("expired on {} (its failures count again)", w.expires),
+            Stale => "matches no failing finding: remove it".to_string(),
+            ExpiringSoon => format!("expires in {} day(s), on {}", w.days_left, w.expires),
+            Active | NotEvaluated => continue,
+        };
+        eprintln!(
+            "trailwarden: warning: waiver #{} ({}, owner {}) {what}",
+            w.index, w.check_id, w.owner
+        );
+    }
     let failures = write_reports(&report, output)?;
     for failure in &failures {
         eprintln!("trailwarden: error: {failure}");
@@ -252,7 +441,7 @@ fn snapshot_bytes(snapshot: &Snapshot) -> Result<Vec<u8>> {
 }
 
 /// Lowercase hex SHA-256.
-fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes)
         .iter()
@@ -280,11 +469,75 @@ fn run_collection(options: &CollectOptions) -> Result<Snapshot> {
         .map_err(|e| InputError(e.to_string()).into())
 }
 
-/// Validates the scope flags and turns them into collector options.
-pub fn collect_options(scope: &ScopeArgs) -> Result<CollectOptions> {
-    let regions = parse_regions(&scope.regions)?;
+/// Validates the scope flags, fills what they leave unset from the
+/// configuration's `[scope]`, and turns them into collector options.
+pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptions> {
+    let defaults = &config.scope;
+    // Accounts: flags win as a whole; `--accounts` or `--org` on the command
+    // line replaces the configured choice of either.
+    let from_flags = args.org || !args.accounts.is_empty();
+    let scope = ScopeArgs {
+        profile: args.profile.clone().or(defaults.profile.clone()),
+        region: args.region.clone().or(defaults.region.clone()),
+        regions: args
+            .regions
+            .clone()
+            .or(defaults.regions.as_ref().map(|r| r.as_flag())),
+        exclude_regions: if args.exclude_regions.is_empty() {
+            defaults.exclude_regions.clone().unwrap_or_default()
+        } else {
+            args.exclude_regions.clone()
+        },
+        accounts: if from_flags {
+            args.accounts.clone()
+        } else {
+            defaults.accounts.clone().unwrap_or_default()
+        },
+        org: if from_flags {
+            args.org
+        } else {
+            defaults.org.unwrap_or(false)
+        },
+        role_name: args.role_name.clone().or(defaults.role_name.clone()),
+        external_id: args.external_id.clone().or(defaults.external_id.clone()),
+        endpoint_url: args.endpoint_url.clone(),
+        concurrency: args.concurrency.or(defaults.concurrency),
+        call_timeout: args.call_timeout.or(defaults.call_timeout),
+        config: ConfigArgs {
+            config: None,
+            no_config: true,
+        },
+    };
+    if scope.org && !scope.accounts.is_empty() {
+        return Err(InputError(
+            "scope: accounts and org = true exclude each other (configuration)".into(),
+        )
+        .into());
+    }
+    let regions = parse_regions(scope.regions.as_deref().unwrap_or("all"))?;
+    let mut exclude_regions = Vec::new();
+    for region in scope.exclude_regions.iter().map(|r| r.trim()) {
+        validate_region(region)?;
+        if !exclude_regions.iter().any(|r| r == region) {
+            exclude_regions.push(region.to_string());
+        }
+    }
+    if let Some(list) = &regions {
+        if list.iter().all(|r| exclude_regions.contains(r)) {
+            return Err(InputError(
+                "every requested region is excluded: nothing would be audited".into(),
+            )
+            .into());
+        }
+    }
     if let Some(region) = &scope.region {
         validate_region(region)?;
+    }
+    if !(1..=1024).contains(&scope.concurrency.unwrap_or(32)) {
+        return Err(InputError("concurrency must be between 1 and 1024".into()).into());
+    }
+    if !(1..=600).contains(&scope.call_timeout.unwrap_or(20)) {
+        return Err(InputError("call timeout must be between 1 and 600 seconds".into()).into());
     }
     for account in &scope.accounts {
         if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
@@ -325,6 +578,7 @@ pub fn collect_options(scope: &ScopeArgs) -> Result<CollectOptions> {
         profile: scope.profile.clone(),
         region: scope.region.clone(),
         regions,
+        exclude_regions,
         accounts,
         role_name: scope
             .role_name
@@ -332,8 +586,8 @@ pub fn collect_options(scope: &ScopeArgs) -> Result<CollectOptions> {
             .unwrap_or_else(|| "OrganizationAccountAccessRole".to_string()),
         external_id: scope.external_id.clone(),
         endpoint_url: scope.endpoint_url.clone(),
-        concurrency: usize::from(scope.concurrency),
-        call_timeout: std::time::Duration::from_secs(scope.call_timeout),
+        concurrency: usize::from(scope.concurrency.unwrap_or(32)),
+        call_timeout: std::time::Duration::from_secs(scope.call_timeout.unwrap_or(20)),
     })
 }
 
@@ -360,7 +614,7 @@ fn parse_regions(value: &str) -> Result<Option<Vec<String>>> {
 /// A region name has the shape `xx-word-N` or `xx-word-word-N`
 /// (`us-east-1`, `us-gov-west-1`, `ap-southeast-5`): anything else is a typo
 /// that would otherwise surface as an opaque DNS error per call.
-fn validate_region(region: &str) -> Result<()> {
+pub fn validate_region(region: &str) -> Result<()> {
     let parts: Vec<&str> = region.split('-').collect();
     let well_formed = (3..=4).contains(&parts.len())
         && parts[0].len() == 2
@@ -387,6 +641,18 @@ fn validate_region(region: &str) -> Result<()> {
 
 fn list_checks(args: ChecksArgs) -> Result<Outcome> {
     let catalog = Catalog::embedded();
+    if let Some(key) = &args.framework {
+        config::validate_framework(key).map_err(|m| InputError(format!("--framework: {m}")))?;
+        if args.command.is_some() {
+            return Err(InputError(
+                "--framework lists a framework's controls; it does not combine with `show`".into(),
+            )
+            .into());
+        }
+        let text = crate::docs::render_framework(catalog, key, args.format)?;
+        report::write_output(text.as_bytes(), None)?;
+        return Ok(Outcome::Clean);
+    }
     let text = match (&args.command, args.format) {
         (Some(ChecksCommand::Show { id }), format) => {
             let meta = catalog.require(id).map_err(|e| InputError(e.to_string()))?;
@@ -400,6 +666,38 @@ fn list_checks(args: ChecksArgs) -> Result<Outcome> {
     };
     report::write_output(text.as_bytes(), None)?;
     Ok(Outcome::Clean)
+}
+
+/// `config check` and `config init`.
+fn config_command(command: ConfigCommand) -> Result<Outcome> {
+    match command {
+        ConfigCommand::Check { path } => {
+            let path = path.unwrap_or_else(|| config::DEFAULT_FILE.into());
+            let config = config::load(Some(&path), report_time()?).map_err(InputError)?;
+            println!(
+                "{}: valid ({} waiver(s), {} disabled check(s), {} severity override(s))",
+                path.display(),
+                config.waivers.len(),
+                config.checks.disable.len(),
+                config.checks.severity.len()
+            );
+            Ok(Outcome::Clean)
+        }
+        ConfigCommand::Init { path, force } => {
+            let path = path.unwrap_or_else(|| config::DEFAULT_FILE.into());
+            if path.exists() && !force {
+                return Err(InputError(format!(
+                    "{} already exists (use --force to overwrite it)",
+                    path.display()
+                ))
+                .into());
+            }
+            report::write_atomically(&path, config::starter_file().as_bytes())
+                .map_err(|e| InputError(format!("cannot write {}: {e}", path.display())))?;
+            eprintln!("trailwarden: wrote {}", path.display());
+            Ok(Outcome::Clean)
+        }
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use std::path::PathBuf;
     name = "trailwarden",
     version,
     about = "Audits the CloudTrail audit-logging posture of AWS accounts and organizations, with evidence.",
-    after_help = "Exit codes: 0 clean · 1 a failing finding at or above --fail-on · 2 usage or input error · 3 audit incomplete (errors, no qualifying failure)"
+    after_help = "Exit codes: 0 clean · 1 a counted failing finding at or above --fail-on (not waived; with --fail-on-new, new) · 2 usage or input error · 3 audit incomplete (errors, no qualifying failure)"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -27,6 +27,42 @@ pub enum Command {
     Evaluate(EvaluateArgs),
     /// List the check catalog, or show one check's documentation.
     Checks(ChecksArgs),
+    /// Validate a configuration file, or write a commented starting one.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Compare two JSON reports: what got worse, what got better.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a configuration file without auditing (exit 0 valid, 2 not).
+    Check {
+        /// Default: ./trailwarden.toml.
+        path: Option<PathBuf>,
+    },
+    /// Write a commented starting configuration (refuses to overwrite).
+    Init {
+        /// Default: ./trailwarden.toml.
+        path: Option<PathBuf>,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report.
+    pub old: PathBuf,
+    /// The later JSON report.
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "console")]
+    pub format: ListFormat,
+    /// Lowest severity of a new failure that makes the exit code 1.
+    #[arg(long, default_value = "low", value_parser = parse_severity)]
+    pub fail_on: Severity,
 }
 
 #[derive(Debug, Args)]
@@ -39,9 +75,12 @@ pub struct ScopeArgs {
     #[arg(long)]
     pub region: Option<String>,
     /// Regions to audit, comma-separated, or `all` for every region enabled
-    /// for each account (discovered through the API).
-    #[arg(long, default_value = "all")]
-    pub regions: String,
+    /// for each account (discovered through the API). Default: all.
+    #[arg(long)]
+    pub regions: Option<String>,
+    /// Regions never to audit, comma-separated (even with `--regions all`).
+    #[arg(long, value_delimiter = ',')]
+    pub exclude_regions: Vec<String>,
     /// Audit these accounts (comma-separated ids) by assuming --role-name in each.
     #[arg(long, value_delimiter = ',', conflicts_with = "org")]
     pub accounts: Vec<String>,
@@ -59,12 +98,25 @@ pub struct ScopeArgs {
     /// moto). S3 then uses path-style addressing.
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
-    /// Most API calls in flight at once.
-    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub concurrency: u16,
-    /// Seconds before a single API call attempt is abandoned.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
-    pub call_timeout: u64,
+    /// Most API calls in flight at once. Default: 32.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: Option<u16>,
+    /// Seconds before a single API call attempt is abandoned. Default: 20.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub call_timeout: Option<u64>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Read the configuration from PATH (default: ./trailwarden.toml if present).
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Ignore ./trailwarden.toml.
+    #[arg(long)]
+    pub no_config: bool,
 }
 
 #[derive(Debug, Args)]
@@ -124,8 +176,20 @@ pub fn parse_report_target(value: &str) -> Result<ReportTarget, String> {
 #[derive(Debug, Args)]
 pub struct GateArgs {
     /// Lowest severity of a failing finding that makes the exit code 1.
-    #[arg(long, default_value = "low", value_parser = parse_severity)]
-    pub fail_on: Severity,
+    /// Default: gate.fail_on in the configuration, else low.
+    #[arg(long, value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+    /// Run only the checks mapped to this framework and report per control id:
+    /// cis-aws-v5.0.0, cis-aws-v3.0.0, aws-securityhub or aws-config.
+    #[arg(long, value_name = "FRAMEWORK")]
+    pub framework: Option<String>,
+    /// An earlier JSON report: mark each finding new, unchanged or resolved.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// Count only new failures (needs --baseline) for exit code 1; errors
+    /// still give 3.
+    #[arg(long)]
+    pub fail_on_new: bool,
 }
 
 #[derive(Debug, Args)]
@@ -158,6 +222,8 @@ pub struct EvaluateArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub gate: GateArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Args)]
@@ -167,6 +233,9 @@ pub struct ChecksArgs {
     /// Listing format.
     #[arg(long, value_enum, default_value = "console", global = true)]
     pub format: ListFormat,
+    /// List a framework's controls and the checks that implement each.
+    #[arg(long, value_name = "FRAMEWORK")]
+    pub framework: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -67,3 +67,64 @@ pub fn render_catalog(catalog: &Catalog) -> String {
     }
     out
 }
+
+/// `trailwarden checks --framework KEY`: the framework's controls in natural
+/// order, each with the checks that implement it.
+pub fn render_framework(
+    catalog: &Catalog,
+    key: &str,
+    format: crate::cli::ListFormat,
+) -> anyhow::Result<String> {
+    use crate::report::model::natural_key;
+    use std::collections::BTreeMap;
+    let name = FRAMEWORKS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(key, |(_, n)| *n);
+    let mut controls: BTreeMap<&str, Vec<&CheckMetadata>> = BTreeMap::new();
+    for meta in catalog.all() {
+        for control in meta.frameworks.get(key).into_iter().flatten() {
+            controls.entry(control.as_str()).or_default().push(meta);
+        }
+    }
+    let mut controls: Vec<(&str, Vec<&CheckMetadata>)> = controls.into_iter().collect();
+    controls.sort_by_key(|(id, _)| natural_key(id));
+    Ok(match format {
+        crate::cli::ListFormat::Json => {
+            let value = json!({
+                "framework": key,
+                "name": name,
+                "controls": controls.iter().map(|(id, checks)| json!({
+                    "id": id,
+                    "checks": checks.iter().map(|m| json!({
+                        "id": m.id, "title": m.title, "severity": m.severity,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            });
+            format!("{}\n", serde_json::to_string_pretty(&value)?)
+        }
+        crate::cli::ListFormat::Console => {
+            let mut out = format!("{name} ({key}): {} control(s)\n\n", controls.len());
+            let width = controls
+                .iter()
+                .map(|(id, _)| id.len())
+                .max()
+                .unwrap_or(7)
+                .max(7);
+            let _ = writeln!(out, "{:<width$}  CHECKS", "CONTROL");
+            for (id, checks) in &controls {
+                for (i, meta) in checks.iter().enumerate() {
+                    let shown = if i == 0 { *id } else { "" };
+                    let _ = writeln!(
+                        out,
+                        "{shown:<width$}  {} ({}): {}",
+                        meta.id,
+                        meta.severity.as_str(),
+                        meta.title
+                    );
+                }
+            }
+            out
+        }
+    })
+}

@@ -55,7 +55,9 @@ impl FromStr for Severity {
 }
 
 /// The verdict of a finding. `Error` means a fact the check needs could not be
-/// collected: it is never silently turned into a pass.
+/// collected: it is never silently turned into a pass. `Waived` is a `Fail`
+/// that an unexpired waiver in the configuration accepts: checks never
+/// produce it, only the policy layer does (`policy::apply_waivers`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -63,14 +65,16 @@ pub enum Status {
     Fail,
     Error,
     NotApplicable,
+    Waived,
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [
+    pub const ALL: [Status; 5] = [
         Status::Pass,
         Status::Fail,
         Status::Error,
         Status::NotApplicable,
+        Status::Waived,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -79,6 +83,7 @@ impl Status {
             Status::Fail => "fail",
             Status::Error => "error",
             Status::NotApplicable => "not_applicable",
+            Status::Waived => "waived",
         }
     }
 }

@@ -8,6 +8,8 @@ pub mod app;
 pub mod checks;
 pub mod cli;
 pub mod collect;
+pub mod config;
+pub mod diff;
 pub mod docs;
 pub mod filter_pattern;
 pub mod finding;

@@ -107,6 +107,9 @@ pub struct Scope {
     pub accounts: Vec<String>,
     /// The regions asked for: `None` means `all` (each account's enabled regions).
     pub regions_requested: Option<Vec<String>>,
+    /// Regions excluded from the audit (`--exclude-regions`), never collected.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions_excluded: Vec<String>,
     /// The region used for global calls.
     pub global_region: String,
 }

@@ -14,9 +14,8 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use trailwarden::checks::{self, Catalog, Params};
+use trailwarden::checks::Catalog;
 use trailwarden::finding::{Severity, Status};
-use trailwarden::policy;
 use trailwarden::report::model::{Report, ReportFinding, StatusCounts};
 use trailwarden::report::{self, console, csv as csv_report, junit, markdown, sarif, Format};
 use trailwarden::snapshot::Snapshot;
@@ -39,19 +38,14 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// The report `evaluate` builds for a snapshot, with a fixed `generated_at`.
 fn report_for(bytes: &[u8]) -> Report {
     let snapshot = Snapshot::from_slice(bytes, "test snapshot").expect("valid snapshot");
-    let catalog = Catalog::embedded();
-    let findings = checks::evaluate(&snapshot, &Params::at(snapshot.collected_at), catalog);
-    let fail_on = Severity::Low;
-    let outcome = policy::outcome(&findings, fail_on);
-    Report::build(
+    trailwarden::app::assemble_report(
         &snapshot,
         &sha256_hex(bytes),
-        &findings,
-        catalog,
-        fail_on,
-        outcome.code(),
+        &trailwarden::app::Gate::with_fail_on(Severity::Low),
+        &trailwarden::config::Config::default(),
         "2026-11-02T08:00:00Z".parse().unwrap(),
     )
+    .0
 }
 
 fn demo_report() -> Report {

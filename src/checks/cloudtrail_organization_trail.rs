@@ -45,6 +45,11 @@ pub fn run(cx: &Context) -> Vec<Finding> {
         .collect();
     // Candidates: trails owned by an organization account that are (or, when
     // their configuration is unreadable, may be) organization trails.
+    // With `organization_trail_name` set, only the trail of that name
+    // qualifies: another organization trail (a team's own, a look-alike) is
+    // listed in the evidence but does not satisfy the control.
+    let expected_name = cx.params.organization_trail_name.as_deref();
+    let mut other_names: Vec<&str> = Vec::new();
     let mut assessed: Vec<(&TrailFacts, _)> = Vec::new();
     for trail in cx.snapshot.trails.values() {
         if !members.contains(trail.account_id.as_str()) {
@@ -54,6 +59,10 @@ pub fn run(cx: &Context) -> Vec<Finding> {
             if !config.is_organization_trail {
                 continue;
             }
+        }
+        if expected_name.is_some_and(|name| name != trail.name) {
+            other_names.push(trail.arn.as_str());
+            continue;
         }
         let mut a = cloudtrail_multi_region::assess(trail);
         a.note(
@@ -77,12 +86,22 @@ pub fn run(cx: &Context) -> Vec<Finding> {
     };
     let mut verdict = trails_verdict(REQUIREMENT, &assessed, listing_error);
     if assessed.is_empty() && listing_error.is_none() {
-        verdict = Verdict::fail(
-            "no organization trail: each account's logging depends on that account",
-            verdict.evidence,
-        );
+        let message = match expected_name {
+            Some(name) => format!(
+                "no organization trail named '{name}' (params.organization_trail_name): \
+                 each account's logging depends on that account"
+            ),
+            None => {
+                "no organization trail: each account's logging depends on that account".to_string()
+            }
+        };
+        verdict = Verdict::fail(message, verdict.evidence);
     }
     verdict.evidence["organization_id"] = json!(org.id);
+    if let Some(name) = expected_name {
+        verdict.evidence["expected_trail_name"] = json!(name);
+        verdict.evidence["other_organization_trails"] = json!(other_names);
+    }
     vec![verdict.into_finding(ID, management, &account_resource(cx, management))]
 }
 
@@ -106,6 +125,30 @@ mod tests {
             );
             assert_eq!(findings[0].evidence["organization_id"], "o-exampleorgid");
         }
+    }
+
+    #[test]
+    fn an_expected_name_rejects_other_organization_trails() {
+        let s = organization(true);
+        let name = only_trail_name(&s);
+        let mut params = params();
+        params.organization_trail_name = Some(name.clone());
+        let findings = run_check_with(super::run, &s, &params);
+        assert_eq!(findings[0].status, Status::Pass);
+        params.organization_trail_name = Some("corporate-org-trail".into());
+        let findings = run_check_with(super::run, &s, &params);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(findings[0].message.contains("named 'corporate-org-trail'"));
+        assert_eq!(
+            findings[0].evidence["other_organization_trails"][0]
+                .as_str()
+                .map(|arn| arn.ends_with(&name)),
+            Some(true)
+        );
+    }
+
+    fn only_trail_name(s: &crate::snapshot::Snapshot) -> String {
+        s.trails.values().next().unwrap().name.clone()
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct Params {
     pub min_log_retention_days: i32,
     /// Insight types a trail must have enabled.
     pub required_insight_types: Vec<String>,
+    /// When set, the organization trail must have this name (a shadow or
+    /// look-alike organization trail does not satisfy the control).
+    pub organization_trail_name: Option<String>,
 }
 
 impl Params {
@@ -30,6 +33,7 @@ impl Params {
                 "ApiCallRateInsight".to_string(),
                 "ApiErrorRateInsight".to_string(),
             ],
+            organization_trail_name: None,
         }
     }
 

@@ -202,9 +202,20 @@ pub static REGISTRY: &[RegisteredCheck] = &[
 /// else of each finding comes from the catalog. Findings are sorted by
 /// registry order, then account, resource and region, so output is stable.
 pub fn evaluate(snapshot: &Snapshot, params: &Params, catalog: &Catalog) -> Vec<Finding> {
+    evaluate_selected(snapshot, params, catalog, |_| true)
+}
+
+/// [`evaluate`], running only the checks `selected` accepts (the policy's
+/// enable/disable lists and `--framework`).
+pub fn evaluate_selected(
+    snapshot: &Snapshot,
+    params: &Params,
+    catalog: &Catalog,
+    selected: impl Fn(&str) -> bool,
+) -> Vec<Finding> {
     let cx = Context::new(snapshot, params);
     let mut findings = Vec::new();
-    for check in REGISTRY {
+    for check in REGISTRY.iter().filter(|c| selected(c.id)) {
         let meta = catalog
             .get(check.id)
             .expect("registry and catalog agree (tested)");

@@ -378,6 +378,7 @@ pub fn empty(accounts: Vec<AccountFacts>) -> Snapshot {
             mode: ScopeMode::Single,
             accounts: accounts.iter().map(|a| a.account_id.clone()).collect(),
             regions_requested: None,
+            regions_excluded: Vec::new(),
             global_region: REGION.to_string(),
         },
         organization: None,
@@ -504,4 +505,14 @@ pub fn out_of_scope(account: &str, service: &str, operation: &str) -> Collection
         code: "OutOfScope".to_string(),
         message: "the owner account is not in the audit's scope".to_string(),
     }
+}
+
+/// [`run_check`] with the given parameters.
+pub fn run_check_with(
+    check: crate::checks::CheckFn,
+    snapshot: &Snapshot,
+    params: &crate::checks::Params,
+) -> Vec<crate::finding::Finding> {
+    let cx = crate::checks::Context::new(snapshot, params);
+    check(&cx)
 }

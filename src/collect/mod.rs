@@ -53,6 +53,8 @@ pub struct CollectOptions {
     pub region: Option<String>,
     /// Regions to audit; `None` = every region enabled for each account.
     pub regions: Option<Vec<String>>,
+    /// Regions never audited, even when discovered (`--exclude-regions`).
+    pub exclude_regions: Vec<String>,
     pub accounts: AccountScope,
     /// Role assumed in accounts other than the caller's.
     pub role_name: String,
@@ -177,7 +179,14 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
         sessions.len(),
         &accounts_progress,
         join_all(sessions.iter().map(|(id, session)| async {
-            let facts = account_facts(&cx, id, session, options.regions.as_deref()).await;
+            let facts = account_facts(
+                &cx,
+                id,
+                session,
+                options.regions.as_deref(),
+                &options.exclude_regions,
+            )
+            .await;
             accounts_progress.account_done();
             facts
         })),
@@ -277,6 +286,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
             },
             accounts: account_ids,
             regions_requested,
+            regions_excluded: options.exclude_regions.clone(),
             global_region: cx.global_region.clone(),
         },
         organization,
@@ -303,6 +313,7 @@ async fn account_facts(
     account_id: &str,
     session: &Result<Session, CollectionError>,
     requested: Option<&[String]>,
+    excluded: &[String],
 ) -> (AccountFacts, Vec<ListedTrail>) {
     let session = match session {
         Ok(session) => session,
@@ -310,6 +321,7 @@ async fn account_facts(
             let config = requested
                 .unwrap_or_default()
                 .iter()
+                .filter(|r| !excluded.contains(r))
                 .map(|r| (r.clone(), Fact::Error(e.clone())))
                 .collect();
             let facts = AccountFacts {
@@ -324,7 +336,7 @@ async fn account_facts(
         }
     };
     let regions_and_config = async {
-        let regions = scope::regions(cx, session, requested).await;
+        let regions = scope::regions(cx, session, requested, excluded).await;
         let config: BTreeMap<String, _> = match &regions {
             Fact::Value(list) => join_all(list.iter().map(|region| async move {
                 (region.clone(), config::config(cx, session, region).await)

@@ -210,14 +210,20 @@ pub async fn sessions(
 }
 
 /// The regions audited in an account: the requested list, or the regions
-/// enabled for it (EC2 DescribeRegions, opted-in regions included).
+/// enabled for it (EC2 DescribeRegions, opted-in regions included), less
+/// the excluded ones.
 pub async fn regions(
     cx: &Collector,
     session: &Session,
     requested: Option<&[String]>,
+    excluded: &[String],
 ) -> Fact<Vec<String>> {
     if let Some(requested) = requested {
-        let mut regions = requested.to_vec();
+        let mut regions: Vec<String> = requested
+            .iter()
+            .filter(|r| !excluded.contains(r))
+            .cloned()
+            .collect();
         regions.sort();
         regions.dedup();
         return Fact::Value(regions);
@@ -237,6 +243,7 @@ pub async fn regions(
                     r.opt_in_status().is_none_or(|s| s != "not-opted-in")
                 })
                 .filter_map(|r| r.region_name().map(str::to_string))
+                .filter(|r| !excluded.contains(r))
                 .collect();
             regions.sort();
             regions.dedup();
@@ -269,6 +276,7 @@ mod tests {
             profile: None,
             region: None,
             regions: None,
+            exclude_regions: Vec::new(),
             accounts,
             role_name: "Audit".into(),
             external_id: None,

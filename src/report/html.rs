@@ -391,6 +391,7 @@ fn status_label(status: Status) -> &'static str {
         Status::Fail => "FAIL",
         Status::Error => "ERROR",
         Status::NotApplicable => "N/A",
+        Status::Waived => "WAIVED",
     }
 }
 
@@ -404,19 +405,7 @@ fn severity_label(severity: Severity) -> &'static str {
     }
 }
 
-/// Higher is worse: a failure outranks an unknown, which outranks a pass.
-fn badness(status: Status) -> u8 {
-    match status {
-        Status::Fail => 3,
-        Status::Error => 2,
-        Status::Pass => 1,
-        Status::NotApplicable => 0,
-    }
-}
-
-fn worst(statuses: impl Iterator<Item = Status>) -> Option<Status> {
-    statuses.max_by_key(|s| badness(*s))
-}
+use super::model::worst;
 
 fn counts(c: &StatusCounts) -> Vec<Count> {
     Status::ALL
@@ -424,12 +413,7 @@ fn counts(c: &StatusCounts) -> Vec<Count> {
         .map(|s| Count {
             status: s.as_str(),
             label: status_label(*s),
-            count: match s {
-                Status::Pass => c.pass,
-                Status::Fail => c.fail,
-                Status::Error => c.error,
-                Status::NotApplicable => c.not_applicable,
-            },
+            count: c.get(*s),
         })
         .collect()
 }
@@ -601,7 +585,7 @@ fn check_view<'a>(id: &'a str, findings: &[&'a ReportFinding], catalog: &Catalog
     let first = findings[0];
     let mut sorted: Vec<&'a ReportFinding> = findings.to_vec();
     // Failing first; otherwise the report's order.
-    sorted.sort_by_key(|f| std::cmp::Reverse(badness(f.status)));
+    sorted.sort_by_key(|f| std::cmp::Reverse(super::model::badness(f.status)));
     let mut c = StatusCounts::default();
     for f in findings {
         c.add(f.status);
@@ -738,8 +722,7 @@ fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::{self, Params};
-    use crate::policy;
+    use crate::checks::Catalog;
     use crate::snapshot::Snapshot;
     use chrono::TimeZone as _;
 
@@ -750,17 +733,15 @@ mod tests {
     fn report_of(snapshot_json: &str) -> Report {
         let snapshot = Snapshot::from_slice(snapshot_json.as_bytes(), "test").unwrap();
         let catalog = Catalog::embedded();
-        let findings = checks::evaluate(&snapshot, &Params::at(snapshot.collected_at), catalog);
-        let outcome = policy::outcome(&findings, Severity::Low);
-        Report::build(
+        let _ = catalog;
+        crate::app::assemble_report(
             &snapshot,
             "0123abcd",
-            &findings,
-            catalog,
-            Severity::Low,
-            outcome.code(),
+            &crate::app::Gate::with_fail_on(Severity::Low),
+            &crate::config::Config::default(),
             chrono::Utc.with_ymd_and_hms(2026, 11, 2, 8, 30, 0).unwrap(),
         )
+        .0
     }
 
     fn html_of(report: &Report, dir: Option<&Path>) -> String {
@@ -916,6 +897,8 @@ mod tests {
                 console: String::new(),
                 cli: String::new(),
             },
+            waiver: None,
+            change: None,
             frameworks: [(
                 "cis-aws-v3.0.0".to_string(),
                 controls.iter().map(|c| c.to_string()).collect(),

@@ -93,7 +93,7 @@ fn testcase(out: &mut String, f: &ReportFinding) {
         Status::Pass => None,
         Status::Fail => Some("failure"),
         Status::Error => Some("error"),
-        Status::NotApplicable => Some("skipped"),
+        Status::NotApplicable | Status::Waived => Some("skipped"),
     };
     match element {
         None => {

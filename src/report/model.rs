@@ -3,8 +3,9 @@
 //! added; none is renamed or removed without bumping `schema_version`.
 //! `schemas/report-v1.schema.json` describes this document.
 
-use crate::checks::{Catalog, Remediation as MetaRemediation};
-use crate::finding::{Finding, Severity, Status};
+use crate::checks::{Catalog, Remediation as MetaRemediation, FRAMEWORKS};
+use crate::finding::{Severity, Status};
+use crate::policy::{AppliedWaiver, Change, Judged, WaiverReport, WaiverState};
 use crate::snapshot::{CollectionError, Snapshot, ToolInfo};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,140 @@ pub struct Report {
     pub summary: Summary,
     pub findings: Vec<ReportFinding>,
     pub collection_errors: Vec<ReportCollectionError>,
+    /// What the configuration and flags changed: disabled checks, severity
+    /// overrides, waivers and their state. Absent in reports written before
+    /// it existed.
+    #[serde(default)]
+    pub policy: ReportPolicy,
+    /// With `--framework`: the results per control id of that framework.
+    #[serde(default)]
+    pub framework: Option<ReportFramework>,
+    /// With `--baseline`: how this run compares with the earlier report.
+    #[serde(default)]
+    pub baseline: Option<ReportBaseline>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportPolicy {
+    /// The configuration file, when one was read.
+    pub config: Option<ReportConfigFile>,
+    /// `--framework` (or `gate.framework`), when the run was restricted.
+    pub framework: Option<String>,
+    /// Whether only new failures counted for the exit code.
+    pub fail_on_new: bool,
+    /// Checks that did not run, each with its reason.
+    pub disabled_checks: Vec<ReportDisabledCheck>,
+    pub severity_overrides: Vec<ReportSeverityOverride>,
+    pub waivers: Vec<ReportWaiver>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportConfigFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportDisabledCheck {
+    pub check_id: String,
+    pub title: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportSeverityOverride {
+    pub check_id: String,
+    /// The catalog's severity.
+    pub default: Severity,
+    /// The severity the findings carry in this report.
+    pub severity: Severity,
+}
+
+/// One `[[waiver]]` of the configuration and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportWaiver {
+    /// 1-based position among the file's `[[waiver]]` entries.
+    pub index: usize,
+    pub check_id: String,
+    pub accounts: Option<Vec<String>>,
+    pub regions: Option<Vec<String>>,
+    pub resources: Option<Vec<String>>,
+    pub reason: String,
+    pub owner: String,
+    /// Last day it applies (inclusive, UTC).
+    pub expires: chrono::NaiveDate,
+    /// `active`, `expiring_soon`, `expired`, `stale` (matched nothing) or
+    /// `not_evaluated` (its check did not run).
+    pub state: WaiverState,
+    /// Days from the report date to the expiry (negative once expired).
+    pub days_left: i64,
+    /// Failing findings it matched.
+    pub matched: usize,
+}
+
+impl From<&WaiverReport> for ReportWaiver {
+    fn from(r: &WaiverReport) -> Self {
+        let w = &r.waiver;
+        ReportWaiver {
+            index: w.index,
+            check_id: w.check.clone(),
+            accounts: w.accounts.clone(),
+            regions: w.regions.clone(),
+            resources: w.resources.clone(),
+            reason: w.reason.clone(),
+            owner: w.owner.clone(),
+            expires: w.expires,
+            state: r.state.clone(),
+            days_left: r.days_left,
+            matched: r.matched,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportFramework {
+    pub key: String,
+    pub name: String,
+    /// Controls in natural order (3.2 before 3.10).
+    pub controls: Vec<ReportControl>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportControl {
+    pub id: String,
+    /// The worst verdict of its findings: `fail`, then `error`, `waived`,
+    /// `pass`, `not_applicable`; `not_applicable` when it has none.
+    pub status: Status,
+    /// The checks that implement it.
+    pub checks: Vec<String>,
+    pub counts: StatusCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportBaseline {
+    /// SHA-256 of the baseline report file.
+    pub sha256: String,
+    pub generated_at: DateTime<Utc>,
+    pub new: usize,
+    pub unchanged: usize,
+    /// Findings that failed in the baseline and no longer fail, including
+    /// those no longer reported at all.
+    pub resolved: usize,
+    /// Baseline failures with no finding in this run (resource deleted or
+    /// out of scope), as the baseline reported them.
+    pub no_longer_reported: Vec<ReportFinding>,
+}
+
+/// Everything [`Report::build`] needs besides the snapshot and findings.
+pub struct BuildInput<'a> {
+    pub snapshot_sha256: &'a str,
+    pub catalog: &'a Catalog,
+    pub fail_on: Severity,
+    pub exit_code: u8,
+    pub generated_at: DateTime<Utc>,
+    pub policy: ReportPolicy,
+    /// `(sha256, generated_at, no_longer_reported)` of the baseline.
+    pub baseline: Option<(String, DateTime<Utc>, Vec<ReportFinding>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +198,9 @@ pub struct StatusCounts {
     pub fail: usize,
     pub error: usize,
     pub not_applicable: usize,
+    /// Failures accepted by an unexpired waiver (not counted by the exit code).
+    #[serde(default)]
+    pub waived: usize,
 }
 
 impl StatusCounts {
@@ -72,12 +210,64 @@ impl StatusCounts {
             Status::Fail => self.fail += 1,
             Status::Error => self.error += 1,
             Status::NotApplicable => self.not_applicable += 1,
+            Status::Waived => self.waived += 1,
+        }
+    }
+
+    pub fn get(&self, status: Status) -> usize {
+        match status {
+            Status::Pass => self.pass,
+            Status::Fail => self.fail,
+            Status::Error => self.error,
+            Status::NotApplicable => self.not_applicable,
+            Status::Waived => self.waived,
         }
     }
 
     pub fn total(&self) -> usize {
-        self.pass + self.fail + self.error + self.not_applicable
+        self.pass + self.fail + self.error + self.not_applicable + self.waived
     }
+}
+
+/// Higher is worse: a failure outranks an unknown (`error`), which outranks
+/// an accepted failure (`waived`), a pass and a not-applicable.
+pub fn badness(status: Status) -> u8 {
+    match status {
+        Status::Fail => 4,
+        Status::Error => 3,
+        Status::Waived => 2,
+        Status::Pass => 1,
+        Status::NotApplicable => 0,
+    }
+}
+
+/// The worst of some verdicts (see [`badness`]).
+pub fn worst(statuses: impl Iterator<Item = Status>) -> Option<Status> {
+    statuses.max_by_key(|s| badness(*s))
+}
+
+/// Orders control ids naturally: numeric parts as numbers (`3.2` < `3.10`,
+/// `CloudTrail.2` < `CloudTrail.10`).
+pub fn natural_key(id: &str) -> Vec<(String, u64)> {
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    let mut digits = String::new();
+    for c in id.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            if !digits.is_empty() {
+                parts.push((
+                    std::mem::take(&mut text),
+                    digits.parse().unwrap_or(u64::MAX),
+                ));
+                digits.clear();
+            }
+            text.push(c);
+        }
+    }
+    parts.push((text, digits.parse().unwrap_or(0)));
+    parts
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -102,6 +292,36 @@ pub struct ReportFinding {
     pub remediation: ReportRemediation,
     /// Framework key → control ids.
     pub frameworks: BTreeMap<String, Vec<String>>,
+    /// The waiver that waived this finding, or whose expiry made it fail again.
+    #[serde(default)]
+    pub waiver: Option<ReportWaiverNote>,
+    /// With `--baseline`: `new`, `unchanged` or `resolved`.
+    #[serde(default)]
+    pub change: Option<Change>,
+}
+
+/// The waiver a finding names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportWaiverNote {
+    /// 1-based position among the configuration's `[[waiver]]` entries.
+    pub index: usize,
+    pub reason: String,
+    pub owner: String,
+    pub expires: chrono::NaiveDate,
+    /// True when the waiver has expired: the finding fails again.
+    pub expired: bool,
+}
+
+impl From<&AppliedWaiver> for ReportWaiverNote {
+    fn from(w: &AppliedWaiver) -> Self {
+        ReportWaiverNote {
+            index: w.index,
+            reason: w.reason.clone(),
+            owner: w.owner.clone(),
+            expires: w.expires,
+            expired: w.expired,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -152,29 +372,23 @@ impl From<&ToolInfo> for ReportTool {
 }
 
 impl Report {
-    /// Assembles the report of evaluated findings. The verdicts are taken as
+    /// Assembles the report of judged findings. The verdicts are taken as
     /// they are; only titles, remediation and framework mappings are joined
-    /// from the catalog.
-    pub fn build(
-        snapshot: &Snapshot,
-        snapshot_sha256: &str,
-        findings: &[Finding],
-        catalog: &Catalog,
-        fail_on: Severity,
-        exit_code: u8,
-        generated_at: DateTime<Utc>,
-    ) -> Report {
+    /// from the catalog, and the per-control and baseline summaries counted.
+    pub fn build(snapshot: &Snapshot, judged: &[Judged], input: BuildInput<'_>) -> Report {
+        let catalog = input.catalog;
         let mut summary = Summary {
-            total: findings.len(),
+            total: judged.len(),
             by_status: StatusCounts::default(),
             by_severity: Severity::ALL
                 .iter()
                 .map(|s| (*s, StatusCounts::default()))
                 .collect(),
         };
-        let findings: Vec<ReportFinding> = findings
+        let findings: Vec<ReportFinding> = judged
             .iter()
-            .map(|f| {
+            .map(|j| {
+                let f = &j.finding;
                 summary.by_status.add(f.status);
                 summary
                     .by_severity
@@ -199,9 +413,27 @@ impl Report {
                             cli: String::new(),
                         }),
                     frameworks: meta.map(|m| m.frameworks.clone()).unwrap_or_default(),
+                    waiver: j.waiver.as_ref().map(ReportWaiverNote::from),
+                    change: j.change,
                 }
             })
             .collect();
+        let framework = input
+            .policy
+            .framework
+            .as_deref()
+            .map(|key| framework_summary(key, &findings, catalog, &input.policy));
+        let baseline = input.baseline.map(|(sha256, generated_at, gone)| {
+            let count = |c: Change| findings.iter().filter(|f| f.change == Some(c)).count();
+            ReportBaseline {
+                sha256,
+                generated_at,
+                new: count(Change::New),
+                unchanged: count(Change::Unchanged),
+                resolved: count(Change::Resolved) + gone.len(),
+                no_longer_reported: gone,
+            }
+        });
         let regions: BTreeSet<String> = snapshot
             .accounts
             .iter()
@@ -212,10 +444,10 @@ impl Report {
         Report {
             schema_version: REPORT_SCHEMA_VERSION,
             tool: ReportTool::from(&ToolInfo::current()),
-            generated_at,
+            generated_at: input.generated_at,
             snapshot: SnapshotInfo {
                 collected_at: snapshot.collected_at,
-                sha256: snapshot_sha256.to_string(),
+                sha256: input.snapshot_sha256.to_string(),
                 collected_by: ReportTool::from(&snapshot.tool),
                 caller_arn: snapshot.caller.as_ref().map(|c| c.arn.clone()),
                 partition: snapshot.partition.clone(),
@@ -237,8 +469,8 @@ impl Report {
                     .as_ref()
                     .map(|o| o.management_account_id.clone()),
             },
-            fail_on,
-            exit_code,
+            fail_on: input.fail_on,
+            exit_code: input.exit_code,
             summary,
             findings,
             collection_errors: snapshot
@@ -246,6 +478,59 @@ impl Report {
                 .iter()
                 .map(ReportCollectionError::from)
                 .collect(),
+            policy: input.policy,
+            framework,
+            baseline,
         }
+    }
+}
+
+/// The results per control id of one framework: every control a check that
+/// ran maps to, with the worst verdict of its findings.
+fn framework_summary(
+    key: &str,
+    findings: &[ReportFinding],
+    catalog: &Catalog,
+    policy: &ReportPolicy,
+) -> ReportFramework {
+    let mut controls: BTreeMap<String, (Vec<String>, StatusCounts, Vec<Status>)> = BTreeMap::new();
+    for meta in catalog.all() {
+        if policy.disabled_checks.iter().any(|d| d.check_id == meta.id) {
+            continue;
+        }
+        for control in meta.frameworks.get(key).into_iter().flatten() {
+            controls
+                .entry(control.clone())
+                .or_default()
+                .0
+                .push(meta.id.clone());
+        }
+    }
+    for finding in findings {
+        for control in finding.frameworks.get(key).into_iter().flatten() {
+            if let Some(entry) = controls.get_mut(control) {
+                entry.1.add(finding.status);
+                entry.2.push(finding.status);
+            }
+        }
+    }
+    let mut controls: Vec<ReportControl> = controls
+        .into_iter()
+        .map(|(id, (checks, counts, statuses))| ReportControl {
+            id,
+            status: worst(statuses.into_iter()).unwrap_or(Status::NotApplicable),
+            checks,
+            counts,
+        })
+        .collect();
+    controls.sort_by_key(|c| natural_key(&c.id));
+    ReportFramework {
+        key: key.to_string(),
+        name: FRAMEWORKS
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, name)| name.to_string())
+            .unwrap_or_else(|| key.to_string()),
+        controls,
     }
 }

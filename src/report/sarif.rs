@@ -61,7 +61,7 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
                 "associatedRule": { "id": f.check_id, "index": index },
                 "properties": { "account_id": f.account_id, "evidence": f.evidence },
             })),
-            Status::Pass | Status::NotApplicable => {}
+            Status::Pass | Status::NotApplicable | Status::Waived => {}
         }
     }
     for e in &report.collection_errors {
