@@ -696,3 +696,47 @@ fn waiver_dates_are_judged_at_the_report_time() {
         NaiveDate::from_ymd_opt(2027, 1, 15).unwrap()
     );
 }
+
+#[test]
+fn params_in_the_config_change_the_thresholds_checks_use() {
+    let s = Scratch::new();
+    let (_, plain) = s.evaluate("clean.json", &["--no-config"], None);
+    assert!(statuses(&plain, "trail-bucket-retention").contains(&"pass"));
+    assert_eq!(statuses(&plain, "cloudtrail-organization-trail"), ["pass"]);
+
+    let strict = s.write(
+        "p.toml",
+        "[params]\nmin_log_retention_days = 36500\norganization_trail_name = \"corporate-trail\"\n",
+    );
+    let (_, report) = s.evaluate("clean.json", &["--config", &strict], None);
+    assert!(!statuses(&report, "trail-bucket-retention").contains(&"pass"));
+    assert_eq!(statuses(&report, "cloudtrail-organization-trail"), ["fail"]);
+    let org = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check_id"] == "cloudtrail-organization-trail")
+        .unwrap();
+    assert_eq!(org["evidence"]["expected_trail_name"], "corporate-trail");
+
+    let named = s.write(
+        "n.toml",
+        "[params]\norganization_trail_name = \"org-trail\"\n",
+    );
+    let (_, report) = s.evaluate("clean.json", &["--config", &named], None);
+    assert_eq!(statuses(&report, "cloudtrail-organization-trail"), ["pass"]);
+
+    let out = s.run(
+        &[
+            "config",
+            "check",
+            &s.write(
+                "b.toml",
+                "[params]\nrequired_insight_types = [\"ApiCallRate\"]\n",
+            ),
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("unknown Insights type 'ApiCallRate'"));
+}
