@@ -32,6 +32,7 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Checks(args) => list_checks(args),
         Command::Config(command) => config_command(command),
         Command::Diff(args) => crate::diff::run(args),
+        Command::Merge(args) => crate::merge::run(args),
     }
 }
 
@@ -74,13 +75,15 @@ fn collect_only(args: CollectArgs) -> Result<Outcome> {
     let options = collect_options(&args.scope, &config)?;
     let snapshot = run_collection(&options)?;
     save_snapshot(&snapshot_bytes(&snapshot)?, &args.output)?;
-    eprintln!(
-        "trailwarden: collected {} account(s), {} trail(s), {} collection error(s) into {}",
-        snapshot.accounts.len(),
-        snapshot.trails.len(),
-        snapshot.errors.len(),
-        args.output.display()
-    );
+    if !crate::log::quiet() {
+        eprintln!(
+            "trailwarden: collected {} account(s), {} trail(s), {} collection error(s) into {}",
+            snapshot.accounts.len(),
+            snapshot.trails.len(),
+            snapshot.errors.len(),
+            args.output.display()
+        );
+    }
     Ok(Outcome::Clean)
 }
 
@@ -221,7 +224,10 @@ pub fn assemble_report(
         config.params.waiver_warning_days(),
     );
     let baseline = gate.baseline.as_ref().map(|(baseline, sha256)| {
-        let gone = policy::compare_with_baseline(&mut judged, baseline);
+        let shard = snapshot.scope.shard;
+        let gone = policy::compare_with_baseline(&mut judged, baseline, |account| {
+            shard.is_none_or(|s| s.contains(account))
+        });
         (sha256.clone(), baseline.generated_at, gone)
     });
     let outcome = policy::outcome(&judged, gate.fail_on, gate.fail_on_new);
@@ -290,10 +296,10 @@ fn report_on(
             ExpiringSoon => format!("expires in {} day(s), on {}", w.days_left, w.expires),
             Active | NotEvaluated => continue,
         };
-        eprintln!(
-            "trailwarden: warning: waiver #{} ({}, owner {}) {what}",
+        crate::log::warn(&format!(
+            "waiver #{} ({}, owner {}) {what}",
             w.index, w.check_id, w.owner
-        );
+        ));
     }
     let failures = write_reports(&report, output)?;
     for failure in &failures {
@@ -503,6 +509,8 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
         endpoint_url: args.endpoint_url.clone(),
         concurrency: args.concurrency.or(defaults.concurrency),
         call_timeout: args.call_timeout.or(defaults.call_timeout),
+        timeout: args.timeout.or(defaults.timeout),
+        shard: args.shard,
         config: ConfigArgs {
             config: None,
             no_config: true,
@@ -547,6 +555,15 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
             .into());
         }
     }
+    if scope.shard.is_some() && !scope.org && scope.accounts.is_empty() {
+        return Err(InputError(
+            "--shard needs --org or --accounts (it splits their accounts)".into(),
+        )
+        .into());
+    }
+    if scope.timeout == Some(0) {
+        return Err(InputError("timeout must be at least 1 second".into()).into());
+    }
     let accounts = if scope.org {
         AccountScope::Organization
     } else if !scope.accounts.is_empty() {
@@ -588,6 +605,8 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
         endpoint_url: scope.endpoint_url.clone(),
         concurrency: usize::from(scope.concurrency.unwrap_or(32)),
         call_timeout: std::time::Duration::from_secs(scope.call_timeout.unwrap_or(20)),
+        run_timeout: scope.timeout.map(std::time::Duration::from_secs),
+        shard: scope.shard,
     })
 }
 

@@ -2,6 +2,7 @@
 
 use crate::finding::Severity;
 use crate::report::Format;
+pub use crate::snapshot::Shard;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -15,6 +16,13 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Log to stderr: -v each failed call and each stage (account, region,
+    /// operation, error code), -vv every call, -vvv the AWS SDK's own logs.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// No progress line and no warnings on stderr (errors are still printed).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,6 +40,18 @@ pub enum Command {
     Config(ConfigCommand),
     /// Compare two JSON reports: what got worse, what got better.
     Diff(DiffArgs),
+    /// Merge the JSON reports (or the snapshots) of `--shard` runs into one.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports, or snapshots, all of the same kind.
+    #[arg(required = true, num_args = 2..)]
+    pub inputs: Vec<PathBuf>,
+    /// Where to write the merged report or snapshot (atomically).
+    #[arg(long, short = 'o')]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -104,6 +124,16 @@ pub struct ScopeArgs {
     /// Seconds before a single API call attempt is abandoned. Default: 20.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub call_timeout: Option<u64>,
+    /// Bound the whole collection to this many seconds: calls not finished
+    /// by then are recorded as `RunTimeout` errors (their findings are
+    /// `error`, exit 3), and the report is still written. Default: none.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=604800))]
+    pub timeout: Option<u64>,
+    /// Audit only shard K of N of the accounts (1 ≤ K ≤ N), chosen by a hash
+    /// of the account id so every account lands in exactly one shard; merge
+    /// the shards' reports or snapshots with `trailwarden merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<Shard>,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -255,4 +285,18 @@ pub enum ListFormat {
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
     s.parse()
+}
+
+pub fn parse_shard(value: &str) -> Result<Shard, String> {
+    let parsed = value
+        .split_once('/')
+        .and_then(|(k, n)| Some((k.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?)));
+    match parsed {
+        Some((index, count)) if count >= 1 && (1..=count).contains(&index) && count <= 10_000 => {
+            Ok(Shard { index, count })
+        }
+        _ => Err(format!(
+            "expected K/N with 1 <= K <= N <= 10000 (e.g. 2/8), got '{value}'"
+        )),
+    }
 }

@@ -66,6 +66,8 @@ pub struct ScopeDefaults {
     pub region: Option<String>,
     pub concurrency: Option<u16>,
     pub call_timeout: Option<u64>,
+    /// Seconds bounding the whole collection (`--timeout`).
+    pub timeout: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -13,6 +13,8 @@ pub mod diff;
 pub mod docs;
 pub mod filter_pattern;
 pub mod finding;
+pub mod log;
+pub mod merge;
 pub mod policy;
 pub mod report;
 pub mod snapshot;

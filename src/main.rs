@@ -11,6 +11,7 @@ use trailwarden::policy::Outcome;
 fn main() -> ExitCode {
     // clap exits with 2 on usage errors and 0 for --help / --version.
     let cli = Cli::parse();
+    trailwarden::log::init(cli.verbose, cli.quiet);
     match trailwarden::app::run(cli.command) {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(error) => {

@@ -44,14 +44,33 @@ impl Outcome {
 /// counts (a `waived` finding does not); with `only_new`, only failures the
 /// baseline did not have. Errors always count: nothing hides them.
 pub fn outcome(findings: &[Judged], fail_on: Severity, only_new: bool) -> Outcome {
-    let counted = |j: &&Judged| {
-        j.finding.status == Status::Fail
-            && j.finding.severity >= fail_on
-            && (!only_new || j.change != Some(Change::Unchanged))
-    };
-    if findings.iter().any(|j| counted(&j)) {
-        Outcome::Failed
-    } else if findings.iter().any(|j| j.finding.status == Status::Error) {
+    outcome_of(
+        findings
+            .iter()
+            .map(|j| (j.finding.status, j.finding.severity, j.change)),
+        fail_on,
+        only_new,
+    )
+}
+
+/// [`outcome`] over `(status, severity, change)` triples, so a merged
+/// report can be re-judged from its findings alone.
+pub fn outcome_of(
+    findings: impl Iterator<Item = (Status, Severity, Option<Change>)>,
+    fail_on: Severity,
+    only_new: bool,
+) -> Outcome {
+    let mut errors = false;
+    for (status, severity, change) in findings {
+        if status == Status::Fail
+            && severity >= fail_on
+            && (!only_new || change != Some(Change::Unchanged))
+        {
+            return Outcome::Failed;
+        }
+        errors |= status == Status::Error;
+    }
+    if errors {
         Outcome::Incomplete
     } else {
         Outcome::Clean
@@ -304,11 +323,17 @@ pub fn change(current: Status, baseline: Option<Status>) -> Change {
 
 /// Marks every finding against the baseline and returns the baseline's
 /// failing findings that are gone from this run (resolved by disappearing:
-/// the resource was deleted, or is no longer in scope).
-pub fn compare_with_baseline(judged: &mut [Judged], baseline: &Report) -> Vec<ReportFinding> {
+/// the resource was deleted, or is no longer in scope). Baseline findings of
+/// accounts `in_scope` rejects (another `--shard`'s) are ignored.
+pub fn compare_with_baseline(
+    judged: &mut [Judged],
+    baseline: &Report,
+    in_scope: impl Fn(&str) -> bool,
+) -> Vec<ReportFinding> {
     let before: BTreeMap<FindingKey, &ReportFinding> = baseline
         .findings
         .iter()
+        .filter(|f| in_scope(&f.account_id))
         .map(|f| {
             (
                 key_of(&f.check_id, &f.account_id, f.region.as_deref(), &f.resource),
@@ -402,8 +427,14 @@ mod tests {
         let old_fail = judged(Fail, Critical, Some(Change::Unchanged));
         let new_fail = judged(Fail, Low, Some(Change::New));
         let old_error = judged(Error, Low, Some(Change::Unchanged));
-        assert_eq!(outcome(std::slice::from_ref(&old_fail), Low, true), Outcome::Clean);
-        assert_eq!(outcome(std::slice::from_ref(&old_fail), Low, false), Outcome::Failed);
+        assert_eq!(
+            outcome(std::slice::from_ref(&old_fail), Low, true),
+            Outcome::Clean
+        );
+        assert_eq!(
+            outcome(std::slice::from_ref(&old_fail), Low, false),
+            Outcome::Failed
+        );
         assert_eq!(
             outcome(&[old_fail.clone(), new_fail.clone()], Low, true),
             Outcome::Failed

@@ -110,6 +110,9 @@ pub struct Scope {
     /// Regions excluded from the audit (`--exclude-regions`), never collected.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions_excluded: Vec<String>,
+    /// `--shard K/N`: only this shard's accounts were collected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
     /// The region used for global calls.
     pub global_region: String,
 }
@@ -215,6 +218,10 @@ pub struct AccountFacts {
     /// account owns no trail bucket), `Some(Value(None))` when not configured.
     #[serde(default)]
     pub public_access_block: Option<Fact<Option<PublicAccessBlock>>>,
+    /// Regions not enabled for the account (opt-in regions it has not opted
+    /// in to): not audited. With a requested list, only the requested ones.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions_not_enabled: Vec<String>,
 }
 
 /// AWS Config in one account and region.
@@ -647,4 +654,30 @@ impl Snapshot {
     pub fn account(&self, account_id: &str) -> Option<&AccountFacts> {
         self.accounts.iter().find(|a| a.account_id == account_id)
     }
+}
+
+/// `--shard K/N`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// 1-based.
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// Whether an account belongs to this shard: the first 8 bytes of the
+    /// SHA-256 of its id, modulo N. Stable across runs and independent of
+    /// how the organization lists its accounts.
+    pub fn contains(&self, account_id: &str) -> bool {
+        shard_of(account_id, self.count) == self.index
+    }
+}
+
+/// The 1-based shard of `account_id` among `count`.
+pub fn shard_of(account_id: &str, count: u32) -> u32 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(account_id.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    (u64::from_be_bytes(first) % u64::from(count.max(1))) as u32 + 1
 }

@@ -4,6 +4,7 @@
 //! One check, one place: a check is one file in this folder, one metadata file
 //! in `checks/`, one line in [`REGISTRY`], and its tests.
 
+mod audit_coverage;
 mod catalog;
 mod context;
 pub mod support;
@@ -64,6 +65,10 @@ pub struct RegisteredCheck {
 
 /// Every check trailwarden runs, in report order.
 pub static REGISTRY: &[RegisteredCheck] = &[
+    RegisteredCheck {
+        id: audit_coverage::ID,
+        run: audit_coverage::run,
+    },
     RegisteredCheck {
         id: cloudtrail_multi_region::ID,
         run: cloudtrail_multi_region::run,

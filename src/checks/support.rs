@@ -51,6 +51,12 @@ impl Verdict {
         }
     }
 
+    /// The same verdict, its message prefixed (context for the reader).
+    pub fn with_message_prefix(mut self, prefix: &str) -> Self {
+        self.message = format!("{prefix}{}", self.message);
+        self
+    }
+
     pub fn into_finding(self, check_id: &str, account_id: &str, resource: &str) -> Finding {
         Finding::new(check_id, self.status, account_id, resource, self.message)
             .with_evidence(self.evidence)

@@ -88,6 +88,7 @@ pub fn account(account_id: &str, trail_arns: Vec<String>) -> AccountFacts {
         trail_arns: Fact::Value(trail_arns),
         config: BTreeMap::new(),
         public_access_block: None,
+        regions_not_enabled: Vec::new(),
     }
 }
 
@@ -379,6 +380,7 @@ pub fn empty(accounts: Vec<AccountFacts>) -> Snapshot {
             accounts: accounts.iter().map(|a| a.account_id.clone()).collect(),
             regions_requested: None,
             regions_excluded: Vec::new(),
+            shard: None,
             global_region: REGION.to_string(),
         },
         organization: None,

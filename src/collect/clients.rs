@@ -71,6 +71,7 @@ impl Intercept for CountAttempts {
             .load::<Metadata>()
             .map(|m| m.name().to_string())
             .unwrap_or_else(|| "Unknown".to_string());
+        tracing::debug!(service = self.service, operation = %operation, "call");
         self.stats
             .record(format!("{}:{operation}", self.service), 1);
         Ok(())

@@ -52,6 +52,12 @@ pub fn status_of<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
     err.raw_response().map(|r| r.status().as_u16())
 }
 
+/// The whole run's `--timeout` was reached before a call could finish: the
+/// fact stays unknown (`RunTimeout`), never guessed.
+#[derive(Debug, thiserror::Error)]
+#[error("not read: the run's --timeout of {0} s was reached")]
+pub struct RunTimeout(pub u64);
+
 /// Maps an SDK error to the collection error recorded for `site`.
 pub fn from_sdk<E>(site: &Site, err: &SdkError<E, HttpResponse>) -> CollectionError
 where
@@ -83,6 +89,9 @@ where
                 .or_else(|| xml_tag(body, "Message"))
                 .unwrap_or_else(|| chain_message(inner));
             site.error(&code, message)
+        }
+        SdkError::TimeoutError(_) if chain_has::<RunTimeout>(err) => {
+            site.error("RunTimeout", chain_message(err))
         }
         SdkError::TimeoutError(_) => site.error(
             "Timeout",

@@ -62,6 +62,10 @@ pub struct CollectOptions {
     pub endpoint_url: Option<String>,
     pub concurrency: usize,
     pub call_timeout: std::time::Duration,
+    /// Bound on the whole collection (`--timeout`); `None` = unbounded.
+    pub run_timeout: Option<std::time::Duration>,
+    /// `--shard K/N`: audit only the accounts of this shard.
+    pub shard: Option<crate::cli::Shard>,
 }
 
 /// A failure that stops collection before anything could be audited.
@@ -83,6 +87,9 @@ pub(crate) struct Collector {
     pub(crate) plumbing: Plumbing,
     pub(crate) global_region: String,
     pub(crate) call_timeout: Duration,
+    /// When `--timeout` runs out; calls still pending then fail with
+    /// `RunTimeout`, so the snapshot is complete about what it does not know.
+    deadline: Option<(tokio::time::Instant, u64)>,
     permits: Semaphore,
     errors: Mutex<Vec<CollectionError>>,
 }
@@ -94,10 +101,37 @@ impl Collector {
         self.permits.acquire().await.ok()
     }
 
-    /// Runs one API call (with its retries) while holding a permit.
-    pub(crate) async fn call<F: Future>(&self, call: F) -> F::Output {
-        let _permit = self.permit().await;
-        call.await
+    /// Runs one API call (with its retries) while holding a permit, and
+    /// gives up with a `RunTimeout` error when `--timeout` runs out first.
+    pub(crate) async fn call<T, E, R, F>(&self, call: F) -> Result<T, SdkError<E, R>>
+    where
+        F: Future<Output = Result<T, SdkError<E, R>>>,
+    {
+        let work = async {
+            let _permit = self.permit().await;
+            call.await
+        };
+        match self.deadline {
+            None => work.await,
+            Some((deadline, seconds)) => tokio::time::timeout_at(deadline, work)
+                .await
+                .unwrap_or_else(|_| Err(SdkError::timeout_error(errors::RunTimeout(seconds)))),
+        }
+    }
+
+    /// Time left before `--timeout`, capped at `cap`.
+    pub(crate) fn remaining(&self, cap: Duration) -> Duration {
+        match self.deadline {
+            None => cap,
+            Some((deadline, _)) => {
+                cap.min(deadline.saturating_duration_since(tokio::time::Instant::now()))
+            }
+        }
+    }
+
+    /// `--timeout`'s seconds, when set.
+    pub(crate) fn run_timeout_secs(&self) -> Option<u64> {
+        self.deadline.map(|(_, s)| s)
     }
 
     /// Failed calls recorded so far (for the progress line).
@@ -107,6 +141,15 @@ impl Collector {
 
     /// Records a failure in `snapshot.errors` and returns it for the fact.
     pub(crate) fn record(&self, error: CollectionError) -> CollectionError {
+        tracing::warn!(
+            account = %error.account_id,
+            region = error.region.as_deref().unwrap_or("-"),
+            service = %error.service,
+            operation = %error.operation,
+            code = %error.code,
+            "call failed: {}",
+            error.message
+        );
         if let Ok(mut errors) = self.errors.lock() {
             errors.push(error.clone());
         }
@@ -151,6 +194,9 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
         global_region: plumbing.global_region.clone(),
         plumbing,
         call_timeout: options.call_timeout,
+        deadline: options
+            .run_timeout
+            .map(|t| (tokio::time::Instant::now() + t, t.as_secs())),
         permits: Semaphore::new(options.concurrency),
         errors: Mutex::new(Vec::new()),
     };
@@ -287,6 +333,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
             accounts: account_ids,
             regions_requested,
             regions_excluded: options.exclude_regions.clone(),
+            shard: options.shard,
             global_region: cx.global_region.clone(),
         },
         organization,
@@ -331,12 +378,13 @@ async fn account_facts(
                 trail_arns: Fact::Error(e.clone()),
                 config,
                 public_access_block: None,
+                regions_not_enabled: Vec::new(),
             };
             return (facts, Vec::new());
         }
     };
     let regions_and_config = async {
-        let regions = scope::regions(cx, session, requested, excluded).await;
+        let (regions, not_enabled) = scope::regions(cx, session, requested, excluded).await;
         let config: BTreeMap<String, _> = match &regions {
             Fact::Value(list) => join_all(list.iter().map(|region| async move {
                 (region.clone(), config::config(cx, session, region).await)
@@ -346,9 +394,9 @@ async fn account_facts(
             .collect(),
             Fact::Error(_) => BTreeMap::new(),
         };
-        (regions, config)
+        (regions, config, not_enabled)
     };
-    let ((regions, config), trails) =
+    let ((regions, config, regions_not_enabled), trails) =
         futures::join!(regions_and_config, cloudtrail::list_trails(cx, session));
     let (trail_arns, listed) = match trails {
         Fact::Value(list) => (
@@ -364,6 +412,7 @@ async fn account_facts(
         trail_arns,
         config,
         public_access_block: None,
+        regions_not_enabled,
     };
     (facts, listed)
 }

@@ -41,7 +41,7 @@ pub(crate) async fn show<F: Future>(
     progress: &Progress,
     work: F,
 ) -> F::Output {
-    if !std::io::stderr().is_terminal() {
+    if !std::io::stderr().is_terminal() || crate::log::quiet() {
         return work.await;
     }
     tokio::pin!(work);

@@ -146,6 +146,9 @@ pub fn accounts_in_scope(
             .collect(),
         (AccountScope::Organization, None) => vec![caller.account_id.clone()],
     };
+    if let Some(shard) = options.shard {
+        accounts.retain(|id| shard.contains(id));
+    }
     accounts.sort();
     accounts.dedup();
     accounts
@@ -180,7 +183,7 @@ pub async fn sessions(
             let _permit = cx.permit().await;
             cx.plumbing.stats.record(ops::STS_ASSUME_ROLE.key(), 1);
             tokio::time::timeout(
-                cx.call_timeout + CHAIN_TIMEOUT,
+                cx.remaining(cx.call_timeout + CHAIN_TIMEOUT),
                 provider.provide_credentials(),
             )
             .await
@@ -196,10 +199,18 @@ pub async fn sessions(
                 e.message = format!("cannot assume {role_arn}: {}", e.message);
                 Err(cx.record(e))
             }
-            Err(_) => Err(cx.record(site.error(
-                "Timeout",
-                format!("cannot assume {role_arn}: no answer in time"),
-            ))),
+            Err(_) => Err(cx.record(match cx.run_timeout_secs() {
+                Some(secs) if cx.remaining(CHAIN_TIMEOUT).is_zero() => site.error(
+                    "RunTimeout",
+                    format!(
+                        "cannot assume {role_arn}: the run's --timeout of {secs} s was reached"
+                    ),
+                ),
+                _ => site.error(
+                    "Timeout",
+                    format!("cannot assume {role_arn}: no answer in time"),
+                ),
+            })),
         };
         (account.clone(), result)
     });
@@ -209,45 +220,52 @@ pub async fn sessions(
         .collect()
 }
 
-/// The regions audited in an account: the requested list, or the regions
-/// enabled for it (EC2 DescribeRegions, opted-in regions included), less
-/// the excluded ones.
+/// The regions audited in an account, and the regions not enabled for it.
+///
+/// One EC2 DescribeRegions (AllRegions=true) per account: with `all`, the
+/// enabled regions are audited; with a requested list, a requested region the
+/// account has not opted in to is not audited but reported (its calls could
+/// only fail). Excluded regions are left out of both. If DescribeRegions
+/// fails, `all` is an error, and a requested list is audited as given.
 pub async fn regions(
     cx: &Collector,
     session: &Session,
     requested: Option<&[String]>,
     excluded: &[String],
-) -> Fact<Vec<String>> {
-    if let Some(requested) = requested {
-        let mut regions: Vec<String> = requested
-            .iter()
-            .filter(|r| !excluded.contains(r))
-            .cloned()
-            .collect();
-        regions.sort();
-        regions.dedup();
-        return Fact::Value(regions);
-    }
+) -> (Fact<Vec<String>>, Vec<String>) {
     let client = session.ec2(&cx.global_region);
-    match cx
-        .call(client.describe_regions().all_regions(false).send())
-        .await
-    {
+    let answer = cx
+        .call(client.describe_regions().all_regions(true).send())
+        .await;
+    let tidy = |mut list: Vec<String>| {
+        list.retain(|r| !excluded.contains(r));
+        list.sort();
+        list.dedup();
+        list
+    };
+    match answer {
         Ok(out) => {
-            let mut regions: Vec<String> = out
-                .regions()
-                .iter()
-                .filter(|r| {
-                    // AllRegions=false already leaves out regions not opted in;
-                    // keep the filter for emulators that ignore the flag.
-                    r.opt_in_status().is_none_or(|s| s != "not-opted-in")
-                })
-                .filter_map(|r| r.region_name().map(str::to_string))
-                .filter(|r| !excluded.contains(r))
-                .collect();
-            regions.sort();
-            regions.dedup();
-            Fact::Value(regions)
+            let (mut enabled, mut disabled) = (Vec::new(), Vec::new());
+            for region in out.regions() {
+                let Some(name) = region.region_name() else {
+                    continue;
+                };
+                if region.opt_in_status() == Some("not-opted-in") {
+                    disabled.push(name.to_string());
+                } else {
+                    enabled.push(name.to_string());
+                }
+            }
+            match requested {
+                None => (Fact::Value(tidy(enabled)), tidy(disabled)),
+                Some(requested) => {
+                    let (audited, not_enabled): (Vec<String>, Vec<String>) = requested
+                        .iter()
+                        .cloned()
+                        .partition(|r| !disabled.contains(r));
+                    (Fact::Value(tidy(audited)), tidy(not_enabled))
+                }
+            }
         }
         Err(err) => {
             let site = Site::new(
@@ -255,7 +273,11 @@ pub async fn regions(
                 &cx.global_region,
                 ops::EC2_DESCRIBE_REGIONS,
             );
-            Fact::Error(cx.fail(&site, &err))
+            let error = cx.fail(&site, &err);
+            match requested {
+                Some(requested) => (Fact::Value(tidy(requested.to_vec())), Vec::new()),
+                None => (Fact::Error(error), Vec::new()),
+            }
         }
     }
 }
@@ -277,6 +299,8 @@ mod tests {
             region: None,
             regions: None,
             exclude_regions: Vec::new(),
+            run_timeout: None,
+            shard: None,
             accounts,
             role_name: "Audit".into(),
             external_id: None,

@@ -487,7 +487,7 @@ impl Report {
 
 /// The results per control id of one framework: every control a check that
 /// ran maps to, with the worst verdict of its findings.
-fn framework_summary(
+pub fn framework_summary(
     key: &str,
     findings: &[ReportFinding],
     catalog: &Catalog,

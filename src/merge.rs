@@ -1,0 +1,364 @@
+//! `trailwarden merge`: the JSON reports, or the snapshots, of `--shard K/N`
+//! runs combined into one.
+//!
+//! Snapshots merge exactly (facts are unioned; the merged snapshot is then
+//! evaluated like any other). Reports merge their findings and recount every
+//! summary and the exit code; shards must have run under the same policy
+//! (same `--fail-on`, framework and configuration file), else the merge is
+//! refused, since their verdicts would not be comparable.
+
+use crate::app::{read_report, sha256_hex, InputError};
+use crate::checks::Catalog;
+use crate::cli::MergeArgs;
+use crate::finding::Status;
+use crate::policy::{self, Outcome, WaiverState};
+use crate::report::model::{self, Report, ReportBaseline, ReportFinding, Summary};
+use crate::snapshot::{Fact, Snapshot};
+use anyhow::Result;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+pub fn run(args: MergeArgs) -> Result<Outcome> {
+    let kinds: Vec<Kind> = args
+        .inputs
+        .iter()
+        .map(|p| kind_of(p))
+        .collect::<Result<_>>()?;
+    let (bytes, outcome, what) = if kinds.iter().all(|k| *k == Kind::Snapshot) {
+        let mut snapshots = Vec::new();
+        for path in &args.inputs {
+            let shown = path.display().to_string();
+            let bytes = std::fs::read(path)
+                .map_err(|e| InputError(format!("merge: cannot read {shown}: {e}")))?;
+            snapshots.push((
+                shown.clone(),
+                Snapshot::from_slice(&bytes, &shown).map_err(|e| InputError(e.to_string()))?,
+            ));
+        }
+        let merged = merge_snapshots(snapshots).map_err(InputError)?;
+        let mut bytes = serde_json::to_vec_pretty(&merged)?;
+        bytes.push(b'\n');
+        let what = format!(
+            "{} account(s), {} trail(s) into a snapshot",
+            merged.accounts.len(),
+            merged.trails.len()
+        );
+        (bytes, Outcome::Clean, what)
+    } else if kinds.iter().all(|k| *k == Kind::Report) {
+        let mut reports = Vec::new();
+        for path in &args.inputs {
+            let (report, sha256) = read_report(path, "merge:")?;
+            reports.push((path.display().to_string(), report, sha256));
+        }
+        let merged = merge_reports(reports, Catalog::embedded()).map_err(InputError)?;
+        let outcome = match merged.exit_code {
+            1 => Outcome::Failed,
+            3 => Outcome::Incomplete,
+            _ => Outcome::Clean,
+        };
+        let what = format!(
+            "{} finding(s) of {} account(s) into a report (exit code {})",
+            merged.findings.len(),
+            merged.scope.accounts.len(),
+            merged.exit_code
+        );
+        (crate::report::json::render(&merged), outcome, what)
+    } else {
+        return Err(InputError(
+            "merge: give only JSON reports, or only snapshots, not a mix".into(),
+        )
+        .into());
+    };
+    crate::report::write_atomically(&args.output, &bytes)
+        .map_err(|e| InputError(format!("cannot write {}: {e}", args.output.display())))?;
+    if !crate::log::quiet() {
+        eprintln!(
+            "trailwarden: merged {} input(s): {what}: {}",
+            args.inputs.len(),
+            args.output.display()
+        );
+    }
+    Ok(outcome)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Report,
+    Snapshot,
+}
+
+/// A JSON report has `findings`; a snapshot has `trails` and `collected_at`.
+fn kind_of(path: &Path) -> Result<Kind> {
+    let shown = path.display();
+    let bytes =
+        std::fs::read(path).map_err(|e| InputError(format!("merge: cannot read {shown}: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| InputError(format!("merge: {shown} is not JSON: {e}")))?;
+    if value.get("findings").is_some() {
+        Ok(Kind::Report)
+    } else if value.get("collected_at").is_some() && value.get("accounts").is_some() {
+        Ok(Kind::Snapshot)
+    } else {
+        Err(InputError(format!(
+            "merge: {shown} is neither a trailwarden JSON report nor a snapshot"
+        ))
+        .into())
+    }
+}
+
+/// Prefers a fact that was read over one that could not be.
+fn better<T>(a: Fact<T>, b: Fact<T>) -> Fact<T> {
+    match (&a, &b) {
+        (Fact::Error(_), Fact::Value(_)) => b,
+        _ => a,
+    }
+}
+
+/// Unions the facts of shard snapshots. An account collected by two inputs
+/// means the shards overlap: refused, since which facts are right is unknown.
+pub fn merge_snapshots(inputs: Vec<(String, Snapshot)>) -> Result<Snapshot, String> {
+    let mut iter = inputs.into_iter();
+    let (first_name, mut merged) = iter.next().ok_or("merge: nothing to merge")?;
+    let mut owner: BTreeMap<String, String> = merged
+        .accounts
+        .iter()
+        .map(|a| (a.account_id.clone(), first_name.clone()))
+        .collect();
+    for (name, s) in iter {
+        if s.schema_version != merged.schema_version || s.partition != merged.partition {
+            return Err(format!(
+                "merge: {name} has another snapshot schema or partition than {first_name}"
+            ));
+        }
+        let org = |s: &Snapshot| s.organization.as_ref().map(|o| o.id.clone());
+        if org(&s) != org(&merged) || s.scope.mode != merged.scope.mode {
+            return Err(format!(
+                "merge: {name} is of another organization or scope mode than {first_name}"
+            ));
+        }
+        for account in s.accounts {
+            if let Some(other) = owner.get(&account.account_id) {
+                return Err(format!(
+                    "merge: account {} is in both {other} and {name}: the shards overlap",
+                    account.account_id
+                ));
+            }
+            owner.insert(account.account_id.clone(), name.clone());
+            merged.accounts.push(account);
+        }
+        for (arn, trail) in s.trails {
+            match merged.trails.remove(&arn) {
+                None => {
+                    merged.trails.insert(arn, trail);
+                }
+                Some(mut existing) => {
+                    let seen: BTreeSet<String> =
+                        existing.seen_by.drain(..).chain(trail.seen_by).collect();
+                    existing.seen_by = seen.into_iter().collect();
+                    existing.config = better(existing.config, trail.config);
+                    existing.status = better(existing.status, trail.status);
+                    existing.event_selectors =
+                        better(existing.event_selectors, trail.event_selectors);
+                    existing.insight_types = better(existing.insight_types, trail.insight_types);
+                    merged.trails.insert(arn, existing);
+                }
+            }
+        }
+        // Shared resources (an organization's log bucket) may be read by
+        // several shards: keep a readable copy.
+        macro_rules! union {
+            ($field:ident) => {
+                for (key, value) in s.$field {
+                    merged.$field.entry(key).or_insert(value);
+                }
+            };
+        }
+        union!(buckets);
+        union!(kms_keys);
+        union!(log_groups);
+        union!(sns_topics);
+        for (key, value) in s.alarms {
+            let entry = merged.alarms.remove(&key);
+            merged.alarms.insert(
+                key,
+                match entry {
+                    Some(existing) => better(existing, value),
+                    None => value,
+                },
+            );
+        }
+        merged.errors.extend(s.errors);
+        merged.stats.api_calls += s.stats.api_calls;
+        for (op, n) in s.stats.calls_by_operation {
+            *merged.stats.calls_by_operation.entry(op).or_insert(0) += n;
+        }
+        merged.stats.duration_ms = merged.stats.duration_ms.max(s.stats.duration_ms);
+        // Judged at the latest collection: deliveries read earlier look
+        // older, never fresher (fail closed).
+        merged.collected_at = merged.collected_at.max(s.collected_at);
+        merged.scope.accounts.extend(s.scope.accounts);
+    }
+    merged
+        .accounts
+        .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    merged.scope.accounts.sort();
+    merged.scope.accounts.dedup();
+    merged.errors.sort_by(|a, b| {
+        (&a.account_id, &a.region, &a.service, &a.operation).cmp(&(
+            &b.account_id,
+            &b.region,
+            &b.service,
+            &b.operation,
+        ))
+    });
+    merged.errors.dedup();
+    merged.scope.shard = None;
+    Ok(merged)
+}
+
+fn key(f: &ReportFinding) -> policy::FindingKey {
+    policy::key_of(&f.check_id, &f.account_id, f.region.as_deref(), &f.resource)
+}
+
+/// Merges shard reports: findings are concatenated (a finding two shards
+/// both report keeps the one that is not an `error`), and every count,
+/// the per-control view, the waiver states and the exit code are recomputed.
+pub fn merge_reports(
+    inputs: Vec<(String, Report, String)>,
+    catalog: &Catalog,
+) -> Result<Report, String> {
+    let mut iter = inputs.into_iter();
+    let (first_name, mut merged, first_sha) = iter.next().ok_or("merge: nothing to merge")?;
+    let mut shas = vec![first_sha];
+    let mut index: BTreeMap<policy::FindingKey, usize> = merged
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (key(f), i))
+        .collect();
+    for (name, r, sha) in iter {
+        let policy_of = |r: &Report| {
+            (
+                r.fail_on,
+                r.policy.framework.clone(),
+                r.policy.fail_on_new,
+                r.policy.config.as_ref().map(|c| c.sha256.clone()),
+                r.baseline.as_ref().map(|b| b.sha256.clone()),
+            )
+        };
+        if policy_of(&r) != policy_of(&merged) {
+            return Err(format!(
+                "merge: {name} was produced under another policy than {first_name} \
+                 (--fail-on, --framework, --fail-on-new, configuration file or baseline differ)"
+            ));
+        }
+        shas.push(sha);
+        for finding in r.findings {
+            let k = key(&finding);
+            match index.get(&k) {
+                Some(&i) => {
+                    if merged.findings[i].status == Status::Error && finding.status != Status::Error
+                    {
+                        merged.findings[i] = finding;
+                    }
+                }
+                None => {
+                    index.insert(k, merged.findings.len());
+                    merged.findings.push(finding);
+                }
+            }
+        }
+        merged.collection_errors.extend(r.collection_errors);
+        merged.scope.accounts.extend(r.scope.accounts);
+        merged.scope.regions.extend(r.scope.regions);
+        merged.generated_at = merged.generated_at.max(r.generated_at);
+        merged.snapshot.collected_at = merged.snapshot.collected_at.max(r.snapshot.collected_at);
+        for (mine, theirs) in merged.policy.waivers.iter_mut().zip(r.policy.waivers) {
+            mine.matched += theirs.matched;
+            // Stale only if stale everywhere; expiring or expired states
+            // are the same in every shard (same dates, same day).
+            if mine.state == WaiverState::Stale {
+                mine.state = theirs.state;
+            }
+        }
+        if let (Some(mine), Some(theirs)) = (merged.baseline.as_mut(), r.baseline) {
+            mine.no_longer_reported.extend(theirs.no_longer_reported);
+        }
+    }
+    for list in [&mut merged.scope.accounts, &mut merged.scope.regions] {
+        list.sort();
+        list.dedup();
+    }
+    merged.collection_errors.dedup();
+    // A baseline failure is "no longer reported" only if no shard reports it.
+    if let Some(baseline) = merged.baseline.as_mut() {
+        let mut seen = BTreeSet::new();
+        baseline
+            .no_longer_reported
+            .retain(|f| !index.contains_key(&key(f)) && seen.insert(key(f)));
+    }
+    // The report's snapshot is now several: name them all by one digest.
+    shas.sort();
+    merged.snapshot.sha256 = sha256_hex(shas.join("\n").as_bytes());
+    recount(&mut merged, catalog);
+    Ok(merged)
+}
+
+/// Recomputes every figure derived from the findings.
+fn recount(report: &mut Report, catalog: &Catalog) {
+    let mut summary = Summary {
+        total: report.findings.len(),
+        by_status: Default::default(),
+        by_severity: crate::finding::Severity::ALL
+            .iter()
+            .map(|s| (*s, Default::default()))
+            .collect(),
+    };
+    for f in &report.findings {
+        summary.by_status.add(f.status);
+        summary
+            .by_severity
+            .entry(f.severity)
+            .or_default()
+            .add(f.status);
+    }
+    report.summary = summary;
+    if let Some(key) = report.policy.framework.clone() {
+        report.framework = Some(model::framework_summary(
+            &key,
+            &report.findings,
+            catalog,
+            &report.policy,
+        ));
+    }
+    if let Some(baseline) = report.baseline.as_mut() {
+        let count = |c: policy::Change| {
+            report
+                .findings
+                .iter()
+                .filter(|f| f.change == Some(c))
+                .count()
+        };
+        *baseline = ReportBaseline {
+            new: count(policy::Change::New),
+            unchanged: count(policy::Change::Unchanged),
+            resolved: count(policy::Change::Resolved) + baseline.no_longer_reported.len(),
+            ..baseline.clone()
+        };
+    }
+    for w in report.policy.waivers.iter_mut() {
+        if w.state != WaiverState::Expired && w.state != WaiverState::NotEvaluated && w.matched == 0
+        {
+            w.state = WaiverState::Stale;
+        }
+    }
+    report.exit_code = policy::outcome_of(
+        report
+            .findings
+            .iter()
+            .map(|f| (f.status, f.severity, f.change)),
+        report.fail_on,
+        report.policy.fail_on_new,
+    )
+    .code();
+}
