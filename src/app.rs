@@ -224,9 +224,10 @@ pub fn assemble_report(
         config.params.waiver_warning_days(),
     );
     let baseline = gate.baseline.as_ref().map(|(baseline, sha256)| {
+        // A shard compares only its own accounts with the baseline.
         let shard = snapshot.scope.shard;
         let gone = policy::compare_with_baseline(&mut judged, baseline, |account| {
-            shard.is_none_or(|s| s.contains(account))
+            shard.is_none() || snapshot.scope.accounts.iter().any(|a| a == account)
         });
         (sha256.clone(), baseline.generated_at, gone)
     });

@@ -130,8 +130,10 @@ pub struct ScopeArgs {
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=604800))]
     pub timeout: Option<u64>,
     /// Audit only shard K of N of the accounts (1 ≤ K ≤ N), chosen by a hash
-    /// of the account id so every account lands in exactly one shard; merge
-    /// the shards' reports or snapshots with `trailwarden merge`.
+    /// of the account id so every account lands in exactly one shard (the
+    /// organization's management account, which holds the organization
+    /// trails, in every shard); merge the shards' reports or snapshots with
+    /// `trailwarden merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
     #[command(flatten)]
@@ -298,5 +300,19 @@ pub fn parse_shard(value: &str) -> Result<Shard, String> {
         _ => Err(format!(
             "expected K/N with 1 <= K <= N <= 10000 (e.g. 2/8), got '{value}'"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_flags() {
+        assert_eq!(parse_shard("2/8"), Ok(Shard { index: 2, count: 8 }));
+        assert_eq!(parse_shard(" 1 / 1 "), Ok(Shard { index: 1, count: 1 }));
+        for bad in ["0/2", "3/2", "2", "a/b", "1/0", "1/20000", ""] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -136,7 +136,17 @@ pub fn merge_snapshots(inputs: Vec<(String, Snapshot)>) -> Result<Snapshot, Stri
                 "merge: {name} is of another organization or scope mode than {first_name}"
             ));
         }
+        let management = s
+            .organization
+            .as_ref()
+            .map(|o| o.management_account_id.clone());
         for account in s.accounts {
+            // Every shard collects the management account: keep one copy.
+            if management.as_deref() == Some(account.account_id.as_str())
+                && owner.contains_key(&account.account_id)
+            {
+                continue;
+            }
             if let Some(other) = owner.get(&account.account_id) {
                 return Err(format!(
                     "merge: account {} is in both {other} and {name}: the shards overlap",
@@ -289,6 +299,15 @@ pub fn merge_reports(
         list.sort();
         list.dedup();
     }
+    merged.collection_errors.sort_by(|a, b| {
+        (&a.account_id, &a.region, &a.service, &a.operation, &a.code).cmp(&(
+            &b.account_id,
+            &b.region,
+            &b.service,
+            &b.operation,
+            &b.code,
+        ))
+    });
     merged.collection_errors.dedup();
     // A baseline failure is "no longer reported" only if no shard reports it.
     if let Some(baseline) = merged.baseline.as_mut() {

@@ -681,3 +681,34 @@ pub fn shard_of(account_id: &str, count: u32) -> u32 {
     first.copy_from_slice(&digest[..8]);
     (u64::from_be_bytes(first) % u64::from(count.max(1))) as u32 + 1
 }
+
+#[cfg(test)]
+mod shard_tests {
+    use super::*;
+
+    #[test]
+    fn every_account_is_in_exactly_one_shard_and_shards_are_balanced() {
+        let ids: Vec<String> = (0..3000u64)
+            .map(|i| format!("{:012}", i * 7919 + 13))
+            .collect();
+        for count in [1u32, 2, 3, 8] {
+            let mut sizes = vec![0usize; count as usize];
+            for id in &ids {
+                let owners: Vec<u32> = (1..=count)
+                    .filter(|&index| Shard { index, count }.contains(id))
+                    .collect();
+                assert_eq!(owners.len(), 1, "{id} in {owners:?} of {count}");
+                sizes[owners[0] as usize - 1] += 1;
+            }
+            let expected = ids.len() / count as usize;
+            assert!(
+                sizes
+                    .iter()
+                    .all(|&n| n.abs_diff(expected) < expected / 5 + 10),
+                "unbalanced: {sizes:?}"
+            );
+        }
+        // Stable: the same id, the same shard, forever (documented).
+        assert_eq!(shard_of("123456789012", 4), shard_of("123456789012", 4));
+    }
+}

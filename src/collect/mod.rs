@@ -143,7 +143,7 @@ impl Collector {
     pub(crate) fn record(&self, error: CollectionError) -> CollectionError {
         tracing::warn!(
             account = %error.account_id,
-            region = error.region.as_deref().unwrap_or("-"),
+            region = %error.region.as_deref().unwrap_or("-"),
             service = %error.service,
             operation = %error.operation,
             code = %error.code,

@@ -146,8 +146,13 @@ pub fn accounts_in_scope(
             .collect(),
         (AccountScope::Organization, None) => vec![caller.account_id.clone()],
     };
+    // A shard always includes the management account: organization trails
+    // live there, and members' views of them are not guaranteed (emulators
+    // omit them). Its findings are the same in every shard, and `merge`
+    // keeps one copy.
     if let Some(shard) = options.shard {
-        accounts.retain(|id| shard.contains(id));
+        let management = organization.map(|o| o.management_account_id.as_str());
+        accounts.retain(|id| shard.contains(id) || Some(id.as_str()) == management);
     }
     accounts.sort();
     accounts.dedup();

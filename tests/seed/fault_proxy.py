@@ -2,11 +2,15 @@
 """A loopback HTTP proxy in front of moto that injects throttling.
 
     fault_proxy.py --upstream http://127.0.0.1:PORT [--every N] [--operation OP]
+                   [--delay-operation OP --delay SECONDS]
 
 --every N      answer every Nth request (1-based count) with a throttling error;
                retries are new requests, so a retried call gets through.
 --operation OP answer every request for API operation OP (e.g. GetTrailStatus)
                with a throttling error, forever.
+--delay-operation OP, --delay S
+               hold every request for OP for S seconds before forwarding it
+               (a hung service, for the run's --timeout).
 
 The error has the shape of the request's protocol: JSON (X-Amz-Target),
 query (Action=… in the form body: STS, EC2, SNS), RPC v2 CBOR (CloudWatch)
@@ -18,6 +22,7 @@ import http.client
 import itertools
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -38,7 +43,7 @@ def operation_of(headers, body, path=""):
     return None, "rest-xml"
 
 
-def make_handler(upstream, every, operation):
+def make_handler(upstream, every, operation, delay_operation=None, delay=0.0):
     counter = itertools.count(1)
     lock = threading.Lock()
     up = urllib.parse.urlsplit(upstream)
@@ -86,6 +91,8 @@ def make_handler(upstream, every, operation):
                 n = next(counter)
             if (operation and op == operation) or (every and n % every == 0):
                 return self._throttle(protocol)
+            if delay_operation and op == delay_operation:
+                time.sleep(delay)
             conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             conn.request(self.command, self.path, body=body or None, headers=headers)
@@ -111,8 +118,12 @@ def main():
     parser.add_argument("--upstream", required=True)
     parser.add_argument("--every", type=int, default=0)
     parser.add_argument("--operation")
+    parser.add_argument("--delay-operation")
+    parser.add_argument("--delay", type=float, default=0.0)
     args = parser.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(args.upstream, args.every, args.operation))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(
+        args.upstream, args.every, args.operation, args.delay_operation, args.delay))
+    server.daemon_threads = True
     print(server.server_address[1], flush=True)
     sys.stdout.close()
     server.serve_forever()

@@ -15,6 +15,7 @@ ARNs, access keys). Scenarios:
   denied    'good', plus an IAM user whose policy denies
             cloudtrail:GetTrailStatus; then IAM is enforced
   bench     an organization with N accounts and a mix of postures over 2 regions
+  org-closed  'org', plus a third member that is closed (SUSPENDED)
 """
 
 import argparse
@@ -323,6 +324,13 @@ def scenario(endpoint, name, n_accounts):
             create_role(mgmt.assume(m))
         t = good_trail(mgmt, "org-trail", org=True, with_config=False)
         return {"management": MGMT, "members": members, **t}
+    if name == "org-closed":
+        members = organization(mgmt, 3)
+        for m in members[:2]:
+            create_role(mgmt.assume(m))
+        mgmt.client("organizations").close_account(AccountId=members[2])
+        t = good_trail(mgmt, "org-trail", org=True, with_config=False)
+        return {"management": MGMT, "members": members[:2], "closed": members[2], **t}
     if name == "denied":
         t = good_trail(mgmt)
         iam = mgmt.client("iam")
