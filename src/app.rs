@@ -95,7 +95,13 @@ fn evaluate(args: EvaluateArgs) -> Result<Outcome> {
     let shown = args.snapshot.display().to_string();
     let bytes = std::fs::read(&args.snapshot)
         .map_err(|e| InputError(format!("cannot read snapshot {shown}: {e}")))?;
+    let started = std::time::Instant::now();
     let snapshot = Snapshot::from_slice(&bytes, &shown).map_err(|e| InputError(e.to_string()))?;
+    tracing::info!(
+        accounts = snapshot.accounts.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "snapshot read"
+    );
     report_on(
         &snapshot,
         &sha256_hex(&bytes),
@@ -213,8 +219,14 @@ pub fn assemble_report(
     let catalog = Catalog::embedded();
     let params = config.params.params_at(snapshot.collected_at);
     let selection = policy::Selection::new(config, gate.framework.as_deref(), catalog);
+    let started = std::time::Instant::now();
     let mut findings =
         checks::evaluate_selected(snapshot, &params, catalog, |id| selection.runs(id));
+    tracing::info!(
+        findings = findings.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "checks evaluated"
+    );
     policy::apply_severity_overrides(&mut findings, &config.checks.severity);
     let (mut judged, waivers) = policy::apply_waivers(
         findings,
@@ -288,7 +300,12 @@ fn report_on(
     config: &Config,
     now: chrono::DateTime<Utc>,
 ) -> Result<Outcome> {
+    let started = std::time::Instant::now();
     let (report, outcome) = assemble_report(snapshot, snapshot_sha256, gate, config, now);
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "report assembled"
+    );
     for w in &report.policy.waivers {
         use policy::WaiverState::*;
         let what = match w.state {
@@ -302,7 +319,12 @@ fn report_on(
             w.index, w.check_id, w.owner
         ));
     }
+    let started = std::time::Instant::now();
     let failures = write_reports(&report, output)?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "reports written"
+    );
     for failure in &failures {
         eprintln!("trailwarden: error: {failure}");
     }

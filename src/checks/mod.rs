@@ -218,13 +218,25 @@ pub fn evaluate_selected(
     catalog: &Catalog,
     selected: impl Fn(&str) -> bool,
 ) -> Vec<Finding> {
+    let started = std::time::Instant::now();
     let cx = Context::new(snapshot, params);
+    tracing::debug!(
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "coverage of accounts by trails computed"
+    );
     let mut findings = Vec::new();
     for check in REGISTRY.iter().filter(|c| selected(c.id)) {
         let meta = catalog
             .get(check.id)
             .expect("registry and catalog agree (tested)");
+        let started = std::time::Instant::now();
         let mut produced = (check.run)(&cx);
+        tracing::debug!(
+            check = check.id,
+            findings = produced.len(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "check ran"
+        );
         produced.sort_by(|a, b| {
             (&a.account_id, &a.resource, &a.region).cmp(&(&b.account_id, &b.resource, &b.region))
         });

@@ -465,12 +465,23 @@ pub fn any_effective_trail(
     requirement: &str,
     assess: impl Fn(&TrailFacts) -> Assessment,
 ) -> Vec<Finding> {
+    // An organization trail is effective for every member: assess each
+    // trail once, not once per account (thousands of accounts, one trail).
+    let mut assessments: std::collections::HashMap<&str, Assessment> =
+        std::collections::HashMap::new();
     let mut findings = Vec::new();
     for account in cx.accounts() {
         let account_id = account.account_id.as_str();
         let trails = cx.effective_trails(account_id);
-        let assessed: Vec<(&TrailFacts, Assessment)> =
-            trails.iter().map(|t| (*t, assess(t))).collect();
+        let assessed: Vec<(&TrailFacts, Assessment)> = trails
+            .iter()
+            .map(|t| {
+                let a = assessments
+                    .entry(t.arn.as_str())
+                    .or_insert_with(|| assess(t));
+                (*t, a.clone())
+            })
+            .collect();
         let verdict = trails_verdict(requirement, &assessed, account.trail_arns.error());
         let resource = account_resource(cx, account_id);
         findings.push(verdict.into_finding(check_id, account_id, &resource));
