@@ -434,8 +434,13 @@ fn console_output_has_the_summary() {
     let text = stdout(&output);
     let s = &report["summary"]["by_status"];
     let summary = format!(
-        "{} findings: {} pass, {} fail, {} error, {} not applicable · fail-on low · exit 1",
-        report["summary"]["total"], s["pass"], s["fail"], s["error"], s["not_applicable"]
+        "{} findings: {} pass, {} fail, {} waived, {} error, {} not applicable · fail-on low · exit 1",
+        report["summary"]["total"],
+        s["pass"],
+        s["fail"],
+        s["waived"],
+        s["error"],
+        s["not_applicable"]
     );
     assert!(text.contains(&summary), "missing {summary:?} in:\n{text}");
     assert!(text.contains("4 account(s), 2 region(s)"), "{text}");

@@ -1,7 +1,8 @@
 //! The HTML report in a real browser (headless Chromium): the counts the
 //! page shows and computes equal the JSON report's, the filters work, hostile
 //! names stay text, and a screenshot is saved to target/html-report/.
-//! Also the template errors of `--template-dir`, through the binary.
+//! Also the template errors of `--template-dir`, through the binary, and a
+//! policy run (waivers, a disabled check, a baseline) with its filters.
 
 mod browser;
 
@@ -75,7 +76,7 @@ fn stats(dom: &str) -> &str {
     tag
 }
 
-const STATUSES: [&str; 4] = ["pass", "fail", "error", "not_applicable"];
+const STATUSES: [&str; 5] = ["pass", "fail", "error", "not_applicable", "waived"];
 
 #[test]
 fn demo_counts_in_the_browser_equal_the_json_report() {
@@ -311,5 +312,134 @@ fn template_dir_copies_replace_the_built_in_ones() {
     assert!(
         html.contains("id=\"summary\""),
         "the other templates are the built-in ones"
+    );
+}
+
+const POLICY: &str = "tests/fixtures/policy/trailwarden.toml";
+/// 2026-11-02T08:00:00Z: the day the policy fixture is written for.
+const POLICY_EPOCH: &str = "1793606400";
+
+fn trailwarden_at(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trailwarden"))
+        .args(args)
+        .current_dir(repo())
+        .env("SOURCE_DATE_EPOCH", POLICY_EPOCH)
+        .output()
+        .expect("run trailwarden")
+}
+
+/// The policy fixture with a baseline in which one current failure passed
+/// and one passing finding failed: the page shows waivers, the disabled
+/// check, NEW and RESOLVED findings, and filters on waived and on change.
+#[test]
+fn a_policy_run_in_the_browser() {
+    let dir = out_dir("policy");
+    let baseline = dir.join("baseline.json");
+    let out = trailwarden_at(&[
+        "evaluate",
+        DEMO,
+        "--config",
+        POLICY,
+        "--format",
+        "json",
+        "-o",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut earlier: Value = serde_json::from_slice(&std::fs::read(&baseline).unwrap()).unwrap();
+    let findings = earlier["findings"].as_array_mut().unwrap();
+    let flip = |findings: &mut Vec<Value>, check: &str, from: &str, to: &str| {
+        let f = findings
+            .iter_mut()
+            .find(|f| f["check_id"] == check && f["status"] == from)
+            .unwrap_or_else(|| panic!("a {from} {check} finding"));
+        f["status"] = to.into();
+    };
+    flip(findings, "cloudtrail-log-file-validation", "fail", "pass");
+    flip(findings, "cloudtrail-multi-region", "pass", "fail");
+    std::fs::write(&baseline, serde_json::to_vec(&earlier).unwrap()).unwrap();
+
+    let html = dir.join("report.html");
+    let json = dir.join("report.json");
+    let out = trailwarden_at(&[
+        "evaluate",
+        DEMO,
+        "--config",
+        POLICY,
+        "--baseline",
+        baseline.to_str().unwrap(),
+        "--format",
+        "html",
+        "-o",
+        html.to_str().unwrap(),
+        "--report",
+        &format!("json={}", json.display()),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let waived = count(&report, |f| f["status"] == "waived");
+    let new = count(&report, |f| f["change"] == "new");
+    assert!(waived > 0 && new > 0);
+
+    let dom = browser::dump_dom(&browser::file_url(&html, ""));
+    let shown = browser::shown_counts(&dom);
+    assert_eq!(shown["status:waived"], waived);
+    assert_eq!(
+        shown["baseline:new"],
+        report["baseline"]["new"].as_u64().unwrap() as usize
+    );
+    assert_eq!(
+        shown["baseline:resolved"],
+        report["baseline"]["resolved"].as_u64().unwrap() as usize
+    );
+    let tag = stats(&dom);
+    assert_eq!(browser::num(tag, "data-rows-waived"), waived);
+    assert_eq!(
+        dom.matches("<tr class=\"waiver\"").count(),
+        report["policy"]["waivers"].as_array().unwrap().len()
+    );
+    assert!(
+        dom.contains("<tr class=\"disabled-check\" data-check=\"cloudtrail-s3-data-events-read\">")
+    );
+    assert!(dom.contains("Waiver #2 expired on 2026-10-31"));
+
+    // The new filters select what the JSON says.
+    for (fragment, expected) in [
+        ("#status=waived", waived),
+        ("#change=new", new),
+        (
+            "#change=resolved",
+            count(&report, |f| f["change"] == "resolved"),
+        ),
+        (
+            "#status=fail&change=unchanged",
+            count(&report, |f| {
+                f["status"] == "fail" && f["change"] == "unchanged"
+            }),
+        ),
+    ] {
+        let dom = browser::dump_dom(&browser::file_url(&html, fragment));
+        let tag = stats(&dom);
+        assert_eq!(
+            browser::num(tag, "data-visible-total"),
+            expected,
+            "{fragment}"
+        );
+    }
+    browser::screenshot(
+        &browser::file_url(&html, ""),
+        &dir.join("policy.png"),
+        1400,
+        3200,
     );
 }

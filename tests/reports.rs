@@ -7,6 +7,11 @@
 //! copied from an earlier run. insta snapshots pin each renderer's output for
 //! the demo organization (`generated_at` is fixed by building the report in
 //! the test; the tool version and the demo's SHA-256 are filtered).
+//!
+//! The policy layer (issue 5) is rendered from two runs of the demo under
+//! `tests/fixtures/policy/trailwarden.toml` judged on a fixed day: one with a
+//! baseline derived here from the demo's own report (so some findings are
+//! new, some resolved, one gone), one with `--framework cis-aws-v5.0.0`.
 
 mod common;
 
@@ -88,9 +93,12 @@ fn assert_pinned(name: &str, output: &str) {
     let report = demo_report();
     let version = format!(r"\b{}\b", regex_escape(env!("CARGO_PKG_VERSION")));
     let sha = report.snapshot.sha256.clone();
+    // The baseline file's hash changes with the tool version it names.
+    let baseline_sha = baseline_sha256();
     insta::with_settings!({
         filters => vec![
             (sha.as_str(), "[DEMO-SHA256]"),
+            (baseline_sha.as_str(), "[BASELINE-SHA256]"),
             (version.as_str(), "[VERSION]"),
         ],
         prepend_module_to_snapshot => false,
@@ -368,19 +376,19 @@ fn junit_counts_equal_the_report() {
     assert_eq!(suites.tests as usize, total.total());
     assert_eq!(suites.failures as usize, total.fail);
     assert_eq!(suites.errors as usize, total.error);
-    assert_eq!(suites.skipped as usize, total.not_applicable);
+    assert_eq!(suites.skipped as usize, total.not_applicable + total.waived);
 
     let expected = counts_by_account(&report);
     let names: Vec<&str> = suites.suites.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(
-        names,
-        report
-            .scope
-            .accounts
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>()
-    );
+    // The accounts in scope, then any other a finding names (an account
+    // the organization has but the run did not audit), once each.
+    let mut accounts: Vec<&str> = report.scope.accounts.iter().map(String::as_str).collect();
+    for f in &report.findings {
+        if !accounts.contains(&f.account_id.as_str()) {
+            accounts.push(&f.account_id);
+        }
+    }
+    assert_eq!(names, accounts);
     for suite in &suites.suites {
         let want = expected.get(&suite.name).copied().unwrap_or_default();
         // The declared counts and the parsed test cases both agree with the model.
@@ -398,7 +406,7 @@ fn junit_counts_equal_the_report() {
         assert_eq!(seen, want, "{}", suite.name);
         assert_eq!(suite.failures as usize, want.fail);
         assert_eq!(suite.errors as usize, want.error);
-        assert_eq!(suite.skipped as usize, want.not_applicable);
+        assert_eq!(suite.skipped as usize, want.not_applicable + want.waived);
     }
 }
 
@@ -667,21 +675,26 @@ fn console_is_colored_only_when_asked_and_otherwise_identical() {
     );
     assert!(colored.contains("\u{1b}["), "colored output has no color");
     // Removing our SGR sequences gives exactly the plain text.
-    let mut stripped = String::new();
-    let mut rest = colored.as_str();
-    while let Some(start) = rest.find("\u{1b}[") {
-        stripped.push_str(&rest[..start]);
-        let end = rest[start..].find('m').expect("SGR ends with m") + start;
-        rest = &rest[end + 1..];
-    }
-    stripped.push_str(rest);
-    assert_eq!(stripped, plain);
+    assert_eq!(strip_sgr(&colored), plain);
     assert!(plain
         .trim_end()
         .lines()
         .last()
         .unwrap()
         .contains("findings:"));
+}
+
+/// The text without our SGR color sequences.
+fn strip_sgr(colored: &str) -> String {
+    let mut stripped = String::new();
+    let mut rest = colored;
+    while let Some(start) = rest.find("\u{1b}[") {
+        stripped.push_str(&rest[..start]);
+        let end = rest[start..].find('m').expect("SGR ends with m") + start;
+        rest = &rest[end + 1..];
+    }
+    stripped.push_str(rest);
+    stripped
 }
 
 // ---------------------------------------------------------------- --report
@@ -1043,5 +1056,825 @@ fn console_colors_follow_the_terminal_and_no_color() {
         let plain = on_pty(&env);
         assert!(plain.contains("findings:"), "{env:?}: {plain}");
         assert!(!plain.contains('\u{1b}'), "{env:?}: colored");
+    }
+}
+
+// ------------------------------------------------------------------- policy
+
+use trailwarden::policy::{Change, WaiverState};
+use trailwarden::report::model::ReportBaseline;
+
+const POLICY_FILE: &str = "tests/fixtures/policy/trailwarden.toml";
+/// The day the fixture's waivers are judged on (and the reports' time).
+const POLICY_NOW: &str = "2026-11-02T08:00:00Z";
+const CIS: &str = "cis-aws-v5.0.0";
+
+fn policy_config() -> trailwarden::config::Config {
+    // Relative, as a user would name it: the report shows this path.
+    trailwarden::config::load(Some(Path::new(POLICY_FILE)), POLICY_NOW.parse().unwrap())
+        .expect("the policy fixture is valid")
+}
+
+/// An earlier report of the demo: the workload trail's log validation
+/// passed (so its failure is new now), the public-bucket finding did not
+/// exist (new), the management account's multi-region trail failed (now
+/// resolved), and a decommissioned bucket failed (no longer reported).
+/// Like a real baseline, it was produced under the same policy: the
+/// disabled check has no findings in it.
+fn baseline_report() -> Report {
+    let mut b = demo_report();
+    b.generated_at = "2026-10-01T08:00:00Z".parse().unwrap();
+    b.findings
+        .retain(|f| f.check_id != "cloudtrail-s3-data-events-read");
+    let at = |b: &Report, check: &str, status: Status| {
+        b.findings
+            .iter()
+            .position(|f| f.check_id == check && f.status == status)
+            .unwrap_or_else(|| panic!("the demo has a {status} {check} finding"))
+    };
+    let i = at(&b, "cloudtrail-log-file-validation", Status::Fail);
+    b.findings[i].status = Status::Pass;
+    let i = at(&b, "trail-bucket-not-public", Status::Fail);
+    b.findings.remove(i);
+    let i = at(&b, "cloudtrail-multi-region", Status::Pass);
+    b.findings[i].status = Status::Fail;
+    let i = at(&b, "trail-bucket-versioning", Status::Fail);
+    let mut gone = b.findings[i].clone();
+    gone.resource = "arn:aws:s3:::acme-decommissioned-trail-logs".into();
+    gone.message = "Versioning is not enabled on the decommissioned bucket".into();
+    b.findings.push(gone);
+    b
+}
+
+fn baseline_sha256() -> String {
+    sha256_hex(&serde_json::to_vec(&baseline_report()).unwrap())
+}
+
+fn policy_report_with(framework: Option<&str>, with_baseline: bool) -> Report {
+    let bytes = std::fs::read(repo_path("examples/demo-org.snapshot.json")).unwrap();
+    let snapshot = Snapshot::from_slice(&bytes, "demo").unwrap();
+    let baseline = with_baseline.then(|| (baseline_report(), baseline_sha256()));
+    let gate = trailwarden::app::Gate {
+        fail_on: Severity::Low,
+        framework: framework.map(str::to_string),
+        fail_on_new: with_baseline,
+        baseline,
+    };
+    trailwarden::app::assemble_report(
+        &snapshot,
+        &sha256_hex(&bytes),
+        &gate,
+        &policy_config(),
+        POLICY_NOW.parse().unwrap(),
+    )
+    .0
+}
+
+/// The fixture policy with the baseline and `--fail-on-new`.
+fn policy_report() -> Report {
+    policy_report_with(None, true)
+}
+
+/// The fixture policy with `--framework cis-aws-v5.0.0`.
+fn framework_report() -> Report {
+    policy_report_with(Some(CIS), false)
+}
+
+fn baseline_of(report: &Report) -> &ReportBaseline {
+    report.baseline.as_ref().expect("a baseline run")
+}
+
+fn waived_findings(report: &Report) -> Vec<&ReportFinding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Waived)
+        .collect()
+}
+
+/// Findings whose failure is resolved: now passing, then no longer reported.
+fn resolved_findings(report: &Report) -> Vec<&ReportFinding> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.change == Some(Change::Resolved))
+        .chain(baseline_of(report).no_longer_reported.iter())
+        .collect()
+}
+
+/// Handlebars' HTML escaping, to find user strings in the page.
+fn html_escape(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            '`' => out.push_str("&#x60;"),
+            '=' => out.push_str("&#x3D;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn html_of(report: &Report) -> String {
+    text(trailwarden::report::html::render(report, None).expect("embedded templates render"))
+}
+
+fn csv_rows(report: &Report) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let bytes = csv_report::render(report);
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let header = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    (header, reader.records().map(|r| r.unwrap()).collect())
+}
+
+fn junit_case<'a>(
+    suites: &'a junit_parser::TestSuites,
+    f: &ReportFinding,
+) -> Vec<&'a junit_parser::TestCase> {
+    let name = match &f.region {
+        Some(region) => format!("{} · {} ({region})", f.check_id, f.resource),
+        None => format!("{} · {}", f.check_id, f.resource),
+    };
+    let class = format!("trailwarden.{}", f.check_id);
+    suites
+        .suites
+        .iter()
+        .flat_map(|s| s.cases.iter())
+        .filter(|c| c.original_name == name && c.classname.as_deref() == Some(class.as_str()))
+        .collect()
+}
+
+#[test]
+fn the_policy_fixture_exercises_every_case() {
+    // If the demo or the policy layer changes, the assertions below must
+    // still be about something: pin what the fixture is meant to produce.
+    let report = policy_report();
+    let states: Vec<WaiverState> = report
+        .policy
+        .waivers
+        .iter()
+        .map(|w| w.state.clone())
+        .collect();
+    assert_eq!(
+        states,
+        [
+            WaiverState::Active,
+            WaiverState::Expired,
+            WaiverState::Stale,
+            WaiverState::ExpiringSoon,
+            WaiverState::Active
+        ]
+    );
+    assert_eq!(report.policy.disabled_checks.len(), 1);
+    assert_eq!(report.policy.severity_overrides.len(), 1);
+    assert_eq!(
+        report.policy.config.as_ref().map(|c| c.path.as_str()),
+        Some(POLICY_FILE)
+    );
+    assert_eq!(waived_findings(&report).len(), 3 + 1 + 1);
+    let expired: Vec<&ReportFinding> = report
+        .findings
+        .iter()
+        .filter(|f| f.waiver.as_ref().is_some_and(|w| w.expired))
+        .collect();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(expired[0].status, Status::Fail);
+    let b = baseline_of(&report);
+    assert!(b.new >= 2 && b.unchanged > 0, "{} new", b.new);
+    assert_eq!(b.no_longer_reported.len(), 1);
+    assert_eq!(b.resolved, 2);
+    assert!(report
+        .findings
+        .iter()
+        .any(|f| f.status == Status::Fail && f.change == Some(Change::New)));
+
+    let cis = framework_report();
+    assert_eq!(cis.policy.waivers[4].state, WaiverState::NotEvaluated);
+    assert_eq!(cis.policy.disabled_checks.len(), 1);
+    let framework = cis.framework.as_ref().expect("per-control results");
+    assert_eq!(framework.key, CIS);
+    assert!(framework.controls.len() > 10);
+    assert!(framework
+        .controls
+        .iter()
+        .any(|c| c.status == Status::Waived || c.counts.waived > 0));
+}
+
+#[test]
+fn pinned_policy_reports() {
+    for (variant, report) in [
+        ("policy", policy_report()),
+        ("framework", framework_report()),
+    ] {
+        // The HTML and SARIF of the framework variant differ from the policy
+        // variant's only in the per-control parts, which
+        // `each_framework_control_appears_once_per_format` checks; pinning
+        // them too would add a megabyte of near-duplicates to the repository.
+        if variant == "policy" {
+            assert_pinned(&format!("html_{variant}"), &html_of(&report));
+            assert_pinned(&format!("sarif_{variant}"), &text(sarif::render(&report)));
+        }
+        assert_pinned(
+            &format!("console_{variant}"),
+            &text(console::render(&report)),
+        );
+        assert_pinned(&format!("junit_{variant}"), &text(junit::render(&report)));
+        assert_pinned(
+            &format!("markdown_{variant}"),
+            &text(markdown::render(&report)),
+        );
+        assert_pinned(
+            &format!("csv_{variant}"),
+            &text(csv_report::render(&report)),
+        );
+    }
+}
+
+#[test]
+fn policy_reports_validate_against_their_schemas() {
+    let text = std::fs::read_to_string(repo_path("schemas/report-v1.schema.json")).unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let report_schema = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the report schema compiles");
+    let sarif_schema = sarif_validator();
+    for report in [policy_report(), framework_report()] {
+        let json: Value =
+            serde_json::from_slice(&trailwarden::report::json::render(&report)).unwrap();
+        let errors = schema_errors(&report_schema, &json);
+        assert!(errors.is_empty(), "{errors:#?}");
+        let errors = schema_errors(&sarif_schema, &sarif_of(&report));
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+}
+
+#[test]
+fn waived_findings_show_reason_owner_and_expiry_in_every_format() {
+    let report = policy_report();
+    let waived = waived_findings(&report);
+    let console = text(console::render(&report));
+    let md = text(markdown::render(&report));
+    let html = html_of(&report);
+    let suites = parse_junit(&junit::render(&report));
+    let (header, rows) = csv_rows(&report);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for f in &waived {
+        let w = f
+            .waiver
+            .as_ref()
+            .expect("a waived finding names its waiver");
+        assert!(!w.expired);
+        // Console: one line per waived finding, under it.
+        let line = format!(
+            "waived by waiver #{} until {} · owner {} · {}",
+            w.index, w.expires, w.owner, w.reason
+        );
+        let per_waiver = waived
+            .iter()
+            .filter(|g| g.waiver.as_ref().map(|x| x.index) == Some(w.index))
+            .count();
+        assert_eq!(console.matches(&line).count(), per_waiver, "{line}");
+        // Markdown: the waived table's row of this resource has all three.
+        let row = md
+            .lines()
+            .find(|l| {
+                l.contains(&markdown::cell(&f.resource))
+                    && l.contains(&format!("`{}`", f.check_id))
+                    && l.contains(&format!("| #{} |", w.index))
+            })
+            .unwrap_or_else(|| panic!("no waived row for {} {}", f.check_id, f.resource));
+        for needle in [
+            markdown::cell(&w.reason),
+            markdown::cell(&w.owner),
+            w.expires.to_string(),
+        ] {
+            assert!(row.contains(&needle), "{needle} not in {row}");
+        }
+        // HTML: the note in the finding's row.
+        let note = format!(
+            "<strong>Waived until {}</strong> by waiver #{} · owner {}; reason: {}</div>",
+            w.expires,
+            w.index,
+            html_escape(&w.owner),
+            html_escape(&w.reason)
+        );
+        assert!(html.contains(&note), "{note}");
+        // JUnit: skipped, never failed, with the waiver in the message.
+        let cases = junit_case(&suites, f);
+        assert_eq!(cases.len(), 1, "{} {}", f.check_id, f.resource);
+        match &cases[0].status {
+            junit_parser::TestStatus::Skipped(x) => assert_eq!(
+                x.message,
+                format!(
+                    "waived until {} by {}: {} (waiver #{})",
+                    w.expires, w.owner, w.reason, w.index
+                )
+            ),
+            other => panic!("a waived finding is {other:?} in JUnit"),
+        }
+        // CSV: the waiver's columns.
+        let row = rows
+            .iter()
+            .find(|r| r[column("check_id")] == f.check_id && r[column("resource")] == f.resource)
+            .unwrap();
+        assert_eq!(&row[column("status")], "waived");
+        assert_eq!(&row[column("waiver_reason")], w.reason);
+        assert_eq!(&row[column("waiver_owner")], w.owner);
+        assert_eq!(&row[column("waiver_expires")], w.expires.to_string());
+        assert_eq!(&row[column("waiver_expired")], "false");
+    }
+    // Every waived row in HTML carries a note; no other row does.
+    assert_eq!(
+        html.matches("<div class=\"waiver-note\">").count(),
+        waived.len()
+    );
+    assert!(md.contains(&format!("### Waived findings ({})", waived.len())));
+    assert!(console.contains(&format!("Waived findings ({}):", waived.len())));
+    // The hostile reason is escaped: no raw markup in Markdown or HTML.
+    assert!(!md.contains("<SIEM>") && !html.contains("<SIEM>"));
+}
+
+#[test]
+fn waived_findings_are_suppressed_not_failed_in_sarif_and_junit() {
+    let report = policy_report();
+    let s = report.summary.by_status;
+    let suites = parse_junit(&junit::render(&report));
+    assert_eq!(suites.failures as usize, s.fail, "a waived case failed");
+    let b = baseline_of(&report);
+    let disabled = report.policy.disabled_checks.len();
+    assert_eq!(
+        suites.tests as usize,
+        s.total() + disabled + b.no_longer_reported.len()
+    );
+    assert_eq!(
+        suites.skipped as usize,
+        s.not_applicable + s.waived + disabled
+    );
+    // Per suite, the declared counts are the parsed cases'.
+    for suite in &suites.suites {
+        let failures = suite
+            .cases
+            .iter()
+            .filter(|c| matches!(c.status, junit_parser::TestStatus::Failure(_)))
+            .count();
+        let skipped = suite
+            .cases
+            .iter()
+            .filter(|c| matches!(c.status, junit_parser::TestStatus::Skipped(_)))
+            .count();
+        assert_eq!(suite.failures as usize, failures, "{}", suite.name);
+        assert_eq!(suite.skipped as usize, skipped, "{}", suite.name);
+        assert_eq!(suite.tests as usize, suite.cases.len(), "{}", suite.name);
+    }
+
+    let doc = sarif_of(&report);
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let suppressed: Vec<&Value> = results
+        .iter()
+        .filter(|r| r.get("suppressions").is_some())
+        .collect();
+    assert_eq!(suppressed.len(), s.waived);
+    for f in waived_findings(&report) {
+        let w = f.waiver.as_ref().unwrap();
+        let r = suppressed
+            .iter()
+            .find(|r| r["partialFingerprints"][sarif::FINGERPRINT_KEY] == sarif::fingerprint(f))
+            .unwrap_or_else(|| panic!("no suppressed result for {}", f.resource));
+        let sup = &r["suppressions"][0];
+        assert_eq!(sup["kind"], "external");
+        assert_eq!(sup["status"], "accepted");
+        assert_eq!(sup["justification"], w.reason.as_str());
+        assert_eq!(sup["properties"]["owner"], w.owner.as_str());
+        assert_eq!(sup["properties"]["expires"], w.expires.to_string());
+    }
+}
+
+#[test]
+fn an_expired_waiver_is_named_on_the_failure_it_no_longer_covers() {
+    let report = policy_report();
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.waiver.as_ref().is_some_and(|w| w.expired))
+        .unwrap();
+    let w = f.waiver.as_ref().unwrap();
+    let said = format!("waiver #{} expired on {}", w.index, w.expires);
+    assert!(text(console::render(&report)).contains(&said));
+    assert!(text(markdown::render(&report)).contains(&said));
+    let html = html_of(&report);
+    assert!(html.contains(&format!(
+        "<strong>Waiver #{} expired on {}</strong>: this finding fails again",
+        w.index, w.expires
+    )));
+    assert_eq!(
+        html.matches("<div class=\"waiver-note expired\">").count(),
+        1
+    );
+    let suites = parse_junit(&junit::render(&report));
+    match &junit_case(&suites, f)[0].status {
+        junit_parser::TestStatus::Failure(x) => assert!(x.text.contains(&said), "{}", x.text),
+        other => panic!("an expired waiver's finding is {other:?}"),
+    }
+    let (header, rows) = csv_rows(&report);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let expired: Vec<&csv::StringRecord> = rows
+        .iter()
+        .filter(|r| &r[column("waiver_expired")] == "true")
+        .collect();
+    assert_eq!(expired.len(), 1);
+    assert_eq!(&expired[0][column("status")], "fail");
+    let doc = sarif_of(&report);
+    let r = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["partialFingerprints"][sarif::FINGERPRINT_KEY] == sarif::fingerprint(f))
+        .unwrap();
+    assert!(r.get("suppressions").is_none());
+    assert_eq!(r["properties"]["waiver"]["expired"], true);
+    assert!(r["message"]["text"].as_str().unwrap().contains(&said));
+}
+
+#[test]
+fn waiver_states_are_flagged_in_every_format() {
+    let report = policy_report();
+    let console = text(console::render(&report));
+    for (index, state) in [
+        (2, "EXPIRED"),
+        (3, "STALE"),
+        (4, "EXPIRING SOON (in 8 day(s))"),
+        (1, "ACTIVE"),
+    ] {
+        let line = console
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("#{index} ")))
+            .unwrap_or_else(|| panic!("no waiver #{index} in the Policy block"));
+        assert!(line.contains(state), "{line}");
+    }
+    let md = text(markdown::render(&report));
+    assert!(md.contains("**expired**") && md.contains("**stale**"));
+    assert!(md.contains("**expiring soon** (8 day(s))"));
+    let html = html_of(&report);
+    for state in ["active", "expired", "stale", "expiring_soon"] {
+        assert!(
+            html.contains(&format!("<tr class=\"waiver\" data-state=\"{state}\"")),
+            "{state}"
+        );
+    }
+    assert_eq!(
+        html.matches("<tr class=\"waiver\"").count(),
+        report.policy.waivers.len()
+    );
+    let doc = sarif_of(&report);
+    let notes = doc["runs"][0]["invocations"][0]["toolConfigurationNotifications"]
+        .as_array()
+        .expect("waivers that need attention are notified");
+    let flagged: Vec<u64> = notes
+        .iter()
+        .map(|n| n["properties"]["waiver"].as_u64().unwrap())
+        .collect();
+    assert_eq!(flagged, [2, 3, 4]);
+    assert!(text(junit::render(&report)).contains("name=\"waiver\" value=\"1\""));
+}
+
+#[test]
+fn disabled_checks_and_their_reasons_appear_in_every_format() {
+    for report in [policy_report(), framework_report()] {
+        let d = &report.policy.disabled_checks[0];
+        assert!(report.findings.iter().all(|f| f.check_id != d.check_id));
+        let console = text(console::render(&report));
+        assert!(
+            console.contains(&format!("DISABLED {} · {}", d.check_id, d.reason)),
+            "console"
+        );
+        let md = text(markdown::render(&report));
+        assert!(md.contains(&format!(
+            "| `{}` | {} | {} |",
+            d.check_id,
+            markdown::cell(&d.title),
+            markdown::cell(&d.reason)
+        )));
+        let html = html_of(&report);
+        assert!(html.contains(&format!(
+            "<tr class=\"disabled-check\" data-check=\"{}\">",
+            d.check_id
+        )));
+        assert!(html.contains(&html_escape(&d.reason)));
+        let suites = parse_junit(&junit::render(&report));
+        let case = suites
+            .suites
+            .iter()
+            .flat_map(|s| s.cases.iter())
+            .find(|c| c.classname.as_deref() == Some(&*format!("trailwarden.{}", d.check_id)))
+            .expect("a test case for the disabled check");
+        match &case.status {
+            junit_parser::TestStatus::Skipped(x) => {
+                assert_eq!(x.message, format!("disabled: {}", d.reason))
+            }
+            other => panic!("{other:?}"),
+        }
+        let (header, rows) = csv_rows(&report);
+        let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let row = rows
+            .iter()
+            .find(|r| r[column("check_id")] == d.check_id && &r[column("status")] == "disabled")
+            .expect("a CSV row for the disabled check");
+        assert_eq!(&row[column("message")], d.reason);
+        let doc = sarif_of(&report);
+        let run = &doc["runs"][0];
+        let rule = run["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == d.check_id.as_str())
+            .unwrap();
+        assert_eq!(rule["defaultConfiguration"]["enabled"], false);
+        assert_eq!(rule["properties"]["disabled_reason"], d.reason.as_str());
+        let overrides = run["invocations"][0]["ruleConfigurationOverrides"]
+            .as_array()
+            .unwrap();
+        assert_eq!(overrides.len(), 1);
+        assert_eq!(overrides[0]["descriptor"]["id"], d.check_id.as_str());
+        assert_eq!(overrides[0]["configuration"]["enabled"], false);
+        assert_eq!(overrides[0]["properties"]["reason"], d.reason.as_str());
+    }
+}
+
+#[test]
+fn severity_overrides_and_the_config_hash_are_shown() {
+    let report = policy_report();
+    let o = &report.policy.severity_overrides[0];
+    let sha = &report.policy.config.as_ref().unwrap().sha256;
+    let console = text(console::render(&report));
+    assert!(console.contains(&format!("{}: {} → {}", o.check_id, o.default, o.severity)));
+    assert!(console.contains(&format!("config {POLICY_FILE} (sha256 {sha})")));
+    let md = text(markdown::render(&report));
+    assert!(md.contains(&format!(
+        "| `{}` | {} | {} |",
+        o.check_id, o.default, o.severity
+    )));
+    assert!(md.contains(sha.as_str()));
+    let html = html_of(&report);
+    assert!(html.contains(&format!(
+        "<code class=\"hash\" id=\"config-sha256\">{sha}</code>"
+    )));
+    let doc = sarif_of(&report);
+    let rule = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == o.check_id.as_str())
+        .unwrap();
+    assert_eq!(rule["properties"]["severity"], o.severity.as_str());
+    assert_eq!(rule["properties"]["catalog_severity"], o.default.as_str());
+    assert_eq!(
+        rule["properties"]["security-severity"],
+        sarif::security_severity(o.severity)
+    );
+}
+
+#[test]
+fn each_framework_control_appears_once_per_format() {
+    let report = framework_report();
+    let framework = report.framework.as_ref().unwrap();
+    let ids: Vec<&str> = framework.controls.iter().map(|c| c.id.as_str()).collect();
+    let console = text(console::render(&report));
+    let md = text(markdown::render(&report));
+    let html = html_of(&report);
+    let suites = parse_junit(&junit::render(&report));
+    for c in &framework.controls {
+        let rows = console
+            .lines()
+            .filter(|l| l.split_whitespace().next() == Some(c.id.as_str()))
+            .count();
+        assert_eq!(rows, 1, "console {}", c.id);
+        assert_eq!(
+            md.matches(&format!("\n| `{}` |", c.id)).count(),
+            1,
+            "markdown {}",
+            c.id
+        );
+        assert_eq!(
+            html.matches(&format!("data-control=\"{}\"", c.id)).count(),
+            1,
+            "html {}",
+            c.id
+        );
+        // JUnit: one suite per control, whose counts are the model's.
+        let suite: Vec<&junit_parser::TestSuite> = suites
+            .suites
+            .iter()
+            .filter(|s| s.name == format!("{CIS} {}", c.id))
+            .collect();
+        assert_eq!(suite.len(), 1, "junit {}", c.id);
+        let suite = suite[0];
+        assert_eq!(suite.tests as usize, c.counts.total(), "{}", c.id);
+        assert_eq!(suite.failures as usize, c.counts.fail, "{}", c.id);
+        assert_eq!(suite.errors as usize, c.counts.error, "{}", c.id);
+        assert_eq!(
+            suite.skipped as usize,
+            c.counts.not_applicable + c.counts.waived,
+            "{}",
+            c.id
+        );
+    }
+    // The per-control section is the model's, and open.
+    assert!(html.contains(&format!(
+        "<details class=\"controls selected\" id=\"controls-{CIS}\" data-framework=\"{CIS}\" open>"
+    )));
+    // SARIF: one taxonomy, its taxa the control ids in order.
+    let doc = sarif_of(&report);
+    let run = &doc["runs"][0];
+    let taxonomies = run["taxonomies"].as_array().unwrap();
+    assert_eq!(taxonomies.len(), 1);
+    assert_eq!(taxonomies[0]["name"], CIS);
+    let taxa: Vec<&str> = taxonomies[0]["taxa"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(taxa, ids);
+    let results = run["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for r in results {
+        let named = r["taxa"]
+            .as_array()
+            .expect("every result names its control");
+        for t in named {
+            assert!(ids.contains(&t["id"].as_str().unwrap()));
+            assert_eq!(t["toolComponent"]["index"], 0);
+        }
+    }
+    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+        let id = rule["id"].as_str().unwrap();
+        let maps = Catalog::embedded()
+            .get(id)
+            .is_some_and(|m| m.frameworks.get(CIS).is_some_and(|c| !c.is_empty()));
+        assert_eq!(rule.get("relationships").is_some(), maps, "{id}");
+    }
+    // CSV: the controls column is the finding's controls of the framework.
+    let (header, rows) = csv_rows(&report);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    for (row, f) in rows.iter().zip(&report.findings) {
+        assert_eq!(&row[column("controls")], f.frameworks[CIS].join(" "));
+    }
+    // Without a framework the column is there, and empty.
+    let (header, rows) = csv_rows(&policy_report());
+    let column = header.iter().position(|h| h == "controls").unwrap();
+    assert!(rows.iter().all(|r| r[column].is_empty()));
+}
+
+#[test]
+fn baseline_changes_and_resolved_findings_appear_in_every_format() {
+    let report = policy_report();
+    let b = baseline_of(&report);
+    let resolved = resolved_findings(&report);
+    assert_eq!(resolved.len(), b.resolved);
+    let console = text(console::render(&report));
+    assert!(console.contains(&format!(
+        "Since the baseline: {} new, {} unchanged, {} resolved",
+        b.new, b.unchanged, b.resolved
+    )));
+    let new_failures = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Fail && f.change == Some(Change::New))
+        .count();
+    assert_eq!(console.matches("[NEW]").count(), new_failures);
+    let md = text(markdown::render(&report));
+    assert!(md.contains(&format!(
+        "### Since the baseline: {} new, {} unchanged, {} resolved",
+        b.new, b.unchanged, b.resolved
+    )));
+    let html = html_of(&report);
+    assert_eq!(html.matches("<tr class=\"resolved\"").count(), b.resolved);
+    assert!(html.contains(&format!("data-count=\"baseline:new\">{}<", b.new)));
+    for f in &resolved {
+        assert!(console.contains(&format!(
+            "{} · {} · {}",
+            f.check_id, f.account_id, f.resource
+        )));
+        assert!(md.contains(&format!(
+            "| `{}` | {} | {} | {} |",
+            f.check_id,
+            markdown::cell(&f.account_id),
+            markdown::cell(f.region.as_deref().unwrap_or("–")),
+            markdown::cell(&f.resource)
+        )));
+        assert!(html.contains(&html_escape(&f.resource)));
+    }
+    let gone = &b.no_longer_reported[0];
+    assert!(
+        console.contains(&format!("{} · no longer reported", gone.resource)) || {
+            let line = format!(
+                "{} · {} · {}",
+                gone.check_id, gone.account_id, gone.resource
+            );
+            console
+                .lines()
+                .any(|l| l.contains(&line) && l.ends_with("no longer reported"))
+        }
+    );
+    // SARIF: every failure has its baseline state; resolved ones are absent.
+    let doc = sarif_of(&report);
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let state = |s: &str| results.iter().filter(|r| r["baselineState"] == s).count();
+    let failing = |c: Change| {
+        report
+            .findings
+            .iter()
+            .filter(|f| matches!(f.status, Status::Fail | Status::Waived) && f.change == Some(c))
+            .count()
+    };
+    assert_eq!(state("new"), failing(Change::New));
+    assert_eq!(state("unchanged"), failing(Change::Unchanged));
+    assert_eq!(state("absent"), b.resolved);
+    assert!(results.iter().all(|r| r.get("baselineState").is_some()));
+    for r in results.iter().filter(|r| r["baselineState"] == "absent") {
+        assert_eq!(r["kind"], "pass");
+        assert_eq!(r["level"], "none");
+    }
+    // JUnit: the change of every case; the gone finding as a passed case.
+    let suites = parse_junit(&junit::render(&report));
+    for f in &report.findings {
+        let case = junit_case(&suites, f)[0];
+        assert_eq!(
+            case.properties.hashmap.get("change").map(String::as_str),
+            f.change.map(Change::as_str),
+            "{} {}",
+            f.check_id,
+            f.resource
+        );
+    }
+    let suite = suites
+        .suites
+        .iter()
+        .find(|s| s.name == "resolved since baseline")
+        .unwrap();
+    assert_eq!(suite.cases.len(), b.no_longer_reported.len());
+    assert!(suite
+        .cases
+        .iter()
+        .all(|c| matches!(c.status, junit_parser::TestStatus::Success)));
+    // CSV: the change column, and one row per resolved-and-gone finding.
+    let (header, rows) = csv_rows(&report);
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(
+        rows.iter()
+            .filter(|r| &r[column("change")] == "resolved")
+            .count(),
+        b.resolved
+    );
+    assert_eq!(
+        rows.iter()
+            .filter(|r| &r[column("change")] == "new")
+            .count(),
+        b.new
+    );
+    assert_eq!(
+        rows.len(),
+        report.findings.len() + b.no_longer_reported.len() + 1,
+        "findings, gone findings, the disabled check"
+    );
+}
+
+#[test]
+fn policy_console_is_colored_consistently() {
+    for report in [policy_report(), framework_report()] {
+        let plain = text(console::render(&report));
+        let colored = text(console::render_styled(&report, true));
+        assert_eq!(strip_sgr(&colored), plain);
+        assert!(colored.contains("\u{1b}[1;31mEXPIRED"));
+    }
+}
+
+#[test]
+fn policy_renderers_are_deterministic() {
+    let options = report::RenderOptions::default();
+    for format in [
+        Format::Console,
+        Format::Json,
+        Format::Sarif,
+        Format::Junit,
+        Format::Markdown,
+        Format::Csv,
+        Format::Html,
+    ] {
+        assert_eq!(
+            report::render(&policy_report(), format, &options).unwrap(),
+            report::render(&policy_report(), format, &options).unwrap(),
+            "{format:?}"
+        );
     }
 }

@@ -1,10 +1,13 @@
 //! `--format console`: a summary a person reads in a terminal or CI log:
-//! per-check counts, then every failing and error finding with its reason.
+//! the policy in force, per-check (and, with `--framework`, per-control)
+//! counts, then every failing, waived and error finding with its reason, and
+//! what changed since the baseline.
 //! Colored on a terminal ([`use_color`]); plain text when piped, written to
 //! a file, or when `NO_COLOR` is set or `TERM=dumb`.
 
-use super::model::{Report, ReportFinding, StatusCounts};
+use super::model::{Report, ReportFinding, ReportWaiver, StatusCounts};
 use crate::finding::{Severity, Status};
+use crate::policy::{Change, WaiverState};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -76,6 +79,7 @@ pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
         let _ = writeln!(out, "organization {org}");
     }
     out.push('\n');
+    policy(&mut out, report, style);
 
     // Per-check counts, in report (registry) order.
     let mut per_check: Vec<(&str, Severity, StatusCounts)> = Vec::new();
@@ -94,21 +98,23 @@ pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
         .unwrap_or(5)
         .max(5);
     let heading = format!(
-        "{:<width$}  {:<8}  {:>5} {:>5} {:>5} {:>5}",
-        "CHECK", "SEVERITY", "PASS", "FAIL", "ERROR", "N/A"
+        "{:<width$}  {:<8}  {:>5} {:>5} {:>6} {:>5} {:>5}",
+        "CHECK", "SEVERITY", "PASS", "FAIL", "WAIVED", "ERROR", "N/A"
     );
     let _ = writeln!(out, "{}", style.paint("1", &heading));
     for (id, severity, c) in &per_check {
         let _ = writeln!(
             out,
-            "{id:<width$}  {}  {} {} {} {:>5}",
+            "{id:<width$}  {}  {} {} {} {} {:>5}",
             style.severity(*severity, &format!("{:<8}", severity.as_str())),
             style.count("32", c.pass, 5),
             style.count("1;31", c.fail, 5),
+            style.count("36", c.waived, 6),
             style.count("33", c.error, 5),
             c.not_applicable
         );
     }
+    controls(&mut out, report, style);
 
     let failing: Vec<&ReportFinding> = report
         .findings
@@ -120,7 +126,52 @@ pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
         let mut sorted = failing;
         sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
         for f in sorted {
+            let new = if f.change == Some(Change::New) {
+                format!("{} ", style.paint("1;35", "[NEW]"))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "  {new}{}", line(f, style));
+            if let Some(w) = f.waiver.as_ref().filter(|w| w.expired) {
+                let _ = writeln!(
+                    out,
+                    "      {} (owner {}: {})",
+                    style.paint(
+                        "1;31",
+                        &format!("waiver #{} expired on {}", w.index, w.expires)
+                    ),
+                    clean(&w.owner),
+                    clean(&w.reason)
+                );
+            }
+        }
+    }
+    // Accepted failures stay visible with who accepted them and until when.
+    let waived: Vec<&ReportFinding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Waived)
+        .collect();
+    if !waived.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style.paint("1;36", &format!("Waived findings ({}):", waived.len()))
+        );
+        let mut sorted = waived;
+        sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        for f in sorted {
             let _ = writeln!(out, "  {}", line(f, style));
+            if let Some(w) = &f.waiver {
+                let _ = writeln!(
+                    out,
+                    "      waived by waiver #{} until {} · owner {} · {}",
+                    w.index,
+                    w.expires,
+                    clean(&w.owner),
+                    clean(&w.reason)
+                );
+            }
         }
     }
     // Errors share causes (a role that could not be assumed makes every
@@ -149,6 +200,7 @@ pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
             );
         }
     }
+    baseline(&mut out, report, style);
     if !report.collection_errors.is_empty() {
         let _ = writeln!(
             out,
@@ -177,10 +229,11 @@ pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
     }
     let s = &report.summary.by_status;
     let summary = format!(
-        "{} findings: {} pass, {} fail, {} error, {} not applicable · fail-on {} · exit {}",
+        "{} findings: {} pass, {} fail, {} waived, {} error, {} not applicable · fail-on {} · exit {}",
         report.summary.total,
         s.pass,
         s.fail,
+        s.waived,
         s.error,
         s.not_applicable,
         report.fail_on,
@@ -193,6 +246,237 @@ pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
     };
     let _ = writeln!(out, "\n{}", style.paint(summary_code, &summary));
     out.into_bytes()
+}
+
+/// Whether the run had any policy worth showing: a configuration file, a
+/// framework, `--fail-on-new`, or anything the configuration changed.
+fn has_policy(report: &Report) -> bool {
+    let p = &report.policy;
+    p.config.is_some()
+        || p.framework.is_some()
+        || p.fail_on_new
+        || !p.disabled_checks.is_empty()
+        || !p.severity_overrides.is_empty()
+        || !p.waivers.is_empty()
+}
+
+/// The "Policy" block: what the configuration and flags changed, so a
+/// reader of a CI log knows which rules the verdicts were judged under.
+fn policy(out: &mut String, report: &Report, style: Style) {
+    if !has_policy(report) {
+        return;
+    }
+    let p = &report.policy;
+    let _ = writeln!(out, "{}", style.paint("1", "Policy:"));
+    if let Some(config) = &p.config {
+        let _ = writeln!(
+            out,
+            "  config {} (sha256 {})",
+            clean(&config.path),
+            clean(&config.sha256)
+        );
+    }
+    if let Some(key) = &p.framework {
+        let name = report
+            .framework
+            .as_ref()
+            .map(|f| format!(" ({})", clean(&f.name)))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  framework {}{name}", clean(key));
+    }
+    if p.fail_on_new {
+        let _ = writeln!(
+            out,
+            "  fail-on-new: only failures new since the baseline count for the exit code"
+        );
+    }
+    if !p.disabled_checks.is_empty() {
+        let _ = writeln!(out, "  disabled checks:");
+        for d in &p.disabled_checks {
+            let _ = writeln!(
+                out,
+                "    {} {} · {}",
+                style.paint("2", "DISABLED"),
+                clean(&d.check_id),
+                clean(&d.reason)
+            );
+        }
+    }
+    if !p.severity_overrides.is_empty() {
+        let _ = writeln!(out, "  severity overrides:");
+        for o in &p.severity_overrides {
+            let _ = writeln!(
+                out,
+                "    {}: {} → {}",
+                clean(&o.check_id),
+                o.default,
+                style.severity(o.severity, o.severity.as_str())
+            );
+        }
+    }
+    if !p.waivers.is_empty() {
+        let _ = writeln!(out, "  waivers:");
+        for w in &p.waivers {
+            let _ = writeln!(out, "    {}", waiver_line(w, style));
+        }
+    }
+    out.push('\n');
+}
+
+/// One waiver with its state spelled out in capitals (and colored), so an
+/// expired or stale waiver stands out in a long log.
+fn waiver_line(w: &ReportWaiver, style: Style) -> String {
+    let state = match w.state {
+        WaiverState::Active => style.paint("36", "ACTIVE"),
+        WaiverState::ExpiringSoon => style.paint(
+            "1;33",
+            &format!("EXPIRING SOON (in {} day(s))", w.days_left),
+        ),
+        WaiverState::Expired => style.paint("1;31", "EXPIRED (its failures count again)"),
+        WaiverState::Stale => style.paint("33", "STALE (matches no failing finding: remove it)"),
+        WaiverState::NotEvaluated => style.paint("2", "NOT EVALUATED (its check did not run)"),
+    };
+    let mut scope = Vec::new();
+    for (what, list) in [
+        ("accounts", &w.accounts),
+        ("regions", &w.regions),
+        ("resources", &w.resources),
+    ] {
+        if let Some(list) = list {
+            scope.push(format!("{what} {}", clean(&list.join(","))));
+        }
+    }
+    let scope = if scope.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", scope.join("; "))
+    };
+    format!(
+        "#{} {}{scope} · {state} · expires {} · {} matched · owner {} · {}",
+        w.index,
+        clean(&w.check_id),
+        w.expires,
+        w.matched,
+        clean(&w.owner),
+        clean(&w.reason)
+    )
+}
+
+/// With `--framework`: the model's verdict per control id.
+fn controls(out: &mut String, report: &Report, style: Style) {
+    let Some(framework) = &report.framework else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.paint(
+            "1",
+            &format!(
+                "{} ({}): results per control",
+                clean(&framework.name),
+                clean(&framework.key)
+            )
+        )
+    );
+    let width = framework
+        .controls
+        .iter()
+        .map(|c| c.id.len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let heading = format!(
+        "{:<width$}  {:<6}  {:>5} {:>5} {:>6} {:>5} {:>5}  CHECKS",
+        "CONTROL", "STATUS", "PASS", "FAIL", "WAIVED", "ERROR", "N/A"
+    );
+    let _ = writeln!(out, "{}", style.paint("1", &heading));
+    for c in &framework.controls {
+        let label = format!("{:<6}", status_word(c.status));
+        let _ = writeln!(
+            out,
+            "{:<width$}  {}  {:>5} {:>5} {:>6} {:>5} {:>5}  {}",
+            clean(&c.id),
+            style.paint(status_color(c.status), &label),
+            c.counts.pass,
+            c.counts.fail,
+            c.counts.waived,
+            c.counts.error,
+            c.counts.not_applicable,
+            clean(&c.checks.join(", "))
+        );
+    }
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "PASS",
+        Status::Fail => "FAIL",
+        Status::Error => "ERROR",
+        Status::NotApplicable => "N/A",
+        Status::Waived => "WAIVED",
+    }
+}
+
+fn status_color(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "32",
+        Status::Fail => "1;31",
+        Status::Error => "33",
+        Status::NotApplicable => "2",
+        Status::Waived => "36",
+    }
+}
+
+/// With `--baseline`: the counts, then every resolved failure (those that
+/// now pass and those no longer reported at all).
+fn baseline(out: &mut String, report: &Report, style: Style) {
+    let Some(b) = &report.baseline else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\n{} {} new, {} unchanged, {} resolved (baseline of {}, sha256 {})",
+        style.paint("1", "Since the baseline:"),
+        style.count("1;35", b.new, 0),
+        b.unchanged,
+        style.count("32", b.resolved, 0),
+        b.generated_at.format("%Y-%m-%d %H:%M:%SZ"),
+        clean(&b.sha256)
+    );
+    let resolved: Vec<&ReportFinding> = report
+        .findings
+        .iter()
+        .filter(|f| f.change == Some(Change::Resolved))
+        .collect();
+    if resolved.is_empty() && b.no_longer_reported.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        style.paint("1;32", "Resolved since the baseline:")
+    );
+    for f in resolved {
+        let _ = writeln!(out, "  {} · now {}", where_(f), f.status);
+    }
+    for f in &b.no_longer_reported {
+        let _ = writeln!(out, "  {} · no longer reported", where_(f));
+    }
+}
+
+/// `check · account · resource (region)`.
+fn where_(f: &ReportFinding) -> String {
+    format!(
+        "{} · {} · {}{}",
+        clean(&f.check_id),
+        clean(&f.account_id),
+        clean(&f.resource),
+        f.region
+            .as_deref()
+            .map(|r| format!(" ({})", clean(r)))
+            .unwrap_or_default()
+    )
 }
 
 fn line(f: &ReportFinding, style: Style) -> String {

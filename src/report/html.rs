@@ -3,14 +3,19 @@
 //! binary; `--template-dir` overrides them file by file).
 //!
 //! The view built here only regroups the report's frozen verdicts (per check,
-//! per account, per framework control); it never re-derives one. Every string
+//! per account, per framework control); it never re-derives one. With
+//! `--framework`, the per-control results are the model's
+//! (`report.framework`), not regrouped here; the policy (configuration hash,
+//! disabled checks, severity overrides, waivers and their state) and the
+//! baseline comparison are presented as the model states them. Every string
 //! reaches the page through handlebars' HTML escaping: templates must never
 //! use a triple-stash on data, and the script reads data only from escaped
 //! attributes, so nothing from AWS can become markup or code.
 
-use super::model::{Report, ReportFinding, StatusCounts};
+use super::model::{Report, ReportFinding, ReportFramework, ReportWaiver, StatusCounts};
 use crate::checks::{Catalog, FRAMEWORKS};
 use crate::finding::{Severity, Status};
+use crate::policy::{Change, WaiverState};
 use handlebars::Handlebars;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -47,6 +52,14 @@ pub const TEMPLATE_FILES: &[(&str, &str)] = &[
     (
         "errors.html.hbs",
         include_str!("../../report-templates/errors.html.hbs"),
+    ),
+    (
+        "policy.html.hbs",
+        include_str!("../../report-templates/policy.html.hbs"),
+    ),
+    (
+        "baseline.html.hbs",
+        include_str!("../../report-templates/baseline.html.hbs"),
     ),
     (
         "style.css.hbs",
@@ -256,6 +269,47 @@ struct View<'a> {
     matrix: MatrixView,
     checks: Vec<CheckView<'a>>,
     collection_errors: Vec<ErrorView<'a>>,
+    /// Every `[[waiver]]` with its state's label.
+    waivers: Vec<WaiverView<'a>>,
+    /// With `--baseline`: counts and the resolved findings; else null.
+    baseline: Option<BaselineView<'a>>,
+    /// Options of the change filter (empty without a baseline).
+    changes: Vec<Label>,
+}
+
+#[derive(Debug, Serialize)]
+struct WaiverView<'a> {
+    waiver: &'a ReportWaiver,
+    /// `active`, `expiring_soon`, `expired`, `stale`, `not_evaluated`.
+    state: &'static str,
+    label: &'static str,
+    /// What the state asks of the reader (empty when nothing).
+    advice: String,
+    /// Accounts, regions and resources it is limited to; `all` when none.
+    scope: String,
+}
+
+#[derive(Debug, Serialize)]
+struct BaselineView<'a> {
+    sha256: &'a str,
+    generated_at: String,
+    new: usize,
+    unchanged: usize,
+    resolved: usize,
+    /// Findings that now pass, then those no longer reported.
+    resolved_findings: Vec<ResolvedView<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ResolvedView<'a> {
+    check_id: &'a str,
+    title: &'a str,
+    severity: &'static str,
+    account_id: &'a str,
+    region: &'a str,
+    resource: &'a str,
+    /// `now pass`, `now not_applicable` or `no longer reported`.
+    how: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -288,13 +342,18 @@ struct SeverityRow {
 
 #[derive(Debug, Serialize)]
 struct FrameworkView {
-    key: &'static str,
-    name: &'static str,
+    key: String,
+    name: String,
+    /// The run's `--framework`: its controls come from the model and are
+    /// shown expanded.
+    selected: bool,
     controls_total: usize,
     passed: usize,
     failed: usize,
     /// Controls with an `error` finding and no failing one: not proven.
     incomplete: usize,
+    /// Controls whose worst finding is an accepted (waived) failure.
+    waived: usize,
     not_applicable: usize,
     controls: Vec<ControlView>,
 }
@@ -305,6 +364,7 @@ struct ControlView {
     status: &'static str,
     label: &'static str,
     checks: Vec<String>,
+    counts: StatusCounts,
 }
 
 #[derive(Debug, Serialize)]
@@ -367,12 +427,26 @@ struct FrameworkControls {
 struct FindingView<'a> {
     status: &'static str,
     label: &'static str,
+    /// `new`, `unchanged`, `resolved`, or empty without a baseline.
+    change: &'static str,
+    change_label: &'static str,
+    /// The waiver that waived it, or whose expiry made it fail again.
+    waiver: Option<WaiverNoteView<'a>>,
     severity: &'static str,
     account_id: &'a str,
     region: &'a str,
     resource: &'a str,
     message: &'a str,
     evidence: String,
+}
+
+#[derive(Debug, Serialize)]
+struct WaiverNoteView<'a> {
+    index: usize,
+    reason: &'a str,
+    owner: &'a str,
+    expires: String,
+    expired: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -392,6 +466,74 @@ fn status_label(status: Status) -> &'static str {
         Status::Error => "ERROR",
         Status::NotApplicable => "N/A",
         Status::Waived => "WAIVED",
+    }
+}
+
+fn change_label(change: Option<Change>) -> &'static str {
+    match change {
+        Some(Change::New) => "NEW",
+        Some(Change::Unchanged) => "UNCHANGED",
+        Some(Change::Resolved) => "RESOLVED",
+        None => "",
+    }
+}
+
+fn waiver_view(w: &ReportWaiver) -> WaiverView<'_> {
+    let (state, label, advice) = match w.state {
+        WaiverState::Active => ("active", "ACTIVE", String::new()),
+        WaiverState::ExpiringSoon => (
+            "expiring_soon",
+            "EXPIRING SOON",
+            format!("expires in {} day(s): renew or fix", w.days_left),
+        ),
+        WaiverState::Expired => (
+            "expired",
+            "EXPIRED",
+            "expired: the failures it matched count again".to_string(),
+        ),
+        WaiverState::Stale => (
+            "stale",
+            "STALE",
+            "matches no failing finding: remove it".to_string(),
+        ),
+        WaiverState::NotEvaluated => (
+            "not_evaluated",
+            "NOT EVALUATED",
+            "its check did not run".to_string(),
+        ),
+    };
+    let mut scope = Vec::new();
+    for (what, list) in [
+        ("accounts", &w.accounts),
+        ("regions", &w.regions),
+        ("resources", &w.resources),
+    ] {
+        if let Some(list) = list {
+            scope.push(format!("{what}: {}", list.join(", ")));
+        }
+    }
+    WaiverView {
+        waiver: w,
+        state,
+        label,
+        advice,
+        scope: if scope.is_empty() {
+            "all resources of the check".to_string()
+        } else {
+            scope.join("; ")
+        },
+    }
+}
+
+fn resolved_view<'a>(f: &'a ReportFinding, how: String) -> ResolvedView<'a> {
+    ResolvedView {
+        check_id: &f.check_id,
+        title: &f.title,
+        severity: f.severity.as_str(),
+        account_id: &f.account_id,
+        region: f.region.as_deref().unwrap_or("global"),
+        resource: &f.resource,
+        how,
     }
 }
 
@@ -561,10 +703,43 @@ impl<'a> View<'a> {
                     })
                     .collect(),
             },
-            frameworks: framework_views(&report.findings),
+            frameworks: match &report.framework {
+                Some(framework) => vec![selected_framework_view(framework)],
+                None => framework_views(&report.findings),
+            },
             accounts,
             matrix,
             checks,
+            waivers: report.policy.waivers.iter().map(waiver_view).collect(),
+            baseline: report.baseline.as_ref().map(|b| BaselineView {
+                sha256: &b.sha256,
+                generated_at: utc(&b.generated_at),
+                new: b.new,
+                unchanged: b.unchanged,
+                resolved: b.resolved,
+                resolved_findings: report
+                    .findings
+                    .iter()
+                    .filter(|f| f.change == Some(Change::Resolved))
+                    .map(|f| resolved_view(f, format!("now {}", status_label(f.status))))
+                    .chain(
+                        b.no_longer_reported
+                            .iter()
+                            .map(|f| resolved_view(f, "no longer reported".to_string())),
+                    )
+                    .collect(),
+            }),
+            changes: if report.baseline.is_some() {
+                [Change::New, Change::Unchanged, Change::Resolved]
+                    .iter()
+                    .map(|c| Label {
+                        key: c.as_str(),
+                        label: change_label(Some(*c)),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
             collection_errors: report
                 .collection_errors
                 .iter()
@@ -623,6 +798,15 @@ fn check_view<'a>(id: &'a str, findings: &[&'a ReportFinding], catalog: &Catalog
             .map(|f| FindingView {
                 status: f.status.as_str(),
                 label: status_label(f.status),
+                change: f.change.map_or("", Change::as_str),
+                change_label: change_label(f.change),
+                waiver: f.waiver.as_ref().map(|w| WaiverNoteView {
+                    index: w.index,
+                    reason: &w.reason,
+                    owner: &w.owner,
+                    expires: w.expires.to_string(),
+                    expired: w.expired,
+                }),
                 severity: f.severity.as_str(),
                 account_id: &f.account_id,
                 region: f.region.as_deref().unwrap_or("global"),
@@ -637,8 +821,9 @@ fn check_view<'a>(id: &'a str, findings: &[&'a ReportFinding], catalog: &Catalog
 
 /// Per framework, every control any finding maps to. A control fails if
 /// any finding mapped to it fails; it is incomplete if none fails but one
-/// is an error (fail closed: not proven is not passed); it passes if its
-/// remaining findings include a pass.
+/// is an error (fail closed: not proven is not passed); it is waived if its
+/// worst finding is an accepted failure; it passes if its remaining
+/// findings include a pass.
 fn framework_views(findings: &[ReportFinding]) -> Vec<FrameworkView> {
     FRAMEWORKS
         .iter()
@@ -654,29 +839,61 @@ fn framework_views(findings: &[ReportFinding]) -> Vec<FrameworkView> {
             let mut controls: Vec<ControlView> = controls
                 .into_iter()
                 .map(|(id, (statuses, checks))| {
+                    let mut counts = StatusCounts::default();
+                    for s in &statuses {
+                        counts.add(*s);
+                    }
                     let status = worst(statuses.into_iter()).unwrap_or(Status::NotApplicable);
                     ControlView {
                         id: id.to_string(),
                         status: status.as_str(),
                         label: status_label(status),
                         checks: checks.into_iter().map(str::to_string).collect(),
+                        counts,
                     }
                 })
                 .collect();
             controls.sort_by_key(|c| natural_key(&c.id));
-            let n = |s: Status| controls.iter().filter(|c| c.status == s.as_str()).count();
-            FrameworkView {
-                key,
-                name,
-                controls_total: controls.len(),
-                passed: n(Status::Pass),
-                failed: n(Status::Fail),
-                incomplete: n(Status::Error),
-                not_applicable: n(Status::NotApplicable),
-                controls,
-            }
+            framework_view(key, name, false, controls)
         })
         .collect()
+}
+
+/// The run's `--framework`, exactly as the model judged its controls.
+fn selected_framework_view(framework: &ReportFramework) -> FrameworkView {
+    let controls = framework
+        .controls
+        .iter()
+        .map(|c| ControlView {
+            id: c.id.clone(),
+            status: c.status.as_str(),
+            label: status_label(c.status),
+            checks: c.checks.clone(),
+            counts: c.counts,
+        })
+        .collect();
+    framework_view(&framework.key, &framework.name, true, controls)
+}
+
+fn framework_view(
+    key: &str,
+    name: &str,
+    selected: bool,
+    controls: Vec<ControlView>,
+) -> FrameworkView {
+    let n = |s: Status| controls.iter().filter(|c| c.status == s.as_str()).count();
+    FrameworkView {
+        key: key.to_string(),
+        name: name.to_string(),
+        selected,
+        controls_total: controls.len(),
+        passed: n(Status::Pass),
+        failed: n(Status::Fail),
+        incomplete: n(Status::Error),
+        waived: n(Status::Waived),
+        not_applicable: n(Status::NotApplicable),
+        controls,
+    }
 }
 
 /// Sorts `3.10` after `3.9` and `CloudTrail.10` after `CloudTrail.9`.

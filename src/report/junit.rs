@@ -1,8 +1,14 @@
 //! `--format junit`: JUnit XML for CI test-report views (GitLab, Jenkins,
-//! Azure DevOps, GitHub test-report actions). One `testsuite` per account,
-//! one `testcase` per check and resource: `fail` → `<failure>`, `error` →
-//! `<error>`, `not_applicable` → `<skipped/>`, with the message and the
-//! evidence in the element's body.
+//! Azure DevOps, GitHub test-report actions). One `testsuite` per account
+//! (with `--framework`, one per control id of the framework instead), one
+//! `testcase` per check and resource: `fail` → `<failure>`, `error` →
+//! `<error>`, `not_applicable` → `<skipped/>`, `waived` → `<skipped/>` whose
+//! message names the waiver, with the message and the evidence in the
+//! element's body. Disabled checks are one skipped test case each (suite
+//! `disabled checks`); with `--baseline`, each test case carries a `change`
+//! property, and the failures no longer reported are passed test cases of
+//! the suite `resolved since baseline`. Test case names never carry the
+//! change, so a CI's test history follows a finding across runs.
 //!
 //! Every attribute is escaped, every body is CDATA (with `]]>` split), and
 //! characters XML 1.0 cannot carry at all
@@ -11,66 +17,166 @@
 
 use super::model::{Report, ReportFinding, StatusCounts};
 use crate::finding::Status;
+use crate::policy::Change;
 use std::fmt::Write as _;
 
 pub fn render(report: &Report) -> Vec<u8> {
-    // Accounts in scope order, then any account only the findings name.
-    let mut accounts: Vec<&str> = report.scope.accounts.iter().map(String::as_str).collect();
-    for f in &report.findings {
-        if !accounts.contains(&f.account_id.as_str()) {
-            accounts.push(f.account_id.as_str());
-        }
-    }
     let timestamp = report
         .generated_at
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let total = &report.summary.by_status;
+    let mut suites: Vec<Suite> = match &report.framework {
+        // Per control: a finding mapped to two controls is a case of both.
+        Some(framework) => framework
+            .controls
+            .iter()
+            .map(|c| Suite {
+                name: format!("{} {}", framework.key, c.id),
+                properties: vec![
+                    ("framework", framework.key.clone()),
+                    ("control", c.id.clone()),
+                    ("control_status", c.status.as_str().to_string()),
+                    ("checks", c.checks.join(" ")),
+                ],
+                cases: report
+                    .findings
+                    .iter()
+                    .filter(|f| {
+                        f.frameworks
+                            .get(&framework.key)
+                            .is_some_and(|ids| ids.contains(&c.id))
+                    })
+                    .map(Case::Finding)
+                    .collect(),
+            })
+            .collect(),
+        None => {
+            // Accounts in scope order, then any account only the findings name.
+            let mut accounts: Vec<&str> =
+                report.scope.accounts.iter().map(String::as_str).collect();
+            for f in &report.findings {
+                if !accounts.contains(&f.account_id.as_str()) {
+                    accounts.push(f.account_id.as_str());
+                }
+            }
+            accounts
+                .iter()
+                .map(|account| Suite {
+                    name: account.to_string(),
+                    properties: vec![("account_id", account.to_string())],
+                    cases: report
+                        .findings
+                        .iter()
+                        .filter(|f| f.account_id == *account)
+                        .map(Case::Finding)
+                        .collect(),
+                })
+                .collect()
+        }
+    };
+    if !report.policy.disabled_checks.is_empty() {
+        suites.push(Suite {
+            name: "disabled checks".to_string(),
+            properties: Vec::new(),
+            cases: report
+                .policy
+                .disabled_checks
+                .iter()
+                .map(|d| Case::Disabled(&d.check_id, &d.reason))
+                .collect(),
+        });
+    }
+    if let Some(b) = report
+        .baseline
+        .as_ref()
+        .filter(|b| !b.no_longer_reported.is_empty())
+    {
+        suites.push(Suite {
+            name: "resolved since baseline".to_string(),
+            properties: vec![("baseline_sha256", b.sha256.clone())],
+            cases: b.no_longer_reported.iter().map(Case::Gone).collect(),
+        });
+    }
 
+    let mut total = Tally::default();
+    for suite in &suites {
+        total.add(&suite.tally());
+    }
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\" timestamp=\"{}\">",
         attr(&format!("{} {}", report.tool.name, report.tool.version)),
-        total.total(),
-        total.fail,
-        total.error,
-        total.not_applicable,
+        total.tests,
+        total.failures,
+        total.errors,
+        total.skipped,
         timestamp,
     );
-    for (id, account) in accounts.iter().enumerate() {
-        let findings: Vec<&ReportFinding> = report
-            .findings
-            .iter()
-            .filter(|f| f.account_id == *account)
-            .collect();
-        let mut counts = StatusCounts::default();
-        for f in &findings {
-            counts.add(f.status);
-        }
+    for (id, suite) in suites.iter().enumerate() {
+        let t = suite.tally();
         let _ = writeln!(
             out,
             "  <testsuite name=\"{}\" id=\"{id}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"0\" timestamp=\"{timestamp}\">",
-            attr(account),
-            counts.total(),
-            counts.fail,
-            counts.error,
-            counts.not_applicable,
+            attr(&suite.name),
+            t.tests,
+            t.failures,
+            t.errors,
+            t.skipped,
         );
         let _ = writeln!(out, "    <properties>");
-        let _ = writeln!(
-            out,
-            "      <property name=\"account_id\" value=\"{}\"/>",
-            attr(account)
-        );
+        for (name, value) in &suite.properties {
+            let _ = writeln!(
+                out,
+                "      <property name=\"{name}\" value=\"{}\"/>",
+                attr(value)
+            );
+        }
         let _ = writeln!(
             out,
             "      <property name=\"snapshot_sha256\" value=\"{}\"/>",
             attr(&report.snapshot.sha256)
         );
         let _ = writeln!(out, "    </properties>");
-        for f in findings {
-            testcase(&mut out, f);
+        for case in &suite.cases {
+            match case {
+                Case::Finding(f) => testcase(&mut out, f),
+                Case::Disabled(check_id, reason) => {
+                    let _ = writeln!(
+                        out,
+                        "    <testcase classname=\"trailwarden.{}\" name=\"{} · disabled\" time=\"0\">",
+                        attr(check_id),
+                        attr(check_id)
+                    );
+                    let _ = writeln!(
+                        out,
+                        "      <skipped message=\"{}\"/>",
+                        attr(&format!("disabled: {reason}"))
+                    );
+                    let _ = writeln!(out, "    </testcase>");
+                }
+                Case::Gone(f) => {
+                    let _ = writeln!(
+                        out,
+                        "    <testcase classname=\"trailwarden.{}\" name=\"{}\" time=\"0\">",
+                        attr(&f.check_id),
+                        attr(&case_name(f))
+                    );
+                    properties(
+                        &mut out,
+                        &[("change", "resolved"), ("resolution", "no longer reported")],
+                    );
+                    let _ = writeln!(
+                        out,
+                        "      <system-out>{}</system-out>",
+                        cdata(&format!(
+                            "Failed in the baseline ({}) and no longer reported: the resource is gone or out of scope.\nbaseline message: {}\n",
+                            f.status, f.message
+                        ))
+                    );
+                    let _ = writeln!(out, "    </testcase>");
+                }
+            }
         }
         let _ = writeln!(out, "  </testsuite>");
     }
@@ -78,16 +184,83 @@ pub fn render(report: &Report) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn testcase(out: &mut String, f: &ReportFinding) {
-    let name = match &f.region {
+struct Suite<'a> {
+    name: String,
+    properties: Vec<(&'static str, String)>,
+    cases: Vec<Case<'a>>,
+}
+
+enum Case<'a> {
+    Finding(&'a ReportFinding),
+    /// A disabled check: (id, reason).
+    Disabled(&'a str, &'a str),
+    /// A baseline failure no longer reported: resolved, so a passed case.
+    Gone(&'a ReportFinding),
+}
+
+/// JUnit's counters: `skipped` holds not-applicable, waived and disabled.
+#[derive(Default)]
+struct Tally {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+}
+
+impl Tally {
+    fn add(&mut self, other: &Tally) {
+        self.tests += other.tests;
+        self.failures += other.failures;
+        self.errors += other.errors;
+        self.skipped += other.skipped;
+    }
+}
+
+impl Suite<'_> {
+    fn tally(&self) -> Tally {
+        let mut counts = StatusCounts::default();
+        let mut t = Tally::default();
+        for case in &self.cases {
+            match case {
+                Case::Finding(f) => counts.add(f.status),
+                Case::Disabled(..) => t.skipped += 1,
+                Case::Gone(_) => {}
+            }
+        }
+        t.tests = self.cases.len();
+        t.failures = counts.fail;
+        t.errors = counts.error;
+        t.skipped += counts.not_applicable + counts.waived;
+        t
+    }
+}
+
+fn case_name(f: &ReportFinding) -> String {
+    match &f.region {
         Some(region) => format!("{} · {} ({region})", f.check_id, f.resource),
         None => format!("{} · {}", f.check_id, f.resource),
-    };
+    }
+}
+
+fn properties(out: &mut String, list: &[(&str, &str)]) {
+    let _ = writeln!(out, "      <properties>");
+    for (name, value) in list {
+        let _ = writeln!(
+            out,
+            "        <property name=\"{}\" value=\"{}\"/>",
+            attr(name),
+            attr(value)
+        );
+    }
+    let _ = writeln!(out, "      </properties>");
+}
+
+fn testcase(out: &mut String, f: &ReportFinding) {
     let _ = write!(
         out,
         "    <testcase classname=\"trailwarden.{}\" name=\"{}\" time=\"0\"",
         attr(&f.check_id),
-        attr(&name)
+        attr(&case_name(f))
     );
     let element = match f.status {
         Status::Pass => None,
@@ -95,26 +268,59 @@ fn testcase(out: &mut String, f: &ReportFinding) {
         Status::Error => Some("error"),
         Status::NotApplicable | Status::Waived => Some("skipped"),
     };
+    let mut props: Vec<(&str, String)> = Vec::new();
+    if let Some(change) = f.change {
+        props.push(("change", change.as_str().to_string()));
+    }
+    if let Some(w) = &f.waiver {
+        props.push(("waiver", w.index.to_string()));
+        props.push(("waiver_owner", w.owner.clone()));
+        props.push(("waiver_expires", w.expires.to_string()));
+        props.push(("waiver_expired", w.expired.to_string()));
+    }
+    let props: Vec<(&str, &str)> = props.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    if element.is_none() && props.is_empty() {
+        let _ = writeln!(out, "/>");
+        return;
+    }
+    let _ = writeln!(out, ">");
+    if !props.is_empty() {
+        properties(out, &props);
+    }
     match element {
-        None => {
-            let _ = writeln!(out, "/>");
-        }
+        None => {}
         Some("skipped") => {
-            let _ = writeln!(out, ">");
-            let _ = writeln!(out, "      <skipped message=\"{}\"/>", attr(&f.message));
-            let _ = writeln!(out, "    </testcase>");
+            // A waived failure is skipped, never failed: it does not count.
+            let message = match (&f.waiver, f.status) {
+                (Some(w), Status::Waived) => format!(
+                    "waived until {} by {}: {} (waiver #{})",
+                    w.expires, w.owner, w.reason, w.index
+                ),
+                _ => f.message.clone(),
+            };
+            let _ = writeln!(out, "      <skipped message=\"{}\"/>", attr(&message));
         }
         Some(element) => {
-            let _ = writeln!(out, ">");
             let evidence = serde_json::to_string_pretty(&f.evidence).unwrap_or_default();
             let mut body = format!(
-                "{}\n\nseverity: {}\naccount: {}\nregion: {}\nresource: {}\n\nevidence:\n{evidence}\n",
+                "{}\n\nseverity: {}\naccount: {}\nregion: {}\nresource: {}\n",
                 f.message,
                 f.severity,
                 f.account_id,
                 f.region.as_deref().unwrap_or("-"),
                 f.resource,
             );
+            if f.change == Some(Change::New) {
+                body.push_str("change: new since the baseline\n");
+            }
+            if let Some(w) = f.waiver.as_ref().filter(|w| w.expired) {
+                let _ = writeln!(
+                    body,
+                    "waiver #{} expired on {} (owner {}: {}): this finding fails again",
+                    w.index, w.expires, w.owner, w.reason
+                );
+            }
+            let _ = write!(body, "\nevidence:\n{evidence}\n");
             if f.status == Status::Fail && !f.remediation.console.is_empty() {
                 let _ = write!(
                     body,
@@ -129,9 +335,9 @@ fn testcase(out: &mut String, f: &ReportFinding) {
                 f.severity,
                 cdata(&body)
             );
-            let _ = writeln!(out, "    </testcase>");
         }
     }
+    let _ = writeln!(out, "    </testcase>");
 }
 
 /// A character XML 1.0 allows in a document; others become U+FFFD.

@@ -1,7 +1,9 @@
 //! `--format markdown`: GitHub-flavoured Markdown for `$GITHUB_STEP_SUMMARY`
-//! and merge-request comments. A summary table first, then failing findings
-//! (most severe first), the incomplete ones, and the details collapsed in
-//! `<details>` blocks.
+//! and merge-request comments. A summary table first (with `--framework`,
+//! then the results per control), then failing findings (most severe first,
+//! new ones marked), the waived ones with their waivers, the incomplete
+//! ones, what changed since the baseline, the policy in force, and the
+//! details collapsed in `<details>` blocks.
 //!
 //! GitHub refuses step summaries over 1 MiB (comment bodies are limited to
 //! 65,536 characters, so a large organization's summary is for the step
@@ -9,8 +11,9 @@
 //! [`MAX_BYTES`]: rows are added in priority order while they fit, and what
 //! is left out is counted in a note that points at the full reports.
 
-use super::model::{Report, ReportFinding, StatusCounts};
+use super::model::{Report, ReportFinding, ReportWaiver, StatusCounts};
 use crate::finding::{Severity, Status};
+use crate::policy::{Change, WaiverState};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -32,6 +35,7 @@ pub fn render_limited(report: &Report, max_bytes: usize) -> Vec<u8> {
         omitted: 0,
     };
     header(&mut doc, report);
+    controls(&mut doc, report);
 
     let mut failing: Vec<&ReportFinding> = report
         .findings
@@ -50,7 +54,10 @@ pub fn render_limited(report: &Report, max_bytes: usize) -> Vec<u8> {
         failing_details(&mut doc, &failing);
     }
 
+    waived(&mut doc, report);
     errors(&mut doc, report);
+    baseline(&mut doc, report);
+    policy(&mut doc, report);
     per_check(&mut doc, report);
     others(&mut doc, report);
 
@@ -128,8 +135,35 @@ fn header(doc: &mut Doc, report: &Report) {
         "snapshot SHA-256 `{}`\n",
         inline(&report.snapshot.sha256)
     );
+    if has_policy(report) {
+        let p = &report.policy;
+        let mut parts = Vec::new();
+        if let Some(c) = &p.config {
+            parts.push(format!(
+                "policy `{}` (SHA-256 `{}`)",
+                inline(&c.path),
+                inline(&c.sha256)
+            ));
+        }
+        if let Some(key) = &p.framework {
+            parts.push(format!("framework `{}`", inline(key)));
+        }
+        if p.fail_on_new {
+            parts.push("only new failures count (`--fail-on-new`)".to_string());
+        }
+        if let Some(b) = &report.baseline {
+            parts.push(format!(
+                "baseline of {} (SHA-256 `{}`)",
+                b.generated_at.format("%Y-%m-%d %H:%M:%SZ"),
+                inline(&b.sha256)
+            ));
+        }
+        if !parts.is_empty() {
+            let _ = writeln!(doc.out, "{}\n", parts.join(" · "));
+        }
+    }
     doc.out.push_str(
-        "| Severity | Fail | Error | Pass | Not applicable |\n|---|---:|---:|---:|---:|\n",
+        "| Severity | Fail | Error | Pass | Not applicable | Waived |\n|---|---:|---:|---:|---:|---:|\n",
     );
     for severity in Severity::ALL.iter().rev() {
         let c = report
@@ -140,14 +174,14 @@ fn header(doc: &mut Doc, report: &Report) {
             .unwrap_or_default();
         let _ = writeln!(
             doc.out,
-            "| {} | {} | {} | {} | {} |",
-            severity, c.fail, c.error, c.pass, c.not_applicable
+            "| {} | {} | {} | {} | {} | {} |",
+            severity, c.fail, c.error, c.pass, c.not_applicable, c.waived
         );
     }
     let _ = writeln!(
         doc.out,
-        "| **total** | **{}** | **{}** | **{}** | **{}** |",
-        s.fail, s.error, s.pass, s.not_applicable
+        "| **total** | **{}** | **{}** | **{}** | **{}** | **{}** |",
+        s.fail, s.error, s.pass, s.not_applicable, s.waived
     );
     if !report.collection_errors.is_empty() {
         let _ = writeln!(
@@ -158,15 +192,281 @@ fn header(doc: &mut Doc, report: &Report) {
     }
 }
 
+/// A failing row: new failures are marked, and a lapsed waiver is named
+/// under the message (the reason it fails again).
 fn finding_row(f: &ReportFinding) -> String {
+    let new = if f.change == Some(Change::New) {
+        " **NEW**"
+    } else {
+        ""
+    };
+    let expired = f
+        .waiver
+        .as_ref()
+        .filter(|w| w.expired)
+        .map(|w| {
+            format!(
+                "<br>⚠️ waiver #{} expired on {} (owner {}: {})",
+                w.index,
+                w.expires,
+                cell(&w.owner),
+                cell(&w.reason)
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "| {} | `{}` | {} | {} | {} | {} |\n",
+        "| {}{new} | `{}` | {} | {} | {} | {}{expired} |\n",
         f.severity,
         inline(&f.check_id),
         cell(&f.account_id),
         cell(f.region.as_deref().unwrap_or("–")),
         cell(&f.resource),
         cell(&f.message),
+    )
+}
+
+/// Whether the run had a policy worth naming (see the console's twin).
+fn has_policy(report: &Report) -> bool {
+    let p = &report.policy;
+    p.config.is_some()
+        || p.framework.is_some()
+        || p.fail_on_new
+        || !p.disabled_checks.is_empty()
+        || !p.severity_overrides.is_empty()
+        || !p.waivers.is_empty()
+        || report.baseline.is_some()
+}
+
+/// With `--framework`: the model's verdict per control id, right after
+/// the summary, because that is what a framework run is asked for.
+fn controls(doc: &mut Doc, report: &Report) {
+    let Some(framework) = &report.framework else {
+        return;
+    };
+    let _ = writeln!(
+        doc.out,
+        "\n### {}: results per control ({})\n",
+        cell(&framework.name),
+        framework.controls.len()
+    );
+    doc.out.push_str(
+        "| Control | Status | Fail | Waived | Error | Pass | N/A | Checks |\n|---|---|---:|---:|---:|---:|---:|---|\n",
+    );
+    let rows: Vec<String> = framework
+        .controls
+        .iter()
+        .map(|c| {
+            format!(
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
+                inline(&c.id),
+                status_word(c.status),
+                c.counts.fail,
+                c.counts.waived,
+                c.counts.error,
+                c.counts.pass,
+                c.counts.not_applicable,
+                c.checks
+                    .iter()
+                    .map(|id| format!("`{}`", inline(id)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
+    doc.rows(&rows, "controls");
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Pass => "✅ pass",
+        Status::Fail => "❌ fail",
+        Status::Error => "⚠️ error",
+        Status::NotApplicable => "➖ n/a",
+        Status::Waived => "💤 waived",
+    }
+}
+
+/// Accepted failures: visible, with the waiver's reason, owner and expiry.
+fn waived(doc: &mut Doc, report: &Report) {
+    let mut waived: Vec<&ReportFinding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status == Status::Waived)
+        .collect();
+    if waived.is_empty() {
+        return;
+    }
+    waived.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let _ = writeln!(
+        doc.out,
+        "\n### Waived findings ({}): accepted, not counted by the exit code\n",
+        waived.len()
+    );
+    doc.out.push_str(
+        "| Severity | Check | Account | Region | Resource | Waiver | Expires | Owner | Reason |\n|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let rows: Vec<String> = waived
+        .iter()
+        .map(|f| {
+            let (index, expires, owner, reason) = f
+                .waiver
+                .as_ref()
+                .map(|w| {
+                    (
+                        format!("#{}", w.index),
+                        w.expires.to_string(),
+                        cell(&w.owner),
+                        cell(&w.reason),
+                    )
+                })
+                .unwrap_or_default();
+            format!(
+                "| {}{} | `{}` | {} | {} | {} | {index} | {expires} | {owner} | {reason} |\n",
+                f.severity,
+                if f.change == Some(Change::New) {
+                    " **NEW**"
+                } else {
+                    ""
+                },
+                inline(&f.check_id),
+                cell(&f.account_id),
+                cell(f.region.as_deref().unwrap_or("–")),
+                cell(&f.resource),
+            )
+        })
+        .collect();
+    doc.rows(&rows, "waived findings");
+}
+
+/// With `--baseline`: the counts and every resolved failure.
+fn baseline(doc: &mut Doc, report: &Report) {
+    let Some(b) = &report.baseline else {
+        return;
+    };
+    let _ = writeln!(
+        doc.out,
+        "\n### Since the baseline: {} new, {} unchanged, {} resolved\n",
+        b.new, b.unchanged, b.resolved
+    );
+    let resolved: Vec<(&ReportFinding, String)> = report
+        .findings
+        .iter()
+        .filter(|f| f.change == Some(Change::Resolved))
+        .map(|f| (f, format!("now {}", f.status)))
+        .chain(
+            b.no_longer_reported
+                .iter()
+                .map(|f| (f, "no longer reported".to_string())),
+        )
+        .collect();
+    if resolved.is_empty() {
+        return;
+    }
+    doc.out
+        .push_str("| Check | Account | Region | Resource | Resolved |\n|---|---|---|---|---|\n");
+    let rows: Vec<String> = resolved
+        .iter()
+        .map(|(f, how)| {
+            format!(
+                "| `{}` | {} | {} | {} | {how} |\n",
+                inline(&f.check_id),
+                cell(&f.account_id),
+                cell(f.region.as_deref().unwrap_or("–")),
+                cell(&f.resource),
+            )
+        })
+        .collect();
+    doc.rows(&rows, "resolved findings");
+}
+
+/// What the configuration changed: disabled checks (with reasons),
+/// severity overrides, and every waiver with its state.
+fn policy(doc: &mut Doc, report: &Report) {
+    let p = &report.policy;
+    if p.disabled_checks.is_empty() && p.severity_overrides.is_empty() && p.waivers.is_empty() {
+        return;
+    }
+    let _ = writeln!(doc.out, "\n### Policy\n");
+    if !p.disabled_checks.is_empty() {
+        let _ = writeln!(
+            doc.out,
+            "**Disabled checks ({})**\n\n| Check | Title | Reason |\n|---|---|---|",
+            p.disabled_checks.len()
+        );
+        let rows: Vec<String> = p
+            .disabled_checks
+            .iter()
+            .map(|d| {
+                format!(
+                    "| `{}` | {} | {} |\n",
+                    inline(&d.check_id),
+                    cell(&d.title),
+                    cell(&d.reason)
+                )
+            })
+            .collect();
+        doc.rows(&rows, "disabled checks");
+        doc.out.push('\n');
+    }
+    if !p.severity_overrides.is_empty() {
+        doc.out.push_str(
+            "**Severity overrides**\n\n| Check | Default | In this report |\n|---|---|---|\n",
+        );
+        let rows: Vec<String> = p
+            .severity_overrides
+            .iter()
+            .map(|o| {
+                format!(
+                    "| `{}` | {} | {} |\n",
+                    inline(&o.check_id),
+                    o.default,
+                    o.severity
+                )
+            })
+            .collect();
+        doc.rows(&rows, "severity overrides");
+        doc.out.push('\n');
+    }
+    if !p.waivers.is_empty() {
+        doc.out.push_str(
+            "**Waivers**\n\n| # | Check | State | Expires | Matched | Owner | Reason | Scope |\n|---:|---|---|---|---:|---|---|---|\n",
+        );
+        let rows: Vec<String> = p.waivers.iter().map(waiver_row).collect();
+        doc.rows(&rows, "waivers");
+    }
+}
+
+fn waiver_row(w: &ReportWaiver) -> String {
+    let state = match w.state {
+        WaiverState::Active => "active".to_string(),
+        WaiverState::ExpiringSoon => format!("⚠️ **expiring soon** ({} day(s))", w.days_left),
+        WaiverState::Expired => "❌ **expired**: its failures count again".to_string(),
+        WaiverState::Stale => "🧹 **stale**: matches nothing, remove it".to_string(),
+        WaiverState::NotEvaluated => "not evaluated: its check did not run".to_string(),
+    };
+    let mut scope = Vec::new();
+    for (what, list) in [
+        ("accounts", &w.accounts),
+        ("regions", &w.regions),
+        ("resources", &w.resources),
+    ] {
+        if let Some(list) = list {
+            scope.push(format!("{what}: {}", cell(&list.join(", "))));
+        }
+    }
+    format!(
+        "| {} | `{}` | {state} | {} | {} | {} | {} | {} |\n",
+        w.index,
+        inline(&w.check_id),
+        w.expires,
+        w.matched,
+        cell(&w.owner),
+        cell(&w.reason),
+        if scope.is_empty() {
+            "all".to_string()
+        } else {
+            scope.join("; ")
+        }
     )
 }
 
@@ -311,17 +611,18 @@ fn per_check(doc: &mut Doc, report: &Report) {
         order.len()
     );
     doc.out.push_str(
-        "| Check | Severity | Fail | Error | Pass | N/A | Title |\n|---|---|---:|---:|---:|---:|---|\n",
+        "| Check | Severity | Fail | Waived | Error | Pass | N/A | Title |\n|---|---|---:|---:|---:|---:|---:|---|\n",
     );
     let rows: Vec<String> = order
         .iter()
         .map(|(id, severity, title)| {
             let c = counts.get(id).copied().unwrap_or_default();
             format!(
-                "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
                 inline(id),
                 severity,
                 c.fail,
+                c.waived,
                 c.error,
                 c.pass,
                 c.not_applicable,

@@ -8,10 +8,21 @@
 //! accepts) plus a logical location carrying the resource's ARN. A
 //! `partialFingerprints` hash of check, account, region and resource keeps the
 //! same finding the same alert run after run, whatever its message says.
+//!
+//! The policy is presented in SARIF's own terms: a `waived` finding is a
+//! result with an external, accepted `suppression` (justification, owner,
+//! expiry); a disabled check is a rule whose configuration is
+//! `enabled: false` (with an invocation override carrying the reason); with
+//! `--baseline` each result has a `baselineState`, and resolved failures are
+//! `absent` results of kind `pass`; with `--framework` the framework is a
+//! `taxonomy` whose taxa are its control ids, which rules relate to and
+//! results name. Waivers that need attention (expired, expiring soon, stale)
+//! are tool configuration notifications.
 
 use super::model::{Report, ReportFinding};
 use crate::checks::{Catalog, CheckMetadata};
 use crate::finding::{Severity, Status};
+use crate::policy::{Change, WaiverState};
 use serde_json::{json, Map, Value};
 
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -34,14 +45,33 @@ pub fn render_with(report: &Report, catalog: &Catalog) -> Vec<u8> {
 
 /// The SARIF log as a JSON value.
 pub fn document(report: &Report, catalog: &Catalog) -> Value {
+    let policy = &report.policy;
     // Rules: every check of the catalog (registry order), then any check id
     // the report names that the catalog does not know (kept, never dropped).
     let mut rules: Vec<Rule> = catalog.all().iter().map(Rule::from_meta).collect();
-    for f in &report.findings {
+    let gone: &[ReportFinding] = report
+        .baseline
+        .as_ref()
+        .map_or(&[], |b| b.no_longer_reported.as_slice());
+    for f in report.findings.iter().chain(gone) {
         if !rules.iter().any(|r| r.id == f.check_id) {
             rules.push(Rule::from_finding(f));
         }
     }
+    // The severity the report's findings carry is the one code scanning
+    // should rank by; the catalog's stays visible in the properties.
+    for o in &policy.severity_overrides {
+        if let Some(rule) = rules.iter_mut().find(|r| r.id == o.check_id) {
+            rule.catalog_severity = Some(o.default);
+            rule.severity = o.severity;
+        }
+    }
+    for d in &policy.disabled_checks {
+        if let Some(rule) = rules.iter_mut().find(|r| r.id == d.check_id) {
+            rule.disabled = Some(d.reason.clone());
+        }
+    }
+    let framework_key = report.framework.as_ref().map(|f| f.key.as_str());
     let rule_index = |id: &str| rules.iter().position(|r| r.id == id).unwrap_or(0);
 
     let mut results = Vec::new();
@@ -50,7 +80,9 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
         let index = rule_index(&f.check_id);
         let kind = &rules[index].resource_kind;
         match f.status {
-            Status::Fail => results.push(result(f, index, kind)),
+            Status::Fail | Status::Waived => {
+                results.push(result(f, index, kind, framework_key));
+            }
             Status::Error => notifications.push(json!({
                 "level": "error",
                 "message": { "text": format!(
@@ -61,8 +93,23 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
                 "associatedRule": { "id": f.check_id, "index": index },
                 "properties": { "account_id": f.account_id, "evidence": f.evidence },
             })),
-            Status::Pass | Status::NotApplicable | Status::Waived => {}
+            Status::Pass | Status::NotApplicable => {
+                if f.change == Some(Change::Resolved) {
+                    results.push(resolved(f, index, kind, framework_key, "now passes"));
+                }
+            }
         }
+    }
+    for f in gone {
+        let index = rule_index(&f.check_id);
+        let kind = &rules[index].resource_kind;
+        results.push(resolved(
+            f,
+            index,
+            kind,
+            framework_key,
+            "is no longer reported",
+        ));
     }
     for e in &report.collection_errors {
         notifications.push(json!({
@@ -81,35 +128,116 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
     }
     let complete = !report.findings.iter().any(|f| f.status == Status::Error);
 
+    // Waivers that need a person's attention.
+    let mut configuration_notes = Vec::new();
+    for w in &policy.waivers {
+        let (level, what) = match w.state {
+            WaiverState::Expired => (
+                "warning",
+                format!(
+                    "expired on {}: the failures it matched count again",
+                    w.expires
+                ),
+            ),
+            WaiverState::Stale => (
+                "warning",
+                "matches no failing finding (stale): remove it".to_string(),
+            ),
+            WaiverState::ExpiringSoon => (
+                "note",
+                format!("expires in {} day(s), on {}", w.days_left, w.expires),
+            ),
+            WaiverState::Active | WaiverState::NotEvaluated => continue,
+        };
+        configuration_notes.push(json!({
+            "level": level,
+            "message": { "text": format!(
+                "waiver #{} ({}, owner {}) {what}: {}", w.index, w.check_id, w.owner, w.reason
+            ) },
+            "associatedRule": { "id": w.check_id, "index": rule_index(&w.check_id) },
+            "properties": {
+                "waiver": w.index, "state": w.state, "owner": w.owner,
+                "expires": w.expires.to_string(), "reason": w.reason,
+            },
+        }));
+    }
+    let overrides: Vec<Value> = policy
+        .disabled_checks
+        .iter()
+        .map(|d| {
+            json!({
+                "descriptor": { "id": d.check_id, "index": rule_index(&d.check_id) },
+                "configuration": { "enabled": false },
+                "properties": { "reason": d.reason },
+            })
+        })
+        .collect();
+
+    let mut invocation = json!({
+        "executionSuccessful": complete,
+        "exitCode": report.exit_code,
+        "endTimeUtc": report.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "toolExecutionNotifications": notifications,
+    });
+    if !configuration_notes.is_empty() {
+        invocation["toolConfigurationNotifications"] = json!(configuration_notes);
+    }
+    if !overrides.is_empty() {
+        invocation["ruleConfigurationOverrides"] = json!(overrides);
+    }
+    let mut properties = json!({
+        "snapshot_sha256": report.snapshot.sha256,
+        "collected_at": report.snapshot.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "caller_arn": report.snapshot.caller_arn,
+        "partition": report.snapshot.partition,
+        "accounts": report.scope.accounts,
+        "regions": report.scope.regions,
+        "organization_id": report.scope.organization_id,
+        "fail_on": report.fail_on,
+        "policy": policy,
+    });
+    if let Some(b) = &report.baseline {
+        properties["baseline"] = json!({
+            "sha256": b.sha256,
+            "generated_at": b.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "new": b.new,
+            "unchanged": b.unchanged,
+            "resolved": b.resolved,
+        });
+    }
+    let mut run = json!({
+        "tool": { "driver": {
+            "name": report.tool.name,
+            "version": report.tool.version,
+            "semanticVersion": report.tool.version,
+            "informationUri": env!("CARGO_PKG_REPOSITORY"),
+            "rules": rules.iter().map(|r| r.to_json(framework_key)).collect::<Vec<_>>(),
+        } },
+        "invocations": [invocation],
+        "results": results,
+        "properties": properties,
+    });
+    if let Some(framework) = &report.framework {
+        run["taxonomies"] = json!([{
+            "name": framework.key,
+            "fullName": framework.name,
+            "shortDescription": { "text": framework.name },
+            "taxa": framework.controls.iter().map(|c| json!({
+                "id": c.id,
+                "shortDescription": { "text": format!("{} control {}", framework.name, c.id) },
+                "properties": {
+                    "status": c.status,
+                    "checks": c.checks,
+                    "counts": c.counts,
+                },
+            })).collect::<Vec<_>>(),
+        }]);
+    }
+
     json!({
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": report.tool.name,
-                "version": report.tool.version,
-                "semanticVersion": report.tool.version,
-                "informationUri": env!("CARGO_PKG_REPOSITORY"),
-                "rules": rules.iter().map(Rule::to_json).collect::<Vec<_>>(),
-            } },
-            "invocations": [{
-                "executionSuccessful": complete,
-                "exitCode": report.exit_code,
-                "endTimeUtc": report.generated_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "toolExecutionNotifications": notifications,
-            }],
-            "results": results,
-            "properties": {
-                "snapshot_sha256": report.snapshot.sha256,
-                "collected_at": report.snapshot.collected_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "caller_arn": report.snapshot.caller_arn,
-                "partition": report.snapshot.partition,
-                "accounts": report.scope.accounts,
-                "regions": report.scope.regions,
-                "organization_id": report.scope.organization_id,
-                "fail_on": report.fail_on,
-            },
-        }],
+        "runs": [run],
     })
 }
 
@@ -120,6 +248,10 @@ struct Rule {
     remediation_console: String,
     remediation_cli: String,
     severity: Severity,
+    /// Set when the configuration overrides the catalog's severity.
+    catalog_severity: Option<Severity>,
+    /// Set when the configuration disabled the check: the reason.
+    disabled: Option<String>,
     resource_kind: String,
     frameworks: Vec<(String, Vec<String>)>,
 }
@@ -133,6 +265,8 @@ impl Rule {
             remediation_console: unwrap_lines(&m.remediation.console),
             remediation_cli: m.remediation.cli.trim().to_string(),
             severity: m.severity,
+            catalog_severity: None,
+            disabled: None,
             resource_kind: m.resource_kind.clone(),
             frameworks: m
                 .frameworks
@@ -154,6 +288,8 @@ impl Rule {
             remediation_console: f.remediation.console.clone(),
             remediation_cli: f.remediation.cli.clone(),
             severity: f.severity,
+            catalog_severity: None,
+            disabled: None,
             resource_kind: "resource".to_string(),
             frameworks: f
                 .frameworks
@@ -163,7 +299,9 @@ impl Rule {
         }
     }
 
-    fn to_json(&self) -> Value {
+    /// With `framework` (the run's `--framework`), the rule relates to that
+    /// framework's taxa (the run's only taxonomy, index 0).
+    fn to_json(&self, framework: Option<&str>) -> Value {
         let full = if self.rationale.is_empty() {
             self.title.clone()
         } else {
@@ -193,29 +331,68 @@ impl Rule {
             json!(security_severity(self.severity)),
         );
         properties.insert("severity".into(), json!(self.severity));
+        if let Some(catalog) = self.catalog_severity {
+            properties.insert("catalog_severity".into(), json!(catalog));
+        }
         properties.insert("resource_kind".into(), json!(self.resource_kind));
-        json!({
+        let mut configuration = json!({ "level": level(self.severity) });
+        if let Some(reason) = &self.disabled {
+            configuration["enabled"] = json!(false);
+            properties.insert("disabled_reason".into(), json!(reason));
+        }
+        let mut rule = json!({
             "id": self.id,
             "name": rule_name(&self.id),
             "shortDescription": { "text": self.title },
             "fullDescription": { "text": full },
             "help": { "text": help_text, "markdown": help_md },
-            "defaultConfiguration": { "level": level(self.severity) },
+            "defaultConfiguration": configuration,
             "properties": properties,
-        })
+        });
+        if let Some(key) = framework {
+            let relationships: Vec<Value> = self
+                .frameworks
+                .iter()
+                .filter(|(k, _)| k == key)
+                .flat_map(|(_, controls)| controls.iter())
+                .map(|c| {
+                    json!({
+                        "target": { "id": c, "toolComponent": { "name": key, "index": 0 } },
+                        "kinds": ["relevant"],
+                    })
+                })
+                .collect();
+            if !relationships.is_empty() {
+                rule["relationships"] = json!(relationships);
+            }
+        }
+        rule
     }
 }
 
-fn result(f: &ReportFinding, index: usize, kind: &str) -> Value {
-    json!({
+/// A `fail` or `waived` finding. A waived one carries an accepted external
+/// suppression (code scanning shows it as dismissed, not open); a failure
+/// whose waiver expired says so in its message and properties.
+fn result(f: &ReportFinding, index: usize, kind: &str, framework: Option<&str>) -> Value {
+    let mut text = format!(
+        "{} (account {}{}, {})",
+        f.message,
+        f.account_id,
+        region_suffix(f),
+        f.resource
+    );
+    if let Some(w) = f.waiver.as_ref().filter(|w| w.expired) {
+        text.push_str(&format!(
+            "; waiver #{} expired on {}, so it fails again",
+            w.index, w.expires
+        ));
+    }
+    let mut result = json!({
         "ruleId": f.check_id,
         "ruleIndex": index,
         "kind": "fail",
         "level": level(f.severity),
-        "message": { "text": format!(
-            "{} (account {}{}, {})",
-            f.message, f.account_id, region_suffix(f), f.resource
-        ) },
+        "message": { "text": text },
         "locations": [location(f, kind)],
         "partialFingerprints": { FINGERPRINT_KEY: fingerprint(f) },
         "properties": {
@@ -226,7 +403,87 @@ fn result(f: &ReportFinding, index: usize, kind: &str) -> Value {
             "evidence": f.evidence,
             "frameworks": f.frameworks,
         },
-    })
+    });
+    if let Some(w) = &f.waiver {
+        result["properties"]["waiver"] = json!({
+            "index": w.index,
+            "reason": w.reason,
+            "owner": w.owner,
+            "expires": w.expires.to_string(),
+            "expired": w.expired,
+        });
+        if f.status == Status::Waived {
+            result["suppressions"] = json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": w.reason,
+                "properties": {
+                    "owner": w.owner,
+                    "expires": w.expires.to_string(),
+                    "waiver": w.index,
+                },
+            }]);
+        }
+    }
+    decorate(&mut result, f, framework);
+    result
+}
+
+/// A failure of the baseline that no longer fails: `absent`, kind `pass`.
+fn resolved(
+    f: &ReportFinding,
+    index: usize,
+    kind: &str,
+    framework: Option<&str>,
+    how: &str,
+) -> Value {
+    let mut result = json!({
+        "ruleId": f.check_id,
+        "ruleIndex": index,
+        "kind": "pass",
+        "level": "none",
+        "baselineState": "absent",
+        "message": { "text": format!(
+            "Resolved since the baseline: {} {how} (account {}{}, {})",
+            f.check_id, f.account_id, region_suffix(f), f.resource
+        ) },
+        "locations": [location(f, kind)],
+        "partialFingerprints": { FINGERPRINT_KEY: fingerprint(f) },
+        "properties": {
+            "severity": f.severity,
+            "status": f.status,
+            "account_id": f.account_id,
+            "region": f.region,
+            "resource": f.resource,
+            "frameworks": f.frameworks,
+        },
+    });
+    decorate(&mut result, f, framework);
+    // A baseline finding may carry the change of its own run: not this one.
+    result["baselineState"] = json!("absent");
+    result
+}
+
+/// The baseline state of a current finding, and the framework's taxa.
+fn decorate(result: &mut Value, f: &ReportFinding, framework: Option<&str>) {
+    match f.change {
+        Some(Change::New) => result["baselineState"] = json!("new"),
+        Some(Change::Unchanged) => result["baselineState"] = json!("unchanged"),
+        Some(Change::Resolved) => result["baselineState"] = json!("absent"),
+        None => {}
+    }
+    if let Some(key) = framework {
+        let taxa: Vec<Value> = f
+            .frameworks
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(|c| json!({ "id": c, "toolComponent": { "name": key, "index": 0 } }))
+            .collect();
+        if !taxa.is_empty() {
+            result["taxa"] = json!(taxa);
+        }
+    }
 }
 
 fn region_suffix(f: &ReportFinding) -> String {

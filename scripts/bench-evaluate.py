@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Benchmark `trailwarden evaluate` on a large synthetic organization (not run by CI).
+
+    python3 scripts/bench-evaluate.py [BINARY] [--accounts N] [--keep PATH]
+
+Builds a snapshot of N accounts (default 5000) from the demo organization
+(examples/demo-org.snapshot.json): half the accounts are copies of its
+workload account (an own, badly configured trail, bucket and AWS Config),
+half are copies of its log-archive account (covered by the organization
+trail), each with its own ids, trail ARNs and bucket names. Then runs
+`evaluate --format json` on it and prints the wall time, the peak RSS of
+the process and the number of findings. BINARY defaults to
+target/release/trailwarden, else target/debug/trailwarden.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "examples" / "demo-org.snapshot.json"
+WORKLOAD, ARCHIVE = "333333333333", "222222222222"
+WORKLOAD_BUCKET = "acme-workload-prod-trail-logs"
+
+
+def clone(text, old_id, new_id, suffix):
+    """The JSON text of an account's facts with its ids made unique."""
+    return json.loads(
+        text.replace(old_id, new_id).replace(WORKLOAD_BUCKET, f"{WORKLOAD_BUCKET}-{suffix}")
+    )
+
+
+def build(n):
+    demo = json.loads(DEMO.read_text())
+    accounts = {a["account_id"]: a for a in demo["accounts"]}
+    workload_trails = {k: v for k, v in demo["trails"].items() if v["account_id"] == WORKLOAD}
+    workload_buckets = {k: v for k, v in demo["buckets"].items() if k == WORKLOAD_BUCKET}
+    workload_alarms = {k: v for k, v in demo.get("alarms", {}).items() if k.startswith(WORKLOAD)}
+    template_text = {
+        WORKLOAD: json.dumps([accounts[WORKLOAD], workload_trails, workload_buckets, workload_alarms]),
+        ARCHIVE: json.dumps([accounts[ARCHIVE], {}, {}, {k: v for k, v in demo.get("alarms", {}).items()
+                                                      if k.startswith(ARCHIVE)}]),
+    }
+    snap = demo
+    existing = len(snap["accounts"])
+    for i in range(max(n - existing, 0)):
+        new_id = f"{900000000000 + i:012d}"
+        kind = WORKLOAD if i % 2 == 0 else ARCHIVE
+        account, trails, buckets, alarms = clone(template_text[kind], kind, new_id, i)
+        account["name"] = f"bench-{i}"
+        snap["accounts"].append(account)
+        snap["trails"].update(trails)
+        snap["buckets"].update(buckets)
+        snap.setdefault("alarms", {}).update(alarms)
+        snap["organization"]["accounts"].append({"id": new_id, "name": f"bench-{i}", "status": "ACTIVE"})
+        snap["scope"]["accounts"].append(new_id)
+    snap["accounts"].sort(key=lambda a: a["account_id"])
+    snap["scope"]["accounts"].sort()
+    return snap
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("binary", nargs="?")
+    parser.add_argument("--accounts", type=int, default=5000)
+    parser.add_argument("--keep", help="also save the synthetic snapshot here")
+    args = parser.parse_args()
+    binary = Path(args.binary) if args.binary else next(
+        (p for p in (REPO / "target/release/trailwarden", REPO / "target/debug/trailwarden") if p.exists()),
+        None,
+    )
+    if binary is None or not binary.exists():
+        sys.exit("no trailwarden binary: build one (cargo build --release) or pass its path")
+    snap = build(args.accounts)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(args.keep) if args.keep else Path(tmp) / "scale.snapshot.json"
+        path.write_text(json.dumps(snap))
+        size_mb = path.stat().st_size / 1e6
+        out = Path(tmp) / "report.json"
+        start = time.perf_counter()
+        proc = subprocess.run([str(binary), "evaluate", str(path), "--no-config", "--format", "json",
+                               "--output", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        wall = time.perf_counter() - start
+        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        if proc.returncode not in (0, 1, 3):
+            sys.exit(f"evaluate failed ({proc.returncode}): {proc.stderr.decode()}")
+        report = json.loads(out.read_text())
+    print(f"binary:        {binary}")
+    print(f"accounts:      {len(snap['accounts'])} ({len(snap['trails'])} trails, {len(snap['buckets'])} buckets)")
+    print(f"snapshot:      {size_mb:.1f} MB")
+    print(f"evaluate:      {wall:.2f} s wall (parse, 34 checks, JSON report written)")
+    print(f"peak RSS:      {peak_kib / 1024:.0f} MiB")
+    print(f"findings:      {report['summary']['total']} (exit code {report['exit_code']})")
+
+
+if __name__ == "__main__":
+    main()
