@@ -238,8 +238,9 @@ pub fn assemble_report(
     let baseline = gate.baseline.as_ref().map(|(baseline, sha256)| {
         // A shard compares only its own accounts with the baseline.
         let shard = snapshot.scope.shard;
-        let gone = policy::compare_with_baseline(&mut judged, baseline, |account| {
-            shard.is_none() || snapshot.scope.accounts.iter().any(|a| a == account)
+        let gone = policy::compare_with_baseline(&mut judged, baseline, |f| {
+            selection.runs(&f.check_id)
+                && (shard.is_none() || snapshot.scope.accounts.contains(&f.account_id))
         });
         (sha256.clone(), baseline.generated_at, gone)
     });

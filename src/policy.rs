@@ -323,17 +323,18 @@ pub fn change(current: Status, baseline: Option<Status>) -> Change {
 
 /// Marks every finding against the baseline and returns the baseline's
 /// failing findings that are gone from this run (resolved by disappearing:
-/// the resource was deleted, or is no longer in scope). Baseline findings of
-/// accounts `in_scope` rejects (another `--shard`'s) are ignored.
+/// the resource was deleted, or is no longer in scope). Baseline findings
+/// `in_scope` rejects (of a check that did not run this time, or of
+/// another `--shard`'s accounts) are ignored: they are not resolved.
 pub fn compare_with_baseline(
     judged: &mut [Judged],
     baseline: &Report,
-    in_scope: impl Fn(&str) -> bool,
+    in_scope: impl Fn(&ReportFinding) -> bool,
 ) -> Vec<ReportFinding> {
     let before: BTreeMap<FindingKey, &ReportFinding> = baseline
         .findings
         .iter()
-        .filter(|f| in_scope(&f.account_id))
+        .filter(|f| in_scope(f))
         .map(|f| {
             (
                 key_of(&f.check_id, &f.account_id, f.region.as_deref(), &f.resource),

@@ -740,3 +740,42 @@ fn params_in_the_config_change_the_thresholds_checks_use() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("unknown Insights type 'ApiCallRate'"));
 }
+
+#[test]
+fn a_check_disabled_since_the_baseline_does_not_count_as_resolved() {
+    let s = Scratch::new();
+    let both = s.write(
+        "both.toml",
+        "[checks]\nenable = [\"trail-bucket-mfa-delete\", \"cloudtrail-insights\"]\n",
+    );
+    let base = s.path("base.json").display().to_string();
+    let out = s.run(
+        &[
+            "evaluate",
+            "clean.json",
+            "--config",
+            &both,
+            "--format",
+            "json",
+            "-o",
+            &base,
+        ],
+        None,
+    );
+    assert_eq!(code(&out), 1);
+    let (_, report) = s.evaluate(
+        "clean.json",
+        &[
+            "--config",
+            &s.write("one.toml", ONLY_MFA),
+            "--baseline",
+            &base,
+        ],
+        None,
+    );
+    assert_eq!(report["baseline"]["resolved"], 0, "{}", report["baseline"]);
+    assert!(report["baseline"]["no_longer_reported"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
