@@ -156,6 +156,42 @@ mod tests {
         s.trails.values().next().unwrap().name.clone()
     }
 
+    /// A CloudTrail delegated administrator (a member account) may create
+    /// the organization trail; AWS may show it under either account. Either
+    /// way it is the organization's trail, and covers every member.
+    #[test]
+    fn a_trail_created_by_the_delegated_administrator_counts() {
+        use crate::snapshot::OrgAccount;
+        let mut s = organization(false);
+        let delegated = "333333333333";
+        let old = s.trails.keys().next().unwrap().clone();
+        let mut trail = s.trails.remove(&old).unwrap();
+        trail.account_id = delegated.to_string();
+        trail.arn = old.replace(ACCOUNT, delegated);
+        s.accounts[0].trail_arns = crate::snapshot::Fact::Value(vec![]);
+        let mut admin = account(delegated, vec![trail.arn.clone()]);
+        admin.name = Some("security-tooling".into());
+        s.accounts.push(admin);
+        s.organization.as_mut().unwrap().accounts.push(OrgAccount {
+            id: delegated.into(),
+            name: "security-tooling".into(),
+            status: "ACTIVE".into(),
+        });
+        s.trails.insert(trail.arn.clone(), trail);
+        let findings = run_check(super::run, &s);
+        assert_eq!(
+            statuses(&findings),
+            vec![(ACCOUNT.to_string(), Status::Pass)]
+        );
+        // And it is the effective trail of the management account and of
+        // every member for the per-account checks.
+        let params = params();
+        let cx = crate::checks::Context::new(&s, &params);
+        for account in [ACCOUNT, MEMBER, delegated] {
+            assert_eq!(cx.effective_trails(account).len(), 1, "{account}");
+        }
+    }
+
     #[test]
     fn fails_without_an_organization_trail() {
         let mut s = organization(true);
