@@ -277,7 +277,7 @@ pub fn assemble_report(
     };
     let report = Report::build(
         snapshot,
-        &judged,
+        judged,
         BuildInput {
             snapshot_sha256,
             catalog,
@@ -398,8 +398,12 @@ fn write_reports(report: &Report, output: &OutputArgs) -> Result<Vec<String>> {
     };
     let mut failures = Vec::new();
     for target in &output.reports {
-        let bytes = render(target.format)?;
-        if let Err(e) = report::write_atomically(&target.path, &bytes) {
+        let written = if target.format == Format::Json {
+            report::write_json(report, Some(&target.path))
+        } else {
+            report::write_atomically(&target.path, &render(target.format)?)
+        };
+        if let Err(e) = written {
             failures.push(format!(
                 "cannot write the {} report to {}: {e}",
                 format_name(target.format),
@@ -407,13 +411,15 @@ fn write_reports(report: &Report, output: &OutputArgs) -> Result<Vec<String>> {
             ));
         }
     }
-    let bytes = match (output.format, &output.output) {
-        (Format::Console, None) => {
-            report::console::render_styled(report, report::console::use_color())
-        }
-        (format, _) => render(format)?,
+    let written = match (output.format, &output.output) {
+        (Format::Json, path) => report::write_json(report, path.as_deref()),
+        (Format::Console, None) => report::write_output(
+            &report::console::render_styled(report, report::console::use_color()),
+            None,
+        ),
+        (format, path) => report::write_output(&render(format)?, path.as_deref()),
     };
-    if let Err(e) = report::write_output(&bytes, output.output.as_deref()) {
+    if let Err(e) = written {
         failures.push(format!(
             "cannot write the {} report to {}: {e}",
             format_name(output.format),

@@ -64,9 +64,33 @@ pub fn write_output(bytes: &[u8], path: Option<&Path>) -> std::io::Result<()> {
     }
 }
 
+/// The JSON report, streamed to `path` (atomically) or stdout: a large
+/// organization's report runs to hundreds of megabytes, which are never
+/// held in memory.
+pub fn write_json(report: &model::Report, path: Option<&Path>) -> std::io::Result<()> {
+    let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
+        serde_json::to_writer_pretty(&mut w, report)?;
+        w.write_all(b"\n")?;
+        w.flush()
+    };
+    match path {
+        None => write(&mut std::io::stdout().lock()),
+        Some(path) => write_atomically_with(path, write),
+    }
+}
+
 /// Temporary file in the target's directory, then rename: a reader never
 /// sees a half-written file, and a failed write leaves nothing behind.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_atomically_with(path, |w| w.write_all(bytes))
+}
+
+/// [`write_atomically`], with the content written by `write`.
+pub fn write_atomically_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -81,7 +105,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    write(tmp.as_file_mut())?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

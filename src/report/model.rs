@@ -375,7 +375,9 @@ impl Report {
     /// Assembles the report of judged findings. The verdicts are taken as
     /// they are; only titles, remediation and framework mappings are joined
     /// from the catalog, and the per-control and baseline summaries counted.
-    pub fn build(snapshot: &Snapshot, judged: &[Judged], input: BuildInput<'_>) -> Report {
+    /// The findings are consumed: a large organization's evidence is not
+    /// copied.
+    pub fn build(snapshot: &Snapshot, judged: Vec<Judged>, input: BuildInput<'_>) -> Report {
         let catalog = input.catalog;
         let mut summary = Summary {
             total: judged.len(),
@@ -386,9 +388,9 @@ impl Report {
                 .collect(),
         };
         let findings: Vec<ReportFinding> = judged
-            .iter()
+            .into_iter()
             .map(|j| {
-                let f = &j.finding;
+                let f = j.finding;
                 summary.by_status.add(f.status);
                 summary
                     .by_severity
@@ -397,15 +399,15 @@ impl Report {
                     .add(f.status);
                 let meta = catalog.get(&f.check_id);
                 ReportFinding {
-                    check_id: f.check_id.clone(),
                     title: meta.map(|m| m.title.clone()).unwrap_or_default(),
                     severity: f.severity,
                     status: f.status,
-                    account_id: f.account_id.clone(),
-                    region: f.region.clone(),
-                    resource: f.resource.clone(),
-                    message: f.message.clone(),
-                    evidence: f.evidence.clone(),
+                    check_id: f.check_id,
+                    account_id: f.account_id,
+                    region: f.region,
+                    resource: f.resource,
+                    message: f.message,
+                    evidence: f.evidence,
                     remediation: meta
                         .map(|m| ReportRemediation::from(&m.remediation))
                         .unwrap_or(ReportRemediation {
