@@ -342,3 +342,29 @@ fn verbose_logs_name_each_failure_and_quiet_silences_warnings() {
     assert_eq!(code, 1);
     assert!(stderr.is_empty(), "--quiet: {stderr}");
 }
+
+/// Each member account's role is assumed once, however many service
+/// clients and concurrent calls use it, and the snapshot's call counts
+/// equal what reached the wire.
+#[test]
+fn each_role_is_assumed_once_and_calls_are_counted_exactly() {
+    let moto = Moto::start();
+    let seeded = moto.seed_with("bench", &["--accounts", "6"]);
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let log_path = log.path().to_str().unwrap().to_string();
+    let proxy = FaultProxy::start(&moto, &["--log", &log_path]);
+    let snap = collect(&proxy.endpoint, &["--org"], FAKE);
+    let wire = std::fs::read_to_string(&log_path).unwrap();
+    let assumed = wire.lines().filter(|l| *l == "AssumeRole").count();
+    let members = seeded["members"].as_array().unwrap().len();
+    assert_eq!(assumed, members, "one AssumeRole per member account");
+    assert_eq!(
+        snap["stats"]["calls_by_operation"]["sts:AssumeRole"],
+        members as u64
+    );
+    assert_eq!(
+        snap["stats"]["api_calls"].as_u64().unwrap() as usize,
+        wire.lines().count(),
+        "the snapshot's count is the wire count"
+    );
+}

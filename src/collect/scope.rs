@@ -14,6 +14,47 @@ use std::collections::BTreeMap;
 /// Session name shown in the audited accounts' CloudTrail for our calls.
 const SESSION_NAME: &str = "trailwarden-audit";
 
+/// Credentials are refreshed this long before they expire.
+const REFRESH_BEFORE_EXPIRY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// One account's assumed-role credentials, assumed once and shared by every
+/// client of the account; refreshed (by one caller, the others waiting)
+/// shortly before they expire. Without it, the up-front AssumeRole and the
+/// first calls of each service client would each assume the role again.
+#[derive(Debug)]
+struct CachedAssumedRole {
+    inner: AssumeRoleProvider,
+    cached: tokio::sync::Mutex<Option<aws_credential_types::Credentials>>,
+    stats: std::sync::Arc<super::clients::CallStats>,
+}
+
+impl ProvideCredentials for CachedAssumedRole {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let mut cached = self.cached.lock().await;
+            if let Some(credentials) = cached.as_ref() {
+                let fresh = credentials.expiry().is_none_or(|expiry| {
+                    expiry > std::time::SystemTime::now() + REFRESH_BEFORE_EXPIRY
+                });
+                if fresh {
+                    return Ok(credentials.clone());
+                }
+            }
+            // The STS client inside the provider is not instrumented: count
+            // the call here, once per actual AssumeRole.
+            self.stats.record(ops::STS_ASSUME_ROLE.key(), 1);
+            let credentials = self.inner.provide_credentials().await?;
+            *cached = Some(credentials.clone());
+            Ok(credentials)
+        })
+    }
+}
+
 /// GetCallerIdentity: the first call, so that bad credentials or an
 /// unreachable endpoint stop the run at once with one clear line.
 pub async fn caller_identity(
@@ -182,11 +223,14 @@ pub async fn sessions(
         if let Some(external_id) = &options.external_id {
             builder = builder.external_id(external_id);
         }
-        let provider = SharedCredentialsProvider::new(builder.build().await);
+        let provider = SharedCredentialsProvider::new(CachedAssumedRole {
+            inner: builder.build().await,
+            cached: tokio::sync::Mutex::new(None),
+            stats: cx.plumbing.stats.clone(),
+        });
         let site = Site::new(account, &cx.global_region, ops::STS_ASSUME_ROLE);
         let assumed = {
             let _permit = cx.permit().await;
-            cx.plumbing.stats.record(ops::STS_ASSUME_ROLE.key(), 1);
             tokio::time::timeout(
                 cx.remaining(cx.call_timeout + CHAIN_TIMEOUT),
                 provider.provide_credentials(),

@@ -2,7 +2,7 @@
 """A loopback HTTP proxy in front of moto that injects throttling.
 
     fault_proxy.py --upstream http://127.0.0.1:PORT [--every N] [--operation OP]
-                   [--delay-operation OP --delay SECONDS]
+                   [--delay-operation OP --delay SECONDS] [--log PATH]
 
 --every N      answer every Nth request (1-based count) with a throttling error;
                retries are new requests, so a retried call gets through.
@@ -11,6 +11,8 @@
 --delay-operation OP, --delay S
                hold every request for OP for S seconds before forwarding it
                (a hung service, for the run's --timeout).
+--log PATH     append the operation name of every request to PATH, one per
+               line (to count the calls that reach the wire).
 
 The error has the shape of the request's protocol: JSON (X-Amz-Target),
 query (Action=… in the form body: STS, EC2, SNS), RPC v2 CBOR (CloudWatch)
@@ -43,7 +45,7 @@ def operation_of(headers, body, path=""):
     return None, "rest-xml"
 
 
-def make_handler(upstream, every, operation, delay_operation=None, delay=0.0):
+def make_handler(upstream, every, operation, delay_operation=None, delay=0.0, log_path=None):
     counter = itertools.count(1)
     lock = threading.Lock()
     up = urllib.parse.urlsplit(upstream)
@@ -89,6 +91,9 @@ def make_handler(upstream, every, operation, delay_operation=None, delay=0.0):
             op, protocol = operation_of(self.headers, body, self.path)
             with lock:
                 n = next(counter)
+                if log_path:
+                    with open(log_path, "a") as log:
+                        log.write(f"{op or self.path}\n")
             if (operation and op == operation) or (every and n % every == 0):
                 return self._throttle(protocol)
             if delay_operation and op == delay_operation:
@@ -120,9 +125,10 @@ def main():
     parser.add_argument("--operation")
     parser.add_argument("--delay-operation")
     parser.add_argument("--delay", type=float, default=0.0)
+    parser.add_argument("--log")
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(
-        args.upstream, args.every, args.operation, args.delay_operation, args.delay))
+        args.upstream, args.every, args.operation, args.delay_operation, args.delay, args.log))
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
     sys.stdout.close()
