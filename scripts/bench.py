@@ -8,7 +8,8 @@ organization of N accounts (default 100) with a mix of postures over two
 regions (tests/seed/seed.py bench), runs the audit once, and prints wall
 time, API calls (total and per account, from the saved snapshot's stats)
 and trailwarden's peak RSS. BINARY defaults to target/release/trailwarden,
-else target/debug/trailwarden.
+else target/debug/trailwarden. scripts/bench_prowler.py runs the same audit
+beside Prowler, counting both tools' calls with a proxy.
 """
 
 import argparse
@@ -64,8 +65,10 @@ def main():
 
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    moto = subprocess.Popen([str(moto_server), "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # tests/seed/moto_server.py adds the RPC v2 CBOR protocol that the Rust
+    # SDK speaks to CloudWatch (plain moto_server would fail DescribeAlarms).
+    moto = subprocess.Popen([str(python), str(REPO / "tests/seed/moto_server.py"), "-H", "127.0.0.1",
+                             "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(port, moto)
         started = time.time()
