@@ -538,6 +538,7 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
         external_id: args.external_id.clone().or(defaults.external_id.clone()),
         endpoint_url: args.endpoint_url.clone(),
         concurrency: args.concurrency.or(defaults.concurrency),
+        account_concurrency: args.account_concurrency.or(defaults.account_concurrency),
         call_timeout: args.call_timeout.or(defaults.call_timeout),
         timeout: args.timeout.or(defaults.timeout),
         shard: args.shard,
@@ -570,6 +571,9 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
     }
     if let Some(region) = &scope.region {
         validate_region(region)?;
+    }
+    if !(1..=1024).contains(&scope.account_concurrency.unwrap_or(8)) {
+        return Err(InputError("account concurrency must be between 1 and 1024".into()).into());
     }
     if !(1..=1024).contains(&scope.concurrency.unwrap_or(32)) {
         return Err(InputError("concurrency must be between 1 and 1024".into()).into());
@@ -634,6 +638,7 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
         external_id: scope.external_id.clone(),
         endpoint_url: scope.endpoint_url.clone(),
         concurrency: usize::from(scope.concurrency.unwrap_or(32)),
+        account_concurrency: usize::from(scope.account_concurrency.unwrap_or(8)),
         call_timeout: std::time::Duration::from_secs(scope.call_timeout.unwrap_or(20)),
         run_timeout: scope.timeout.map(std::time::Duration::from_secs),
         shard: scope.shard,

@@ -121,6 +121,10 @@ pub struct ScopeArgs {
     /// Most API calls in flight at once. Default: 32.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: Option<u16>,
+    /// Most API requests in flight per account (AWS throttles per account).
+    /// Default: 8.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub account_concurrency: Option<u16>,
     /// Seconds before a single API call attempt is abandoned. Default: 20.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub call_timeout: Option<u64>,

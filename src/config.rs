@@ -65,6 +65,7 @@ pub struct ScopeDefaults {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub concurrency: Option<u16>,
+    pub account_concurrency: Option<u16>,
     pub call_timeout: Option<u64>,
     /// Seconds bounding the whole collection (`--timeout`).
     pub timeout: Option<u64>,
@@ -625,7 +626,9 @@ pub fn starter_file() -> String {
 # external_id = "..."
 # profile = "audit"
 # region = "us-east-1"                 # for global calls
-# concurrency = 32
+# concurrency = 32                     # API calls in flight in all
+# account_concurrency = 8              # API requests in flight per account
+# timeout = 3600                       # seconds bounding the whole collection
 # call_timeout = 20                    # seconds per API call attempt
 
 [gate]

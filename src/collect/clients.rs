@@ -106,6 +106,52 @@ pub struct Plumbing {
     pub global_region: String,
     pub endpoint_url: Option<String>,
     pub stats: Arc<CallStats>,
+    /// Most HTTP requests in flight per account (`--account-concurrency`).
+    pub account_concurrency: usize,
+}
+
+/// The shared HTTP client, limited to `permits` requests in flight for one
+/// account: AWS throttles per account and region, so one large account must
+/// not take every global `--concurrency` slot while the others wait, nor
+/// trip its own rate limits. The connection pool stays shared.
+#[derive(Debug, Clone)]
+struct AccountLimitedHttpClient {
+    inner: aws_smithy_runtime_api::client::http::SharedHttpClient,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl aws_smithy_runtime_api::client::http::HttpClient for AccountLimitedHttpClient {
+    fn http_connector(
+        &self,
+        settings: &aws_smithy_runtime_api::client::http::HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> aws_smithy_runtime_api::client::http::SharedHttpConnector {
+        aws_smithy_runtime_api::client::http::SharedHttpConnector::new(AccountLimitedConnector {
+            inner: self.inner.http_connector(settings, components),
+            permits: self.permits.clone(),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct AccountLimitedConnector {
+    inner: aws_smithy_runtime_api::client::http::SharedHttpConnector,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl aws_smithy_runtime_api::client::http::HttpConnector for AccountLimitedConnector {
+    fn call(
+        &self,
+        request: aws_smithy_runtime_api::client::orchestrator::HttpRequest,
+    ) -> aws_smithy_runtime_api::client::http::HttpConnectorFuture {
+        let inner = self.inner.clone();
+        let permits = self.permits.clone();
+        aws_smithy_runtime_api::client::http::HttpConnectorFuture::new(async move {
+            // The semaphore is never closed; if it were, go ahead unbounded.
+            let _permit = permits.acquire_owned().await.ok();
+            inner.call(request).await
+        })
+    }
 }
 
 impl Plumbing {
@@ -169,6 +215,7 @@ impl Plumbing {
             global_region,
             endpoint_url,
             stats: Arc::new(CallStats::default()),
+            account_concurrency: options.account_concurrency.max(1),
         })
     }
 
@@ -212,7 +259,18 @@ macro_rules! client_builders {
 }
 
 impl Session {
+    /// The account's clients share one limit of requests in flight.
     pub fn new(account_id: &str, sdk: SdkConfig, plumbing: &Plumbing) -> Self {
+        let sdk = match sdk.http_client() {
+            Some(inner) => sdk
+                .to_builder()
+                .http_client(AccountLimitedHttpClient {
+                    inner,
+                    permits: Arc::new(tokio::sync::Semaphore::new(plumbing.account_concurrency)),
+                })
+                .build(),
+            None => sdk,
+        };
         Session {
             account_id: account_id.to_string(),
             sdk,
@@ -266,5 +324,53 @@ async fn default_region(profile: Option<&str>) -> String {
     match tokio::time::timeout(CHAIN_TIMEOUT, chain.region()).await {
         Ok(Some(region)) => region.to_string(),
         _ => "us-east-1".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_runtime_api::client::http::{
+        HttpConnector, HttpConnectorFuture, SharedHttpConnector,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Answers after a pause, recording how many requests were in flight.
+    #[derive(Debug, Default)]
+    struct Slow {
+        now: Arc<AtomicUsize>,
+        peak: Arc<AtomicUsize>,
+    }
+
+    impl HttpConnector for Slow {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            let (now, peak) = (self.now.clone(), self.peak.clone());
+            HttpConnectorFuture::new(async move {
+                let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(n, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                now.fetch_sub(1, Ordering::SeqCst);
+                Ok(HttpResponse::new(
+                    200.try_into().unwrap(),
+                    aws_smithy_types::body::SdkBody::empty(),
+                ))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn an_account_never_has_more_requests_in_flight_than_its_limit() {
+        let slow = Slow::default();
+        let peak = slow.peak.clone();
+        let limited = AccountLimitedConnector {
+            inner: SharedHttpConnector::new(slow),
+            permits: Arc::new(tokio::sync::Semaphore::new(3)),
+        };
+        let calls = (0..12).map(|_| limited.call(HttpRequest::empty()));
+        for result in futures::future::join_all(calls).await {
+            assert_eq!(result.unwrap().status().as_u16(), 200);
+        }
+        assert_eq!(peak.load(Ordering::SeqCst), 3);
     }
 }

@@ -61,6 +61,8 @@ pub struct CollectOptions {
     pub external_id: Option<String>,
     pub endpoint_url: Option<String>,
     pub concurrency: usize,
+    /// Most requests in flight per account.
+    pub account_concurrency: usize,
     pub call_timeout: std::time::Duration,
     /// Bound on the whole collection (`--timeout`); `None` = unbounded.
     pub run_timeout: Option<std::time::Duration>,

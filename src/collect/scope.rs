@@ -350,6 +350,7 @@ mod tests {
             exclude_regions: Vec::new(),
             run_timeout: None,
             shard: None,
+            account_concurrency: 8,
             accounts,
             role_name: "Audit".into(),
             external_id: None,
