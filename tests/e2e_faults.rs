@@ -67,3 +67,37 @@ fn an_operation_throttled_for_good_becomes_an_error() {
     );
     assert_eq!(code, 3);
 }
+
+/// An organization audited through a proxy that throttles a third of the
+/// requests and fails one in twenty with HTTP 500: retries with backoff and
+/// jitter get every call through, and every verdict equals the fault-free
+/// run's.
+#[test]
+fn an_organization_under_throttling_and_server_errors_gets_the_same_verdicts() {
+    let moto = Moto::start();
+    moto.seed_with("bench", &["--accounts", "6"]);
+    let (clean_code, clean) = audit(&moto.endpoint, &["--org"], FAKE);
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let log_path = log.path().to_str().expect("utf-8").to_string();
+    let proxy = FaultProxy::start(
+        &moto,
+        &["--every", "3", "--fail-every", "20", "--log", &log_path],
+    );
+    let (faulty_code, faulty) = audit(&proxy.endpoint, &["--org"], FAKE);
+    assert_eq!(verdicts(&faulty), verdicts(&clean));
+    assert_eq!(faulty_code, clean_code);
+    assert_eq!(
+        faulty["collection_errors"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        faulty["collection_errors"]
+    );
+    let requests = std::fs::read_to_string(&log_path)
+        .expect("log")
+        .lines()
+        .count();
+    assert!(
+        requests >= 40,
+        "the faults were exercised: {requests} requests"
+    );
+}

@@ -3,6 +3,7 @@
 
     fault_proxy.py --upstream http://127.0.0.1:PORT [--every N] [--operation OP]
                    [--delay-operation OP --delay SECONDS] [--log PATH]
+                   [--fail-every N]
 
 --every N      answer every Nth request (1-based count) with a throttling error;
                retries are new requests, so a retried call gets through.
@@ -11,11 +12,13 @@
 --delay-operation OP, --delay S
                hold every request for OP for S seconds before forwarding it
                (a hung service, for the run's --timeout).
+--fail-every N answer every Nth request (counted as for --every, offset by
+               N/2 so the two never coincide) with HTTP 500 InternalError.
 --log PATH     append the operation name of every request to PATH, one per
                line (to count the calls that reach the wire).
 
 The error has the shape of the request's protocol: JSON (X-Amz-Target),
-query (Action=… in the form body: STS, EC2, SNS), RPC v2 CBOR (CloudWatch)
+query (Action=… in the form body: STS, SNS; EC2's own envelope), RPC v2 CBOR (CloudWatch)
 or REST-XML (S3: 503 SlowDown). Prints the listening port on the first line of stdout.
 """
 
@@ -41,11 +44,14 @@ def operation_of(headers, body, path=""):
         return target.rsplit(".", 1)[-1], "json"
     if body and b"Action=" in body:
         form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
-        return form.get("Action", [""])[0], "query"
+        # EC2's query protocol has its own error envelope and throttling code.
+        protocol = "ec2" if form.get("Version", [""])[0] == "2016-11-15" else "query"
+        return form.get("Action", [""])[0], protocol
     return None, "rest-xml"
 
 
-def make_handler(upstream, every, operation, delay_operation=None, delay=0.0, log_path=None):
+def make_handler(upstream, every, operation, delay_operation=None, delay=0.0, log_path=None,
+                 fail_every=0):
     counter = itertools.count(1)
     lock = threading.Lock()
     up = urllib.parse.urlsplit(upstream)
@@ -72,6 +78,11 @@ def make_handler(upstream, every, operation, delay_operation=None, delay=0.0, lo
             if protocol == "json":
                 status, ctype = 400, "application/x-amz-json-1.1"
                 body = b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
+            elif protocol == "ec2":
+                status, ctype = 503, "text/xml"
+                body = (b'<Response><Errors><Error><Code>RequestLimitExceeded</Code>'
+                        b'<Message>Request limit exceeded.</Message></Error></Errors>'
+                        b'<RequestID>x</RequestID></Response>')
             elif protocol == "query":
                 status, ctype = 400, "text/xml"
                 body = (b'<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>'
@@ -96,6 +107,15 @@ def make_handler(upstream, every, operation, delay_operation=None, delay=0.0, lo
                         log.write(f"{op or self.path}\n")
             if (operation and op == operation) or (every and n % every == 0):
                 return self._throttle(protocol)
+            if fail_every and n % fail_every == fail_every // 2:
+                body = b'{"__type":"InternalFailure","message":"injected"}' if protocol == "json" else (
+                    b"<Error><Code>InternalError</Code><Message>injected</Message></Error>")
+                self.send_response(500)
+                self.send_header("Content-Type", "application/x-amz-json-1.1" if protocol == "json" else "application/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             if delay_operation and op == delay_operation:
                 time.sleep(delay)
             conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
@@ -126,9 +146,10 @@ def main():
     parser.add_argument("--delay-operation")
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--log")
+    parser.add_argument("--fail-every", type=int, default=0)
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(
-        args.upstream, args.every, args.operation, args.delay_operation, args.delay, args.log))
+        args.upstream, args.every, args.operation, args.delay_operation, args.delay, args.log, args.fail_every))
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
     sys.stdout.close()
