@@ -325,23 +325,7 @@ pub fn merge_reports(
 
 /// Recomputes every figure derived from the findings.
 fn recount(report: &mut Report, catalog: &Catalog) {
-    let mut summary = Summary {
-        total: report.findings.len(),
-        by_status: Default::default(),
-        by_severity: crate::finding::Severity::ALL
-            .iter()
-            .map(|s| (*s, Default::default()))
-            .collect(),
-    };
-    for f in &report.findings {
-        summary.by_status.add(f.status);
-        summary
-            .by_severity
-            .entry(f.severity)
-            .or_default()
-            .add(f.status);
-    }
-    report.summary = summary;
+    report.summary = Summary::of(&report.findings);
     if let Some(key) = report.policy.framework.clone() {
         report.framework = Some(model::framework_summary(
             &key,

@@ -278,6 +278,29 @@ pub struct Summary {
     pub by_severity: BTreeMap<Severity, StatusCounts>,
 }
 
+impl Summary {
+    /// The counts of some findings, by status and by severity × status.
+    pub fn of(findings: &[ReportFinding]) -> Summary {
+        let mut summary = Summary {
+            total: findings.len(),
+            by_status: StatusCounts::default(),
+            by_severity: Severity::ALL
+                .iter()
+                .map(|s| (*s, StatusCounts::default()))
+                .collect(),
+        };
+        for f in findings {
+            summary.by_status.add(f.status);
+            summary
+                .by_severity
+                .entry(f.severity)
+                .or_default()
+                .add(f.status);
+        }
+        summary
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportFinding {
     pub check_id: String,
@@ -379,24 +402,10 @@ impl Report {
     /// copied.
     pub fn build(snapshot: &Snapshot, judged: Vec<Judged>, input: BuildInput<'_>) -> Report {
         let catalog = input.catalog;
-        let mut summary = Summary {
-            total: judged.len(),
-            by_status: StatusCounts::default(),
-            by_severity: Severity::ALL
-                .iter()
-                .map(|s| (*s, StatusCounts::default()))
-                .collect(),
-        };
         let findings: Vec<ReportFinding> = judged
             .into_iter()
             .map(|j| {
                 let f = j.finding;
-                summary.by_status.add(f.status);
-                summary
-                    .by_severity
-                    .entry(f.severity)
-                    .or_default()
-                    .add(f.status);
                 let meta = catalog.get(&f.check_id);
                 ReportFinding {
                     title: meta.map(|m| m.title.clone()).unwrap_or_default(),
@@ -420,6 +429,7 @@ impl Report {
                 }
             })
             .collect();
+        let summary = Summary::of(&findings);
         let framework = input
             .policy
             .framework
