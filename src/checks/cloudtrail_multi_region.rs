@@ -1,6 +1,6 @@
 //! `cloudtrail-multi-region`: one multi-region, logging trail recording all
 //! management events is what makes activity in every region, including
-//! unused ones, visible at all (CIS 3.1, CloudTrail.1, CloudTrail.3).
+//! unused ones, visible at all (CIS 3.1, Security Hub CloudTrail.1).
 
 use super::selectors::management_coverage;
 use super::support::{any_effective_trail, Assessment};
