@@ -14,3 +14,4 @@ pub mod finding;
 pub mod policy;
 pub mod report;
 pub mod snapshot;
+pub mod verify;

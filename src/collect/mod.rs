@@ -1,11 +1,11 @@
 //! Collection: the only layer that talks to AWS. It records every fact it
 //! could read and every call that failed; it never decides pass or fail.
 
-mod clients;
+pub(crate) mod clients;
 mod cloudtrail;
 mod cloudwatch;
 mod config;
-mod errors;
+pub(crate) mod errors;
 mod kms;
 mod logs;
 pub mod ops;
