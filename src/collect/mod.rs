@@ -287,6 +287,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
         log_groups: resources.log_groups,
         sns_topics: resources.sns_topics,
         alarms: resources.alarms,
+        log_integrity: None,
         errors,
         stats: CollectionStats {
             api_calls: calls_by_operation.values().sum(),

@@ -474,6 +474,160 @@ fn unreachable_keys() -> Result<&'static PublicKeys, &'static CollectionError> {
     }))
 }
 
+/// `audit --verify-logs HOURS`: verifies every trail of the snapshot with
+/// log file validation on over the `hours` before its collection time, with
+/// the caller's credentials. An organization trail is verified in the
+/// folder of every audited account.
+pub async fn audit_integrity(
+    access: &AwsAccess,
+    snapshot: &crate::snapshot::Snapshot,
+    hours: u32,
+    public_keys: Option<&PublicKeys>,
+) -> BTreeMap<String, crate::snapshot::Fact<crate::snapshot::LogIntegrity>> {
+    use crate::snapshot::Fact;
+    let end = snapshot.collected_at;
+    let start = end - chrono::Duration::hours(i64::from(hours));
+    let per_trail = join_all(snapshot.trails.values().filter_map(|trail| {
+        let (config, arn) = match &trail.config {
+            Fact::Value(config) => (config, parse_trail_arn(&trail.arn)?),
+            Fact::Error(_) => return None,
+        };
+        if !config.log_file_validation_enabled {
+            return None;
+        }
+        let bucket = config.s3_bucket_name.clone()?;
+        let accounts = if config.is_organization_trail {
+            snapshot.scope.accounts.clone()
+        } else {
+            vec![trail.account_id.clone()]
+        };
+        Some(async move {
+            let mut runs = Vec::new();
+            for account in &accounts {
+                let request = VerifyRequest {
+                    trail: arn.clone(),
+                    start,
+                    end,
+                    account_id: account.clone(),
+                    regions: None,
+                    s3_bucket: Some(bucket.clone()),
+                    s3_prefix: config.s3_key_prefix.clone(),
+                    local: None,
+                    public_keys: public_keys.cloned(),
+                    anchors: Vec::new(),
+                    aws: access.clone(),
+                };
+                match verify(&request).await {
+                    Ok(v) => runs.push(v),
+                    Err(e) => {
+                        let fact = Fact::Error(CollectionError {
+                            account_id: account.clone(),
+                            region: None,
+                            service: "verify-logs".into(),
+                            operation: "VerifyLogs".into(),
+                            code: match e {
+                                VerifyError::Input(_) => "VerifyFailed".into(),
+                                VerifyError::Unreadable(_) => "Unreadable".into(),
+                            },
+                            message: e.to_string(),
+                        });
+                        return (trail.arn.clone(), fact);
+                    }
+                }
+            }
+            (trail.arn.clone(), Fact::Value(summarize(&runs, start, end)))
+        })
+    }))
+    .await;
+    per_trail.into_iter().collect()
+}
+
+/// The snapshot's record of one trail's verifications (one per account).
+pub fn summarize(
+    runs: &[Verification],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> crate::snapshot::LogIntegrity {
+    use super::report::{Counts, FileKind, Status};
+    use crate::snapshot::{IntegrityCounts, IntegrityGap, IntegrityProblem, LogIntegrity};
+    let counts = |c: Counts| IntegrityCounts {
+        valid: c.valid as u64,
+        invalid: c.invalid as u64,
+        unverifiable: c.unverifiable as u64,
+        unreadable: c.unreadable as u64,
+    };
+    let mut integrity = LogIntegrity {
+        start_time: start,
+        end_time: end,
+        accounts: runs.iter().map(|r| r.account_id.clone()).collect(),
+        regions: Vec::new(),
+        digests: IntegrityCounts::default(),
+        logs: IntegrityCounts::default(),
+        gaps: Vec::new(),
+        problems: Vec::new(),
+        problems_omitted: 0,
+    };
+    let mut problems = Vec::new();
+    for run in runs {
+        let s = run.summary();
+        let (d, l) = (counts(s.digests), counts(s.logs));
+        for (total, add) in [(&mut integrity.digests, d), (&mut integrity.logs, l)] {
+            total.valid += add.valid;
+            total.invalid += add.invalid;
+            total.unverifiable += add.unverifiable;
+            total.unreadable += add.unreadable;
+        }
+        for region in &run.regions {
+            if !integrity.regions.contains(&region.region) {
+                integrity.regions.push(region.region.clone());
+            }
+            for g in &region.gaps {
+                integrity.gaps.push(IntegrityGap {
+                    account_id: run.account_id.clone(),
+                    region: region.region.clone(),
+                    from: g.from,
+                    to: g.to,
+                });
+            }
+            if let Some(e) = &region.error {
+                problems.push(IntegrityProblem {
+                    account_id: run.account_id.clone(),
+                    region: region.region.clone(),
+                    kind: "region".into(),
+                    location: String::new(),
+                    status: "ERROR: not verified".into(),
+                    detail: Some(e.clone()),
+                    invalid: false,
+                });
+            }
+            for f in region.digests.iter().chain(&region.logs) {
+                if f.status != Status::Valid {
+                    problems.push(IntegrityProblem {
+                        account_id: run.account_id.clone(),
+                        region: region.region.clone(),
+                        kind: match f.kind {
+                            FileKind::Digest => "digest".into(),
+                            FileKind::Log => "log".into(),
+                        },
+                        location: f.location.clone(),
+                        status: f.status.text().into(),
+                        detail: f.detail.clone(),
+                        invalid: f.status.is_invalid(),
+                    });
+                }
+            }
+        }
+    }
+    integrity.regions.sort();
+    // Invalid files first: they are what the finding is about.
+    problems.sort_by_key(|p| !p.invalid);
+    let keep = LogIntegrity::MAX_PROBLEMS.min(problems.len());
+    integrity.problems_omitted = (problems.len() - keep) as u64;
+    problems.truncate(keep);
+    integrity.problems = problems;
+    integrity
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
