@@ -547,3 +547,32 @@ mod properties {
         }
     }
 }
+
+#[tokio::test]
+async fn a_listed_digest_outside_the_chain_is_a_mismatch() {
+    // The newest digest, re-signed, skips the middle one.
+    let s = Setup::new(spec(3, 1));
+    let chain = build(&s.spec);
+    let mut m = memory(&chain, true);
+    let newest = chain.digest_keys[2].clone();
+    let object = m.objects.get_mut(&(BUCKET.to_string(), newest)).unwrap();
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&digest::gunzip(&object.bytes, u64::MAX - 1).unwrap()).unwrap();
+    doc["previousDigestS3Object"] = chain.digest_keys[0].clone().into();
+    let bytes = serde_json::to_vec(&doc).unwrap();
+    object.signature = Some(fixture::sign_digest(&signing_key(), &bytes).unwrap());
+    object.bytes = fixture::gzip(&bytes);
+    let r = s.run(&m).await;
+    let skipped = r
+        .digests
+        .iter()
+        .find(|f| f.key == chain.digest_keys[1])
+        .expect("reported");
+    assert_eq!(skipped.status, Status::ChainMismatch);
+    assert!(skipped
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("not part of the chain"));
+    assert!(r.has_invalid());
+}
