@@ -15,6 +15,8 @@ use std::collections::BTreeSet;
 
 /// Log files fetched and hashed at once, per region.
 const LOG_CONCURRENCY: usize = 32;
+/// Day folders listed at once, per region.
+const LIST_CONCURRENCY: usize = 8;
 
 /// What the walk of one region needs.
 #[derive(Debug, Clone)]
@@ -80,15 +82,27 @@ async fn list_digests<S: Source>(
     let until = plan.end + Duration::hours(1);
     let mut day = (plan.start - Duration::days(1)).date_naive();
     let last = (until + Duration::days(1)).date_naive();
-    let mut found = Vec::new();
+    let mut prefixes = Vec::new();
     while day <= last {
-        let prefix = format!(
+        prefixes.push(format!(
             "{}CloudTrail-Digest/{}/{}/",
             plan.base,
             plan.region,
             day.format("%Y/%m/%d")
-        );
-        for key in source.list(plan.bucket, &prefix).await? {
+        ));
+        let Some(next) = day.succ_opt() else { break };
+        day = next;
+    }
+    // One listing per day folder, a few at once: a range of months is
+    // hundreds of folders.
+    let listings: Vec<Result<Vec<String>, FetchError>> = futures::stream::iter(&prefixes)
+        .map(|prefix| source.list(plan.bucket, prefix))
+        .buffered(LIST_CONCURRENCY)
+        .collect()
+        .await;
+    let mut found = Vec::new();
+    for listing in listings {
+        for key in listing? {
             let Some(name) = parse_digest_key(&key) else {
                 continue;
             };
@@ -105,8 +119,6 @@ async fn list_digests<S: Source>(
                 });
             }
         }
-        let Some(next) = day.succ_opt() else { break };
-        day = next;
     }
     found.sort_by(|a, b| (a.time, &a.key).cmp(&(b.time, &b.key)));
     found.dedup_by(|a, b| a.key == b.key);
