@@ -33,9 +33,21 @@ pub struct PublicKeys {
 impl PublicKeys {
     /// Adds a DER key under its computed fingerprint, which is returned.
     pub fn add_der(&mut self, der: &[u8]) -> Result<String, String> {
+        self.add_der_as(der, None)
+    }
+
+    /// Adds a DER key under its computed fingerprint and, when it differs,
+    /// also under the fingerprint its source (ListPublicKeys, the file)
+    /// gives it. The fingerprint is only a name to find the key by: the
+    /// key's authority comes from where it was read, so a second name lets
+    /// no one else's key in.
+    pub fn add_der_as(&mut self, der: &[u8], claimed: Option<&str>) -> Result<String, String> {
         let key =
             decode_der(der).ok_or("not a DER RSA public key (PKCS#1 or SubjectPublicKeyInfo)")?;
         let print = fingerprint(der);
+        if let Some(claimed) = claimed.map(str::trim).filter(|c| !c.is_empty()) {
+            self.keys.insert(claimed.to_ascii_lowercase(), key.clone());
+        }
         self.keys.insert(print.clone(), key);
         Ok(print)
     }
@@ -58,10 +70,8 @@ impl PublicKeys {
 
     /// Reads what `aws cloudtrail list-public-keys` prints:
     /// `{"PublicKeyList": [{"Value": base64, "Fingerprint": hex, …}]}`. An
-    /// array of such objects (one per region) is accepted too. A
-    /// `Fingerprint` that disagrees with the key's own is refused: the file
-    /// is corrupt, and the key is never indexed under a name it does not
-    /// have.
+    /// array of such objects (one per region) is accepted too. Each key is
+    /// found by its MD5 fingerprint and by the `Fingerprint` listed with it.
     pub fn from_list_public_keys_json(text: &str) -> Result<PublicKeys, String> {
         let doc: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
@@ -85,16 +95,9 @@ impl PublicKeys {
                 let der = base64::engine::general_purpose::STANDARD
                     .decode(value.trim())
                     .map_err(|e| format!("PublicKeyList[{i}].Value is not base64: {e}"))?;
-                let print = keys
-                    .add_der(&der)
+                let claimed = entry.get("Fingerprint").and_then(|f| f.as_str());
+                keys.add_der_as(&der, claimed)
                     .map_err(|e| format!("PublicKeyList[{i}].Value: {e}"))?;
-                if let Some(claimed) = entry.get("Fingerprint").and_then(|f| f.as_str()) {
-                    if !claimed.eq_ignore_ascii_case(&print) {
-                        return Err(format!(
-                            "PublicKeyList[{i}]: Fingerprint {claimed} is not the key's fingerprint {print}"
-                        ));
-                    }
-                }
             }
         }
         if keys.is_empty() {
@@ -139,13 +142,13 @@ mod tests {
         let keys = PublicKeys::from_list_public_keys_json(&text).unwrap();
         assert_eq!(keys.len(), 2);
         assert!(keys.get(&fingerprint(PUB).to_uppercase()).is_some());
-        let wrong_print = serde_json::json!({"PublicKeyList": [
-            {"Value": b64.encode(PUB), "Fingerprint": fingerprint(WRONG)}
+        let other_name = serde_json::json!({"PublicKeyList": [
+            {"Value": b64.encode(PUB), "Fingerprint": "ABC123"}
         ]})
         .to_string();
-        assert!(PublicKeys::from_list_public_keys_json(&wrong_print)
-            .unwrap_err()
-            .contains("not the key's fingerprint"));
+        let keys = PublicKeys::from_list_public_keys_json(&other_name).unwrap();
+        assert_eq!(keys.get("abc123"), keys.get(&fingerprint(PUB)));
+        assert!(keys.get(&fingerprint(WRONG)).is_none());
         for bad in [
             "",
             "{}",

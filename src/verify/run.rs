@@ -279,7 +279,7 @@ async fn list_public_keys(
             .map_err(|err| from_sdk(&site, &err))?;
         for key in page.public_key_list() {
             if let Some(value) = key.value() {
-                keys.add_der(value.as_ref())
+                keys.add_der_as(value.as_ref(), key.fingerprint())
                     .map_err(|e| site.error("InvalidPublicKey", e))?;
             }
         }
