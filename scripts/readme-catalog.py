@@ -8,6 +8,7 @@ the binary is built, else alphabetical.
 """
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -25,8 +26,9 @@ FRAMEWORKS = [
 
 def registry_order():
     """Check ids in registry order, from the built binary when there is one."""
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target")
     for profile in ("release", "debug"):
-        binary = ROOT / "target" / profile / "trailwarden"
+        binary = target / profile / "trailwarden"
         if binary.exists():
             try:
                 out = subprocess.run(

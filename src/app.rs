@@ -4,7 +4,7 @@
 use crate::checks::{self, Catalog};
 use crate::cli::{
     AuditArgs, ChecksArgs, ChecksCommand, CollectArgs, Command, ConfigArgs, ConfigCommand,
-    EvaluateArgs, GateArgs, ListFormat, OutputArgs, ScopeArgs,
+    EvaluateArgs, GateArgs, ListFormat, OutputArgs, ScopeArgs, VerifyLogsArgs,
 };
 use crate::collect::{self, AccountScope, CollectOptions};
 use crate::config::{self, Config};
@@ -16,6 +16,7 @@ use crate::report::model::{
 };
 use crate::report::{self, Format};
 use crate::snapshot::Snapshot;
+use crate::verify;
 use anyhow::{bail, Context as _, Result};
 use chrono::Utc;
 
@@ -33,6 +34,7 @@ pub fn run(command: Command) -> Result<Outcome> {
         Command::Config(command) => config_command(command),
         Command::Diff(args) => crate::diff::run(args),
         Command::Merge(args) => crate::merge::run(args),
+        Command::VerifyLogs(args) => verify_logs(args),
     }
 }
 
@@ -55,7 +57,27 @@ fn audit(args: AuditArgs) -> Result<Outcome> {
     let config = load_config(&args.scope.config, now)?;
     let gate = Gate::resolve(&args.gate, &config)?;
     let options = collect_options(&args.scope, &config)?;
-    let snapshot = run_collection(&options)?;
+    let public_keys = args
+        .public_keys
+        .as_deref()
+        .map(read_public_keys)
+        .transpose()?;
+    let mut snapshot = run_collection(&options)?;
+    if let Some(hours) = args.verify_logs {
+        let access = verify::run::AwsAccess {
+            profile: options.profile.clone(),
+            region: Some(snapshot.scope.global_region.clone()),
+            endpoint_url: options.endpoint_url.clone(),
+            call_timeout: options.call_timeout,
+        };
+        let integrity = runtime()?.block_on(verify::run::audit_integrity(
+            &access,
+            &snapshot,
+            hours,
+            public_keys.as_ref(),
+        ));
+        snapshot.log_integrity = Some(integrity);
+    }
     let bytes = snapshot_bytes(&snapshot)?;
     if let Some(path) = &args.save_snapshot {
         save_snapshot(&bytes, path)?;
@@ -495,14 +517,213 @@ fn save_snapshot(bytes: &[u8], path: &std::path::Path) -> Result<()> {
     })
 }
 
-fn run_collection(options: &CollectOptions) -> Result<Snapshot> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")?;
-    runtime
+        .context("starting the async runtime")
+}
+
+fn run_collection(options: &CollectOptions) -> Result<Snapshot> {
+    runtime()?
         .block_on(collect::collect(options))
         .map_err(|e| InputError(e.to_string()).into())
+}
+
+/// A UTC time on the command line: RFC 3339 (`2026-11-27T05:00:00Z`,
+/// `…+02:00`), the same without a zone (taken as UTC), or a date (midnight UTC).
+fn parse_cli_time(flag: &str, value: &str) -> Result<chrono::DateTime<Utc>> {
+    let v = value.trim();
+    let parsed = chrono::DateTime::parse_from_rfc3339(v)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| {
+            chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S")
+                .ok()
+                .map(|t| t.and_utc())
+        })
+        .or_else(|| {
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .map(|t| t.and_utc())
+        });
+    parsed.ok_or_else(|| {
+        InputError(format!(
+            "{flag} '{value}' is not a UTC time (e.g. 2026-11-27T05:00:00Z or 2026-11-27)"
+        ))
+        .into()
+    })
+}
+
+fn read_public_keys(path: &std::path::Path) -> Result<verify::keys::PublicKeys> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError(format!("cannot read --public-keys {}: {e}", path.display())))?;
+    verify::keys::PublicKeys::from_list_public_keys_json(&text)
+        .map_err(|e| InputError(format!("--public-keys {}: {e}", path.display())).into())
+}
+
+/// Reads `--anchor`: one `{"s3_bucket", "s3_object", "signature"}` object,
+/// or an array of them (one per region, as `--record-anchor` writes for a
+/// multi-region trail).
+fn read_anchors(path: &std::path::Path) -> Result<Vec<verify::Anchor>> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| InputError(format!("cannot read --anchor {shown}: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| InputError(format!("--anchor {shown} is not JSON: {e}")))?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        other => vec![other],
+    };
+    let mut anchors = Vec::new();
+    for item in items {
+        let anchor: verify::Anchor = serde_json::from_value(item).map_err(|e| {
+            InputError(format!(
+                "--anchor {shown}: expected {{\"s3_bucket\": B, \"s3_object\": KEY, \"signature\": HEX}}: {e}"
+            ))
+        })?;
+        if verify::digest::parse_digest_key(&anchor.s3_object).is_none() {
+            return Err(InputError(format!(
+                "--anchor {shown}: {} is not a CloudTrail digest key",
+                anchor.s3_object
+            ))
+            .into());
+        }
+        if verify::digest::unhex(&anchor.signature).is_none_or(|s| s.is_empty()) {
+            return Err(InputError(format!("--anchor {shown}: the signature is not hex")).into());
+        }
+        anchors.push(anchor);
+    }
+    if anchors.is_empty() {
+        return Err(InputError(format!("--anchor {shown} names no digest")).into());
+    }
+    Ok(anchors)
+}
+
+fn verify_logs(args: VerifyLogsArgs) -> Result<Outcome> {
+    let trail = verify::parse_trail_arn(args.trail.trim()).ok_or_else(|| {
+        InputError(format!(
+            "--trail '{}' is not a trail ARN (arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME)",
+            args.trail
+        ))
+    })?;
+    let start = parse_cli_time("--start-time", &args.start_time)?;
+    let end = match &args.end_time {
+        Some(t) => parse_cli_time("--end-time", t)?,
+        None => Utc::now(),
+    };
+    if start >= end {
+        return Err(InputError("--start-time must be before --end-time".into()).into());
+    }
+    let account_id = args.account_id.clone().unwrap_or(trail.account_id.clone());
+    if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(InputError(format!(
+            "--account-id '{account_id}' is not a 12-digit AWS account id"
+        ))
+        .into());
+    }
+    let regions = match &args.regions {
+        Some(list) => parse_regions(list)?,
+        None => None,
+    };
+    if let Some(region) = &args.region {
+        validate_region(region)?;
+    }
+    if let Some(url) = &args.endpoint_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(InputError(format!(
+                "--endpoint-url '{url}' must start with http:// or https://"
+            ))
+            .into());
+        }
+    }
+    let public_keys = args
+        .public_keys
+        .as_deref()
+        .map(read_public_keys)
+        .transpose()?;
+    let anchors = match &args.anchor {
+        Some(path) => read_anchors(path)?,
+        None => Vec::new(),
+    };
+    for anchor in &anchors {
+        let newest_listed = end + chrono::Duration::hours(1);
+        if verify::digest::parse_digest_key(&anchor.s3_object)
+            .is_some_and(|k| k.time > newest_listed)
+        {
+            return Err(InputError(format!(
+                "--anchor names {}, which is newer than --end-time: it cannot be reached",
+                anchor.s3_object
+            ))
+            .into());
+        }
+    }
+    let request = verify::VerifyRequest {
+        trail,
+        start,
+        end,
+        account_id,
+        regions,
+        s3_bucket: args.s3_bucket.clone(),
+        s3_prefix: args
+            .s3_prefix
+            .as_deref()
+            .map(|p| p.trim_matches('/').to_string())
+            .filter(|p| !p.is_empty()),
+        local: args.local.clone(),
+        public_keys,
+        anchors,
+        aws: verify::run::AwsAccess {
+            profile: args.profile.clone(),
+            region: args.region.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+            call_timeout: std::time::Duration::from_secs(args.call_timeout),
+        },
+    };
+    let verification = match runtime()?.block_on(verify::run::verify(&request)) {
+        Ok(v) => v,
+        Err(verify::VerifyError::Input(message)) => return Err(InputError(message).into()),
+        Err(verify::VerifyError::Unreadable(message)) => {
+            eprintln!("trailwarden: error: {message}");
+            return Ok(Outcome::Incomplete);
+        }
+    };
+    let outcome = verification.outcome();
+    let text = match args.format {
+        ListFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&verification.to_json())?
+        ),
+        ListFormat::Console => verification.to_console(crate::log::verbosity() > 0),
+    };
+    report::write_output(text.as_bytes(), None)?;
+    if let Some(path) = &args.record_anchor {
+        if outcome != Outcome::Clean {
+            eprintln!(
+                "trailwarden: not recording an anchor in {}: the verification did not fully succeed",
+                path.display()
+            );
+        } else {
+            let anchors: Vec<&verify::Anchor> = verification
+                .regions
+                .iter()
+                .filter_map(|r| r.newest_valid.as_ref())
+                .collect();
+            let json = match anchors.as_slice() {
+                [one] => serde_json::to_vec_pretty(one)?,
+                many => serde_json::to_vec_pretty(many)?,
+            };
+            if let Err(e) = report::write_atomically(path, &json) {
+                eprintln!(
+                    "trailwarden: error: cannot write the anchor to {}: {e}",
+                    path.display()
+                );
+                return Ok(policy::Outcome::UsageError);
+            }
+        }
+    }
+    Ok(outcome)
 }
 
 /// Validates the scope flags, fills what they leave unset from the

@@ -18,6 +18,7 @@ pub struct Cli {
     pub command: Command,
     /// Log to stderr: -v each failed call and each stage (account, region,
     /// operation, error code), -vv every call, -vvv the AWS SDK's own logs.
+    /// With `verify-logs`, --verbose also lists every file verified.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
     /// No progress line and no warnings on stderr (errors are still printed).
@@ -42,6 +43,12 @@ pub enum Command {
     Diff(DiffArgs),
     /// Merge the JSON reports (or the snapshots) of `--shard` runs into one.
     Merge(MergeArgs),
+    /// Prove that a trail's log files are intact: digest chain, RSA
+    /// signatures and log hashes, from S3 or a local copy of the bucket.
+    #[command(
+        after_help = "Exit codes: 0 everything verified · 1 something is INVALID (modified, forged, moved or deleted) · 2 bad input · 3 something could not be read or verified"
+    )]
+    VerifyLogs(VerifyLogsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -239,6 +246,76 @@ pub struct AuditArgs {
     /// Also save the collected snapshot here, for `evaluate` later.
     #[arg(long)]
     pub save_snapshot: Option<PathBuf>,
+    /// Also verify each trail's digest chain and log files of the last HOURS
+    /// (the cloudtrail-log-integrity check). Reads every log file of the
+    /// window from S3: mind the cost on busy trails.
+    #[arg(long, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..=8784))]
+    pub verify_logs: Option<u32>,
+    /// With --verify-logs: CloudTrail's public keys from FILE (what `aws
+    /// cloudtrail list-public-keys` prints) instead of ListPublicKeys.
+    #[arg(long, value_name = "FILE", requires = "verify_logs")]
+    pub public_keys: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyLogsArgs {
+    /// ARN of the trail (arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME).
+    #[arg(long, value_name = "ARN")]
+    pub trail: String,
+    /// Verify logs delivered from this UTC time on (2026-11-27T00:00:00Z, or 2026-11-27).
+    #[arg(long, value_name = "TIME")]
+    pub start_time: String,
+    /// Up to this UTC time (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub end_time: Option<String>,
+    /// The account whose files are verified (an organization trail's
+    /// member); default: the trail's owner.
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// Regions to verify, comma-separated; default: every region with a
+    /// digest folder (every region the trail delivers for).
+    #[arg(long, value_name = "LIST")]
+    pub regions: Option<String>,
+    /// The bucket holding the digests, when not the trail's current one
+    /// (with --local: the bucket the copy was made from; each digest must
+    /// then name it).
+    #[arg(long, value_name = "BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// The key prefix, when not the trail's current one.
+    #[arg(long, value_name = "PREFIX")]
+    pub s3_prefix: Option<String>,
+    /// Read a local copy of the bucket in DIR (laid out like the bucket)
+    /// instead of S3; digest signatures come from the next digest, a
+    /// `<key>.sig` sidecar, or --anchor.
+    #[arg(long, value_name = "DIR")]
+    pub local: Option<PathBuf>,
+    /// CloudTrail's public keys from FILE (what `aws cloudtrail
+    /// list-public-keys` prints), for offline use; default: ListPublicKeys.
+    #[arg(long, value_name = "FILE")]
+    pub public_keys: Option<PathBuf>,
+    /// A digest and its signature recorded earlier (--record-anchor): the
+    /// walk must reach it, so deleting the newest digests is detected.
+    #[arg(long, value_name = "FILE")]
+    pub anchor: Option<PathBuf>,
+    /// After a fully successful run, write the newest digest of each region
+    /// and its signature to FILE, for a later --anchor.
+    #[arg(long, value_name = "FILE")]
+    pub record_anchor: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "console")]
+    pub format: ListFormat,
+    /// Named profile from the AWS config and credentials files.
+    #[arg(long, env = "AWS_PROFILE")]
+    pub profile: Option<String>,
+    /// Region for S3 and global calls; default: the usual chain, else us-east-1.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Send every call to this endpoint (an emulator such as moto).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// Seconds before a single API call attempt is abandoned.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub call_timeout: u64,
 }
 
 #[derive(Debug, Args)]

@@ -18,3 +18,4 @@ pub mod merge;
 pub mod policy;
 pub mod report;
 pub mod snapshot;
+pub mod verify;

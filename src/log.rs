@@ -5,12 +5,19 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static QUIET: AtomicBool = AtomicBool::new(false);
+static VERBOSITY: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// How many `-v` were given.
+pub fn verbosity() -> u8 {
+    VERBOSITY.load(Ordering::Relaxed)
+}
 
 /// Installs the log subscriber for `verbose` (0: none; 1: trailwarden's
 /// info and failures; 2: every call; 3: the AWS SDK's debug logs too) and
 /// records `--quiet`.
 pub fn init(verbose: u8, quiet: bool) {
     QUIET.store(quiet, Ordering::Relaxed);
+    VERBOSITY.store(verbose, Ordering::Relaxed);
     if verbose == 0 {
         return;
     }

@@ -197,6 +197,18 @@ pub fn merge_snapshots(inputs: Vec<(String, Snapshot)>) -> Result<Snapshot, Stri
                 },
             );
         }
+        // Log integrity (audit --verify-logs) is per trail: keep what was
+        // verified, preferring a result over an error.
+        if let Some(theirs) = s.log_integrity {
+            let mine = merged.log_integrity.get_or_insert_with(BTreeMap::new);
+            for (arn, fact) in theirs {
+                let entry = match mine.remove(&arn) {
+                    Some(existing) => better(existing, fact),
+                    None => fact,
+                };
+                mine.insert(arn, entry);
+            }
+        }
         merged.errors.extend(s.errors);
         merged.stats.api_calls += s.stats.api_calls;
         for (op, n) in s.stats.calls_by_operation {

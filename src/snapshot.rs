@@ -47,6 +47,12 @@ pub struct Snapshot {
     /// account and region holding a trail's log group.
     #[serde(default)]
     pub alarms: BTreeMap<String, Fact<Vec<MetricAlarm>>>,
+    /// `audit --verify-logs HOURS`: what verifying each trail's digest chain
+    /// and log files found, keyed by trail ARN (trails with log file
+    /// validation on and a bucket). `None` when the audit did not verify
+    /// logs: the `cloudtrail-log-integrity` check is then `not_applicable`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_integrity: Option<BTreeMap<String, Fact<LogIntegrity>>>,
     /// Every call that failed (and every fact that could not be read, such as
     /// a bucket no audited account owns), sorted by account, region, service
     /// and operation so that two collections of the same state compare equal.
@@ -590,6 +596,69 @@ pub struct SnsTopicFacts {
 pub struct SnsTopic {
     pub subscriptions_confirmed: u64,
     pub subscriptions_pending: u64,
+}
+
+/// What `verify-logs` found for one trail over the audit's window, kept in
+/// the snapshot so that `evaluate` reproduces the verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogIntegrity {
+    pub start_time: DateTime<Utc>,
+    pub end_time: DateTime<Utc>,
+    /// The accounts whose files were verified (an organization trail: every
+    /// audited member's folder).
+    pub accounts: Vec<String>,
+    /// The regions with digests.
+    pub regions: Vec<String>,
+    pub digests: IntegrityCounts,
+    pub logs: IntegrityCounts,
+    /// Times with no digests (logging or validation off): not tampering.
+    #[serde(default)]
+    pub gaps: Vec<IntegrityGap>,
+    /// Every file not valid and every region not verified, at most
+    /// [`LogIntegrity::MAX_PROBLEMS`]; the rest are counted.
+    #[serde(default)]
+    pub problems: Vec<IntegrityProblem>,
+    #[serde(default)]
+    pub problems_omitted: u64,
+}
+
+impl LogIntegrity {
+    pub const MAX_PROBLEMS: usize = 100;
+}
+
+/// Files by verdict class.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrityCounts {
+    pub valid: u64,
+    pub invalid: u64,
+    pub unverifiable: u64,
+    pub unreadable: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrityGap {
+    pub account_id: String,
+    pub region: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// A file that is not valid, or a region that could not be verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntegrityProblem {
+    pub account_id: String,
+    pub region: String,
+    /// `digest`, `log` or `region`.
+    pub kind: String,
+    /// `s3://bucket/key`, or the digest folder for a region.
+    pub location: String,
+    /// `INVALID: not found`…, `ERROR: could not be read`.
+    pub status: String,
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// True when it proves tampering or loss (`INVALID`); false when it
+    /// only could not be read or verified.
+    pub invalid: bool,
 }
 
 /// Why a snapshot file could not be used.

@@ -19,6 +19,7 @@ mod cloudtrail_insights;
 mod cloudtrail_kms_encryption;
 mod cloudtrail_kms_key_rotation;
 mod cloudtrail_log_file_validation;
+mod cloudtrail_log_integrity;
 mod cloudtrail_multi_region;
 mod cloudtrail_organization_trail;
 mod cloudtrail_s3_data_events_read;
@@ -96,6 +97,10 @@ pub static REGISTRY: &[RegisteredCheck] = &[
     RegisteredCheck {
         id: cloudtrail_log_file_validation::ID,
         run: cloudtrail_log_file_validation::run,
+    },
+    RegisteredCheck {
+        id: cloudtrail_log_integrity::ID,
+        run: cloudtrail_log_integrity::run,
     },
     RegisteredCheck {
         id: cloudtrail_kms_encryption::ID,

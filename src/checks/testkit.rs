@@ -391,6 +391,7 @@ pub fn empty(accounts: Vec<AccountFacts>) -> Snapshot {
         log_groups: BTreeMap::new(),
         sns_topics: BTreeMap::new(),
         alarms: BTreeMap::new(),
+        log_integrity: None,
         errors: Vec::new(),
         stats: CollectionStats::default(),
     }

@@ -1,11 +1,11 @@
 //! Collection: the only layer that talks to AWS. It records every fact it
 //! could read and every call that failed; it never decides pass or fail.
 
-mod clients;
+pub(crate) mod clients;
 mod cloudtrail;
 mod cloudwatch;
 mod config;
-mod errors;
+pub(crate) mod errors;
 mod kms;
 mod logs;
 pub mod ops;
@@ -346,6 +346,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
         log_groups: resources.log_groups,
         sns_topics: resources.sns_topics,
         alarms: resources.alarms,
+        log_integrity: None,
         errors,
         stats: CollectionStats {
             api_calls: calls_by_operation.values().sum(),

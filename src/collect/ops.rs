@@ -1,4 +1,4 @@
-//! Every API operation the collector calls, with the IAM action it needs.
+//! Every API operation the collector (and `verify-logs`) calls, with the IAM action it needs.
 //! The shipped IAM policy is tested against this list, and the end-to-end
 //! tests check that every call the interceptor counted is listed here.
 
@@ -41,6 +41,7 @@ operations! {
     CT_GET_TRAIL_STATUS = ("cloudtrail", "GetTrailStatus", "cloudtrail:GetTrailStatus");
     CT_GET_EVENT_SELECTORS = ("cloudtrail", "GetEventSelectors", "cloudtrail:GetEventSelectors");
     CT_GET_INSIGHT_SELECTORS = ("cloudtrail", "GetInsightSelectors", "cloudtrail:GetInsightSelectors");
+    CT_LIST_PUBLIC_KEYS = ("cloudtrail", "ListPublicKeys", "cloudtrail:ListPublicKeys");
     S3_LIST_BUCKETS = ("s3", "ListBuckets", "s3:ListAllMyBuckets");
     S3_HEAD_BUCKET = ("s3", "HeadBucket", "s3:ListBucket");
     S3_GET_BUCKET_LOCATION = ("s3", "GetBucketLocation", "s3:GetBucketLocation");
@@ -50,6 +51,8 @@ operations! {
     S3_GET_BUCKET_LOGGING = ("s3", "GetBucketLogging", "s3:GetBucketLogging");
     S3_GET_BUCKET_VERSIONING = ("s3", "GetBucketVersioning", "s3:GetBucketVersioning");
     S3_GET_OBJECT_LOCK_CONFIGURATION = ("s3", "GetObjectLockConfiguration", "s3:GetBucketObjectLockConfiguration");
+    S3_LIST_OBJECTS_V2 = ("s3", "ListObjectsV2", "s3:ListBucket");
+    S3_GET_OBJECT = ("s3", "GetObject", "s3:GetObject");
     S3_GET_BUCKET_LIFECYCLE_CONFIGURATION = ("s3", "GetBucketLifecycleConfiguration", "s3:GetLifecycleConfiguration");
     S3CONTROL_GET_PUBLIC_ACCESS_BLOCK = ("s3control", "GetPublicAccessBlock", "s3:GetAccountPublicAccessBlock");
     KMS_DESCRIBE_KEY = ("kms", "DescribeKey", "kms:DescribeKey");

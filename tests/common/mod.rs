@@ -114,6 +114,27 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// Runs another script of tests/seed/ (with moto's Python) against this
+    /// server and returns its JSON.
+    pub fn script(&self, script: &str, args: &[&str]) -> Value {
+        let out = Command::new(python())
+            .arg(repo().join("tests/seed").join(script))
+            .args(["--endpoint", &self.endpoint])
+            .args(args)
+            .env_remove("AWS_PROFILE")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("run a seed script");
+        assert!(
+            out.status.success(),
+            "{script} {args:?} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("the script prints JSON")
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -1,0 +1,22 @@
+//! `verify-logs`: proves that CloudTrail log files are intact, from S3 or a
+//! local copy, by walking the signed digest chain of every region the trail
+//! delivers for (concurrently) and hashing every log file listed.
+//!
+//! Pure logic ([`digest`], [`keys`], [`chain`] over the [`source::Source`]
+//! trait, [`report`]) is separate from I/O ([`source`]'s S3 and local
+//! implementations, [`run`]), so the walk is tested on in-memory fixtures.
+
+pub mod chain;
+pub mod digest;
+#[doc(hidden)]
+pub mod fixture;
+pub mod keys;
+pub mod report;
+pub mod run;
+pub mod source;
+
+#[cfg(test)]
+mod tests;
+
+pub use report::{Anchor, Verification};
+pub use run::{parse_trail_arn, TrailArn, VerifyError, VerifyRequest};

@@ -1,0 +1,657 @@
+//! The I/O around the walk: the trail's bucket and prefix (DescribeTrails),
+//! the digest folder of the account (plain or organization layout), the
+//! regions, the public keys (ListPublicKeys or a file), then every region
+//! concurrently.
+
+use super::chain::{verify_region, RegionPlan};
+use super::keys::PublicKeys;
+use super::report::{Anchor, RegionResult, SourceInfo, Verification};
+use super::source::{FetchError, LocalSource, S3Source, Source};
+use crate::collect::clients::{Plumbing, Session};
+use crate::collect::errors::{from_sdk, Site};
+use crate::collect::{ops, AccountScope, CollectOptions};
+use crate::snapshot::CollectionError;
+use chrono::{DateTime, Utc};
+use futures::future::join_all;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The parts of a trail ARN (`arn:aws:cloudtrail:us-east-1:123456789012:trail/main`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrailArn {
+    pub arn: String,
+    pub partition: String,
+    pub home_region: String,
+    pub account_id: String,
+    pub name: String,
+}
+
+/// Parses a trail ARN; `None` when it is not one.
+pub fn parse_trail_arn(arn: &str) -> Option<TrailArn> {
+    let mut parts = arn.splitn(6, ':');
+    let (prefix, partition, service, region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let name = resource.strip_prefix("trail/")?;
+    let ok = prefix == "arn"
+        && !partition.is_empty()
+        && service == "cloudtrail"
+        && !region.is_empty()
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !name.is_empty()
+        && !name.contains('/');
+    ok.then(|| TrailArn {
+        arn: arn.to_string(),
+        partition: partition.to_string(),
+        home_region: region.to_string(),
+        account_id: account.to_string(),
+        name: name.to_string(),
+    })
+}
+
+/// How to reach AWS (for S3, DescribeTrails and ListPublicKeys).
+#[derive(Debug, Clone, Default)]
+pub struct AwsAccess {
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    pub endpoint_url: Option<String>,
+    pub call_timeout: std::time::Duration,
+}
+
+impl AwsAccess {
+    fn options(&self) -> CollectOptions {
+        CollectOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            regions: None,
+            exclude_regions: Vec::new(),
+            accounts: AccountScope::Caller,
+            role_name: String::new(),
+            external_id: None,
+            endpoint_url: self.endpoint_url.clone(),
+            concurrency: 32,
+            account_concurrency: 32,
+            call_timeout: self.call_timeout,
+            run_timeout: None,
+            shard: None,
+        }
+    }
+}
+
+/// A validated `verify-logs` request.
+#[derive(Debug, Clone)]
+pub struct VerifyRequest {
+    pub trail: TrailArn,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// The account whose files are verified (organization trails: a member).
+    pub account_id: String,
+    pub regions: Option<Vec<String>>,
+    pub s3_bucket: Option<String>,
+    pub s3_prefix: Option<String>,
+    pub local: Option<PathBuf>,
+    pub public_keys: Option<PublicKeys>,
+    pub anchors: Vec<Anchor>,
+    pub aws: AwsAccess,
+}
+
+/// Why a verification could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Bad input (exit 2): no such trail, no credentials, a bad directory.
+    #[error("{0}")]
+    Input(String),
+    /// Something needed could not be read (exit 3): DescribeTrails or the
+    /// bucket listing denied.
+    #[error("{0}")]
+    Unreadable(String),
+}
+
+fn unreadable(e: &CollectionError) -> VerifyError {
+    VerifyError::Unreadable(format!(
+        "{}:{}: {}: {}",
+        e.service, e.operation, e.code, e.message
+    ))
+}
+
+/// Runs the verification.
+pub async fn verify(request: &VerifyRequest) -> Result<Verification, VerifyError> {
+    let needs_aws = request.local.is_none() || request.public_keys.is_none();
+    let session = if needs_aws {
+        let plumbing = Plumbing::load(&request.aws.options()).await.map_err(|e| {
+            let hint = if request.local.is_some() {
+                " (for offline use, give --public-keys FILE)"
+            } else {
+                ""
+            };
+            VerifyError::Input(format!("{e}{hint}"))
+        })?;
+        Some(Session::new(
+            &request.account_id,
+            plumbing.base.clone(),
+            &plumbing,
+        ))
+    } else {
+        None
+    };
+    if let Some(dir) = &request.local {
+        if !dir.is_dir() {
+            return Err(VerifyError::Input(format!(
+                "--local {}: not a readable directory",
+                dir.display()
+            )));
+        }
+        let source = LocalSource { dir: dir.clone() };
+        let info = SourceInfo::Local {
+            dir: dir.display().to_string(),
+            bucket: request.s3_bucket.clone(),
+            prefix: request.s3_prefix.clone(),
+        };
+        let bucket = request.s3_bucket.clone().unwrap_or_default();
+        let check_bucket = request.s3_bucket.is_some();
+        return verify_with(
+            &source,
+            request,
+            session.as_ref(),
+            &bucket,
+            request.s3_prefix.as_deref(),
+            check_bucket,
+            false,
+            info,
+        )
+        .await;
+    }
+    let Some(session) = session else {
+        return Err(VerifyError::Input("no AWS access configured".into()));
+    };
+    let (bucket, prefix) = match &request.s3_bucket {
+        Some(bucket) => (bucket.clone(), request.s3_prefix.clone()),
+        None => {
+            let (bucket, prefix) = trail_bucket(&session, &request.trail).await?;
+            (bucket, request.s3_prefix.clone().or(prefix))
+        }
+    };
+    let region = bucket_region(&session, &bucket, &request.trail.home_region).await;
+    let source = S3Source {
+        session: session.clone(),
+        region,
+    };
+    let info = SourceInfo::S3 {
+        bucket: bucket.clone(),
+        prefix: prefix.clone(),
+    };
+    verify_with(
+        &source,
+        request,
+        Some(&session),
+        &bucket,
+        prefix.as_deref(),
+        true,
+        true,
+        info,
+    )
+    .await
+}
+
+/// DescribeTrails in the trail's home region: its bucket and prefix.
+async fn trail_bucket(
+    session: &Session,
+    trail: &TrailArn,
+) -> Result<(String, Option<String>), VerifyError> {
+    let client = session.cloudtrail(&trail.home_region);
+    let out = client
+        .describe_trails()
+        .trail_name_list(&trail.arn)
+        .include_shadow_trails(true)
+        .send()
+        .await
+        .map_err(|err| {
+            unreadable(&from_sdk(
+                &Site::new(
+                    &session.account_id,
+                    &trail.home_region,
+                    ops::CT_DESCRIBE_TRAILS,
+                ),
+                &err,
+            ))
+        })?;
+    let found = out
+        .trail_list()
+        .iter()
+        .find(|t| t.trail_arn() == Some(trail.arn.as_str()))
+        .ok_or_else(|| {
+            VerifyError::Input(format!(
+                "trail {} not found in {} (check the ARN, or give --s3-bucket)",
+                trail.arn, trail.home_region
+            ))
+        })?;
+    let bucket = found
+        .s3_bucket_name()
+        .filter(|b| !b.is_empty())
+        .ok_or_else(|| VerifyError::Input(format!("trail {} has no S3 bucket", trail.arn)))?;
+    let prefix = found
+        .s3_key_prefix()
+        .filter(|p| !p.is_empty())
+        .map(str::to_string);
+    Ok((bucket.to_string(), prefix))
+}
+
+/// The bucket's region (GetBucketLocation), so S3 answers without a
+/// redirect; the fallback when it cannot be read.
+async fn bucket_region(session: &Session, bucket: &str, fallback: &str) -> String {
+    match session
+        .s3(fallback)
+        .get_bucket_location()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(out) => match out.location_constraint().map(|c| c.as_str()) {
+            None | Some("") => "us-east-1".to_string(),
+            Some("EU") => "eu-west-1".to_string(),
+            Some(region) => region.to_string(),
+        },
+        Err(_) => fallback.to_string(),
+    }
+}
+
+/// ListPublicKeys (paginated) in `region` for the time range.
+async fn list_public_keys(
+    session: &Session,
+    region: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<PublicKeys, CollectionError> {
+    let client = session.cloudtrail(region);
+    let site = Site::new(&session.account_id, region, ops::CT_LIST_PUBLIC_KEYS);
+    let mut keys = PublicKeys::default();
+    let mut token: Option<String> = None;
+    loop {
+        let page = client
+            .list_public_keys()
+            .start_time(aws_smithy_types::DateTime::from_secs(start.timestamp()))
+            .end_time(aws_smithy_types::DateTime::from_secs(end.timestamp()))
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|err| from_sdk(&site, &err))?;
+        for key in page.public_key_list() {
+            if let Some(value) = key.value() {
+                keys.add_der_as(value.as_ref(), key.fingerprint())
+                    .map_err(|e| site.error("InvalidPublicKey", e))?;
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    Ok(keys)
+}
+
+/// Finds the account's folder: `[prefix/]AWSLogs/<account>/`, or for an
+/// organization trail `[prefix/]AWSLogs/<org-id>/<account>/` (the org id is
+/// found by listing, so no Organizations permission is needed).
+async fn account_base<S: Source>(
+    source: &S,
+    bucket: &str,
+    prefix: Option<&str>,
+    account_id: &str,
+) -> Result<String, FetchError> {
+    let root = match prefix {
+        Some(p) => format!("{}/AWSLogs/", p.trim_end_matches('/')),
+        None => "AWSLogs/".to_string(),
+    };
+    let plain = format!("{root}{account_id}/");
+    let folders = source.list_folders(bucket, &root).await?;
+    if folders.iter().any(|f| f == account_id)
+        && source
+            .list_folders(bucket, &plain)
+            .await?
+            .iter()
+            .any(|f| f == "CloudTrail-Digest")
+    {
+        return Ok(plain);
+    }
+    for org in folders.iter().filter(|f| f.starts_with("o-")) {
+        let candidate = format!("{root}{org}/{account_id}/");
+        if source
+            .list_folders(bucket, &candidate)
+            .await?
+            .iter()
+            .any(|f| f == "CloudTrail-Digest")
+        {
+            return Ok(candidate);
+        }
+    }
+    Ok(plain)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn verify_with<S: Source>(
+    source: &S,
+    request: &VerifyRequest,
+    session: Option<&Session>,
+    bucket: &str,
+    prefix: Option<&str>,
+    check_bucket: bool,
+    signature_in_metadata: bool,
+    info: SourceInfo,
+) -> Result<Verification, VerifyError> {
+    let base = account_base(source, bucket, prefix, &request.account_id)
+        .await
+        .map_err(|e| match e {
+            FetchError::Unreadable(e) => unreadable(&e),
+            FetchError::NotFound => VerifyError::Unreadable(format!("bucket {bucket} not found")),
+        })?;
+    let regions = match &request.regions {
+        Some(regions) => regions.clone(),
+        None => source
+            .list_folders(bucket, &format!("{base}CloudTrail-Digest/"))
+            .await
+            .map_err(|e| match e {
+                FetchError::Unreadable(e) => unreadable(&e),
+                FetchError::NotFound => {
+                    VerifyError::Unreadable(format!("bucket {bucket} not found"))
+                }
+            })?,
+    };
+    let mut verification = Verification {
+        trail_arn: request.trail.arn.clone(),
+        account_id: request.account_id.clone(),
+        start_time: request.start,
+        end_time: request.end,
+        source: info,
+        regions: Vec::new(),
+    };
+    if regions.is_empty() {
+        verification.regions.push(RegionResult {
+            region: "-".into(),
+            error: Some(format!(
+                "no digest folder under {}: is log file validation on, and are the bucket, prefix and account right?",
+                source.display(bucket, &format!("{base}CloudTrail-Digest/"))
+            )),
+            ..RegionResult::default()
+        });
+        return Ok(verification);
+    }
+    // Public keys: from the file for every region, else each region's own.
+    let earliest = request
+        .anchors
+        .iter()
+        .filter_map(|a| super::digest::parse_digest_key(&a.s3_object))
+        .map(|k| k.time - chrono::Duration::hours(2))
+        .fold(request.start - chrono::Duration::hours(1), |a, b| a.min(b));
+    let latest = request.end + chrono::Duration::hours(2);
+    let keys: BTreeMap<&str, Result<PublicKeys, CollectionError>> = match &request.public_keys {
+        Some(keys) => regions
+            .iter()
+            .map(|r| (r.as_str(), Ok(keys.clone())))
+            .collect(),
+        None => {
+            let Some(session) = session else {
+                return Err(VerifyError::Input(
+                    "--public-keys FILE is needed offline".into(),
+                ));
+            };
+            join_all(regions.iter().map(|r| async move {
+                (
+                    r.as_str(),
+                    list_public_keys(session, r, earliest, latest).await,
+                )
+            }))
+            .await
+            .into_iter()
+            .collect()
+        }
+    };
+    let results = join_all(regions.iter().map(|region| {
+        let keys = &keys;
+        let base = &base;
+        async move {
+            let region_keys = match keys.get(region.as_str()) {
+                Some(Ok(k)) => Ok(k),
+                Some(Err(e)) => Err(e),
+                None => unreachable_keys(),
+            };
+            let anchor = request.anchors.iter().find(|a| {
+                super::digest::parse_digest_key(&a.s3_object).is_some_and(|k| k.region == *region)
+            });
+            let plan = RegionPlan {
+                bucket,
+                check_bucket,
+                signature_in_metadata,
+                base,
+                region,
+                account_id: &request.account_id,
+                trail_name: &request.trail.name,
+                home_region: &request.trail.home_region,
+                start: request.start,
+                end: request.end,
+                keys: region_keys,
+                anchor,
+            };
+            verify_region(source, &plan).await
+        }
+    }))
+    .await;
+    verification.regions = results;
+    // An anchor for a region that was not verified cannot have been reached.
+    for anchor in &request.anchors {
+        let region = super::digest::parse_digest_key(&anchor.s3_object).map(|k| k.region);
+        if !verification
+            .regions
+            .iter()
+            .any(|r| Some(&r.region) == region.as_ref())
+        {
+            verification.regions.push(RegionResult {
+                region: region.unwrap_or_else(|| "-".into()),
+                anchor: Some(super::report::AnchorResult {
+                    anchor: anchor.clone(),
+                    status: super::report::AnchorStatus::NotReached,
+                    detail: "no digest of this region was found: every digest since the anchor was deleted?".into(),
+                }),
+                ..RegionResult::default()
+            });
+        }
+    }
+    Ok(verification)
+}
+
+/// Keys for a region that was not looked up (cannot happen: every region
+/// is looked up); fail closed as unreadable.
+fn unreachable_keys() -> Result<&'static PublicKeys, &'static CollectionError> {
+    static MISSING: std::sync::OnceLock<CollectionError> = std::sync::OnceLock::new();
+    Err(MISSING.get_or_init(|| CollectionError {
+        account_id: String::new(),
+        region: None,
+        service: "cloudtrail".into(),
+        operation: "ListPublicKeys".into(),
+        code: "NotCollected".into(),
+        message: "no public keys were looked up for this region".into(),
+    }))
+}
+
+/// `audit --verify-logs HOURS`: verifies every trail of the snapshot with
+/// log file validation on over the `hours` before its collection time, with
+/// the caller's credentials. An organization trail is verified in the
+/// folder of every audited account.
+pub async fn audit_integrity(
+    access: &AwsAccess,
+    snapshot: &crate::snapshot::Snapshot,
+    hours: u32,
+    public_keys: Option<&PublicKeys>,
+) -> BTreeMap<String, crate::snapshot::Fact<crate::snapshot::LogIntegrity>> {
+    use crate::snapshot::Fact;
+    let end = snapshot.collected_at;
+    let start = end - chrono::Duration::hours(i64::from(hours));
+    let per_trail = join_all(snapshot.trails.values().filter_map(|trail| {
+        let (config, arn) = match &trail.config {
+            Fact::Value(config) => (config, parse_trail_arn(&trail.arn)?),
+            Fact::Error(_) => return None,
+        };
+        if !config.log_file_validation_enabled {
+            return None;
+        }
+        let bucket = config.s3_bucket_name.clone()?;
+        let accounts = if config.is_organization_trail {
+            snapshot.scope.accounts.clone()
+        } else {
+            vec![trail.account_id.clone()]
+        };
+        Some(async move {
+            let mut runs = Vec::new();
+            for account in &accounts {
+                let request = VerifyRequest {
+                    trail: arn.clone(),
+                    start,
+                    end,
+                    account_id: account.clone(),
+                    regions: None,
+                    s3_bucket: Some(bucket.clone()),
+                    s3_prefix: config.s3_key_prefix.clone(),
+                    local: None,
+                    public_keys: public_keys.cloned(),
+                    anchors: Vec::new(),
+                    aws: access.clone(),
+                };
+                match verify(&request).await {
+                    Ok(v) => runs.push(v),
+                    Err(e) => {
+                        let fact = Fact::Error(CollectionError {
+                            account_id: account.clone(),
+                            region: None,
+                            service: "verify-logs".into(),
+                            operation: "VerifyLogs".into(),
+                            code: match e {
+                                VerifyError::Input(_) => "VerifyFailed".into(),
+                                VerifyError::Unreadable(_) => "Unreadable".into(),
+                            },
+                            message: e.to_string(),
+                        });
+                        return (trail.arn.clone(), fact);
+                    }
+                }
+            }
+            (trail.arn.clone(), Fact::Value(summarize(&runs, start, end)))
+        })
+    }))
+    .await;
+    per_trail.into_iter().collect()
+}
+
+/// The snapshot's record of one trail's verifications (one per account).
+pub fn summarize(
+    runs: &[Verification],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> crate::snapshot::LogIntegrity {
+    use super::report::{Counts, FileKind, Status};
+    use crate::snapshot::{IntegrityCounts, IntegrityGap, IntegrityProblem, LogIntegrity};
+    let counts = |c: Counts| IntegrityCounts {
+        valid: c.valid as u64,
+        invalid: c.invalid as u64,
+        unverifiable: c.unverifiable as u64,
+        unreadable: c.unreadable as u64,
+    };
+    let mut integrity = LogIntegrity {
+        start_time: start,
+        end_time: end,
+        accounts: runs.iter().map(|r| r.account_id.clone()).collect(),
+        regions: Vec::new(),
+        digests: IntegrityCounts::default(),
+        logs: IntegrityCounts::default(),
+        gaps: Vec::new(),
+        problems: Vec::new(),
+        problems_omitted: 0,
+    };
+    let mut problems = Vec::new();
+    for run in runs {
+        let s = run.summary();
+        let (d, l) = (counts(s.digests), counts(s.logs));
+        for (total, add) in [(&mut integrity.digests, d), (&mut integrity.logs, l)] {
+            total.valid += add.valid;
+            total.invalid += add.invalid;
+            total.unverifiable += add.unverifiable;
+            total.unreadable += add.unreadable;
+        }
+        for region in &run.regions {
+            if !integrity.regions.contains(&region.region) {
+                integrity.regions.push(region.region.clone());
+            }
+            for g in &region.gaps {
+                integrity.gaps.push(IntegrityGap {
+                    account_id: run.account_id.clone(),
+                    region: region.region.clone(),
+                    from: g.from,
+                    to: g.to,
+                });
+            }
+            if let Some(e) = &region.error {
+                problems.push(IntegrityProblem {
+                    account_id: run.account_id.clone(),
+                    region: region.region.clone(),
+                    kind: "region".into(),
+                    location: String::new(),
+                    status: "ERROR: not verified".into(),
+                    detail: Some(e.clone()),
+                    invalid: false,
+                });
+            }
+            for f in region.digests.iter().chain(&region.logs) {
+                if f.status != Status::Valid {
+                    problems.push(IntegrityProblem {
+                        account_id: run.account_id.clone(),
+                        region: region.region.clone(),
+                        kind: match f.kind {
+                            FileKind::Digest => "digest".into(),
+                            FileKind::Log => "log".into(),
+                        },
+                        location: f.location.clone(),
+                        status: f.status.text().into(),
+                        detail: f.detail.clone(),
+                        invalid: f.status.is_invalid(),
+                    });
+                }
+            }
+        }
+    }
+    integrity.regions.sort();
+    // Invalid files first: they are what the finding is about.
+    problems.sort_by_key(|p| !p.invalid);
+    let keep = LogIntegrity::MAX_PROBLEMS.min(problems.len());
+    integrity.problems_omitted = (problems.len() - keep) as u64;
+    problems.truncate(keep);
+    integrity.problems = problems;
+    integrity
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trail_arns_are_parsed() {
+        let t =
+            parse_trail_arn("arn:aws:cloudtrail:eu-west-1:123456789012:trail/my-trail").unwrap();
+        assert_eq!(t.home_region, "eu-west-1");
+        assert_eq!(t.account_id, "123456789012");
+        assert_eq!(t.name, "my-trail");
+        for bad in [
+            "",
+            "arn:aws:cloudtrail:eu-west-1:123456789012:trail/",
+            "arn:aws:s3:eu-west-1:123456789012:trail/x",
+            "arn:aws:cloudtrail:eu-west-1:1234:trail/x",
+            "arn:aws:cloudtrail::123456789012:trail/x",
+            "main",
+        ] {
+            assert!(parse_trail_arn(bad).is_none(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! Where digests and logs are read from: S3, or a local directory laid out
+//! like the bucket. The walk ([`super::chain`]) sees only this trait, so it
+//! is tested on in-memory fixtures.
+
+use crate::collect::clients::Session;
+use crate::collect::errors::{from_sdk, Site};
+use crate::collect::ops;
+use crate::snapshot::CollectionError;
+use std::future::Future;
+use std::path::{Component, Path, PathBuf};
+
+/// An object read: its bytes and, from S3, the signature metadata
+/// CloudTrail sets on digests.
+#[derive(Debug, Clone, Default)]
+pub struct Object {
+    pub bytes: Vec<u8>,
+    /// Hex signature: S3 metadata `signature`, or a local `<key>.sig` file.
+    pub signature: Option<String>,
+    /// S3 metadata `signature-algorithm` (`SHA256withRSA`).
+    pub signature_algorithm: Option<String>,
+}
+
+/// Why an object could not be read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FetchError {
+    /// It does not exist (NoSuchKey, no such file): deleted or never there.
+    NotFound,
+    /// It could not be read (AccessDenied, throttled, I/O error): the
+    /// verification is incomplete, not failed.
+    Unreadable(CollectionError),
+}
+
+/// A place digests and logs are read from.
+pub trait Source: Sync {
+    /// Reads one object.
+    fn get(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Object, FetchError>> + Send;
+
+    /// Every key under `prefix` (recursively), sorted. A missing prefix is
+    /// an empty list.
+    fn list(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<String>, FetchError>> + Send;
+
+    /// The names of the "folders" directly under `prefix` (which ends in
+    /// `/`), without the trailing `/`, sorted.
+    fn list_folders(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<String>, FetchError>> + Send;
+
+    /// How to show an object's location in reports.
+    fn display(&self, bucket: &str, key: &str) -> String;
+}
+
+/// A local copy of the bucket: `<dir>/<key>`. The bucket name is not part
+/// of the path (a copy holds one bucket); where the signature lives in S3
+/// metadata, here it is the optional sidecar `<key>.sig` holding the hex.
+#[derive(Debug, Clone)]
+pub struct LocalSource {
+    pub dir: PathBuf,
+}
+
+impl LocalSource {
+    /// The file for `key`, or `None` when the key would leave the directory
+    /// (`..`, an absolute path): a digest naming such a key is not read.
+    fn path(&self, key: &str) -> Option<PathBuf> {
+        let relative = Path::new(key);
+        if relative
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+        {
+            Some(self.dir.join(relative))
+        } else {
+            None
+        }
+    }
+
+    fn unreadable(&self, key: &str, e: &std::io::Error) -> FetchError {
+        FetchError::Unreadable(CollectionError {
+            account_id: String::new(),
+            region: None,
+            service: "local".into(),
+            operation: "read".into(),
+            code: format!("{:?}", e.kind()),
+            message: format!("{}: {e}", self.dir.join(key).display()),
+        })
+    }
+}
+
+impl Source for LocalSource {
+    async fn get(&self, _bucket: &str, key: &str) -> Result<Object, FetchError> {
+        let Some(path) = self.path(key) else {
+            return Err(FetchError::NotFound);
+        };
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(FetchError::NotFound),
+            Err(e) => return Err(self.unreadable(key, &e)),
+        };
+        let mut sig_path = path.into_os_string();
+        sig_path.push(".sig");
+        let signature = match tokio::fs::read_to_string(&sig_path).await {
+            Ok(text) => Some(text.trim().to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(self.unreadable(&format!("{key}.sig"), &e)),
+        };
+        Ok(Object {
+            bytes,
+            signature,
+            signature_algorithm: None,
+        })
+    }
+
+    async fn list(&self, _bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
+        // Prefixes used here always end at a folder boundary.
+        let folder = prefix.trim_end_matches('/');
+        let Some(root) = self.path(folder) else {
+            return Ok(Vec::new());
+        };
+        let mut keys = Vec::new();
+        let mut stack = vec![(root, folder.to_string())];
+        while let Some((dir, key)) = stack.pop() {
+            let mut entries = match tokio::fs::read_dir(&dir).await {
+                Ok(entries) => entries,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(self.unreadable(&key, &e)),
+            };
+            loop {
+                let entry = match entries.next_entry().await {
+                    Ok(Some(entry)) => entry,
+                    Ok(None) => break,
+                    Err(e) => return Err(self.unreadable(&key, &e)),
+                };
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let child = if key.is_empty() {
+                    name
+                } else {
+                    format!("{key}/{name}")
+                };
+                match entry.file_type().await {
+                    Ok(t) if t.is_dir() => stack.push((entry.path(), child)),
+                    Ok(_) => keys.push(child),
+                    Err(e) => return Err(self.unreadable(&child, &e)),
+                }
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
+    async fn list_folders(&self, _bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
+        let folder = prefix.trim_end_matches('/');
+        let Some(root) = self.path(folder) else {
+            return Ok(Vec::new());
+        };
+        let mut entries = match tokio::fs::read_dir(&root).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.unreadable(folder, &e)),
+        };
+        let mut names = Vec::new();
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            if entry.file_type().await.is_ok_and(|t| t.is_dir()) {
+                names.push(entry.file_name().to_string_lossy().into_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    fn display(&self, _bucket: &str, key: &str) -> String {
+        self.dir.join(key).display().to_string()
+    }
+}
+
+/// S3, through the collector's client plumbing (same endpoint override,
+/// timeouts and retries). Buckets in other regions are reached through S3's
+/// redirects handled by the SDK's region in the client.
+#[derive(Debug, Clone)]
+pub struct S3Source {
+    pub session: Session,
+    /// The region of the client (the bucket's region, when known).
+    pub region: String,
+}
+
+impl S3Source {
+    fn site(&self, op: ops::Operation) -> Site {
+        Site::new(&self.session.account_id, &self.region, op)
+    }
+}
+
+impl Source for S3Source {
+    async fn get(&self, bucket: &str, key: &str) -> Result<Object, FetchError> {
+        let client = self.session.s3(&self.region);
+        let out = match client.get_object().bucket(bucket).key(key).send().await {
+            Ok(out) => out,
+            Err(err) => {
+                let code = crate::collect::errors::code_of(&err);
+                let status = crate::collect::errors::status_of(&err);
+                if matches!(code, Some("NoSuchKey")) || status == Some(404) && code.is_none() {
+                    return Err(FetchError::NotFound);
+                }
+                let mut e = from_sdk(&self.site(ops::S3_GET_OBJECT), &err);
+                e.message = format!("s3://{bucket}/{key}: {}", e.message);
+                return Err(FetchError::Unreadable(e));
+            }
+        };
+        let metadata = out.metadata().cloned().unwrap_or_default();
+        let bytes = out.body.collect().await.map_err(|e| {
+            FetchError::Unreadable(
+                self.site(ops::S3_GET_OBJECT)
+                    .error("ReadError", format!("s3://{bucket}/{key}: {e}")),
+            )
+        })?;
+        Ok(Object {
+            bytes: bytes.into_bytes().to_vec(),
+            signature: metadata.get("signature").map(|s| s.trim().to_string()),
+            signature_algorithm: metadata.get("signature-algorithm").cloned(),
+        })
+    }
+
+    async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
+        let client = self.session.s3(&self.region);
+        let mut keys = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_continuation_token(token.clone())
+                .send()
+                .await
+                .map_err(|err| {
+                    let mut e = from_sdk(&self.site(ops::S3_LIST_OBJECTS_V2), &err);
+                    e.message = format!("s3://{bucket}/{prefix}: {}", e.message);
+                    FetchError::Unreadable(e)
+                })?;
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_string)),
+            );
+            token = page
+                .next_continuation_token()
+                .filter(|_| page.is_truncated() == Some(true))
+                .map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        keys.sort();
+        Ok(keys)
+    }
+
+    async fn list_folders(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
+        let client = self.session.s3(&self.region);
+        let mut names = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .delimiter("/")
+                .set_continuation_token(token.clone())
+                .send()
+                .await
+                .map_err(|err| {
+                    let mut e = from_sdk(&self.site(ops::S3_LIST_OBJECTS_V2), &err);
+                    e.message = format!("s3://{bucket}/{prefix}: {}", e.message);
+                    FetchError::Unreadable(e)
+                })?;
+            names.extend(page.common_prefixes().iter().filter_map(|p| {
+                p.prefix()
+                    .and_then(|p| p.strip_prefix(prefix))
+                    .map(|p| p.trim_end_matches('/').to_string())
+            }));
+            token = page
+                .next_continuation_token()
+                .filter(|_| page.is_truncated() == Some(true))
+                .map(str::to_string);
+            if token.is_none() {
+                break;
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
+    fn display(&self, bucket: &str, key: &str) -> String {
+        format!("s3://{bucket}/{key}")
+    }
+}
+
+/// Objects held in memory, for tests of the walk.
+#[cfg(test)]
+#[derive(Debug, Default)]
+pub struct MemorySource {
+    /// (bucket, key) → object.
+    pub objects: std::collections::BTreeMap<(String, String), Object>,
+    /// Keys whose reading fails as AccessDenied.
+    pub denied: std::collections::BTreeSet<String>,
+}
+
+#[cfg(test)]
+impl Source for MemorySource {
+    async fn get(&self, bucket: &str, key: &str) -> Result<Object, FetchError> {
+        if self.denied.contains(key) {
+            return Err(FetchError::Unreadable(CollectionError {
+                account_id: String::new(),
+                region: None,
+                service: "s3".into(),
+                operation: "GetObject".into(),
+                code: "AccessDenied".into(),
+                message: key.into(),
+            }));
+        }
+        self.objects
+            .get(&(bucket.to_string(), key.to_string()))
+            .cloned()
+            .ok_or(FetchError::NotFound)
+    }
+
+    async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
+        Ok(self
+            .objects
+            .keys()
+            .filter(|(b, k)| b == bucket && k.starts_with(prefix))
+            .map(|(_, k)| k.clone())
+            .collect())
+    }
+
+    async fn list_folders(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
+        let mut names: Vec<String> = self
+            .objects
+            .keys()
+            .filter(|(b, _)| b == bucket)
+            .filter_map(|(_, k)| {
+                k.strip_prefix(prefix)?
+                    .split_once('/')
+                    .map(|(d, _)| d.to_string())
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    fn display(&self, bucket: &str, key: &str) -> String {
+        format!("s3://{bucket}/{key}")
+    }
+}

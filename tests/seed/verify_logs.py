@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Puts a signed CloudTrail digest chain into a moto server, for the
+verify-logs end-to-end tests (moto signs nothing, so the tests build the
+chain with a throwaway key and upload it here, with the `signature` and
+`signature-algorithm` object metadata CloudTrail sets on digests).
+
+    verify_logs.py --endpoint URL setup  --bucket B --trail NAME [--prefix P]
+    verify_logs.py --endpoint URL upload --bucket B --dir DIR --signatures FILE
+    verify_logs.py --endpoint URL delete --bucket B --key KEY
+    verify_logs.py --endpoint URL put    --bucket B --key KEY --file FILE
+
+Prints one JSON object on stdout.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+import boto3
+from botocore.config import Config
+
+REGION = "us-east-1"
+
+
+def client(endpoint, service):
+    return boto3.client(
+        service,
+        region_name=REGION,
+        endpoint_url=endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(s3={"addressing_style": "path"}),
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("action", choices=["setup", "upload", "delete", "put"])
+    parser.add_argument("--bucket", required=True)
+    parser.add_argument("--trail")
+    parser.add_argument("--prefix")
+    parser.add_argument("--dir")
+    parser.add_argument("--signatures")
+    parser.add_argument("--key")
+    parser.add_argument("--file")
+    args = parser.parse_args()
+    s3 = client(args.endpoint, "s3")
+    out = {}
+    if args.action == "setup":
+        s3.create_bucket(Bucket=args.bucket)
+        kwargs = {}
+        if args.prefix:
+            kwargs["S3KeyPrefix"] = args.prefix
+        trail = client(args.endpoint, "cloudtrail").create_trail(
+            Name=args.trail,
+            S3BucketName=args.bucket,
+            IsMultiRegionTrail=True,
+            EnableLogFileValidation=True,
+            **kwargs,
+        )
+        client(args.endpoint, "cloudtrail").start_logging(Name=args.trail)
+        out = {"trail_arn": trail["TrailARN"], "bucket": args.bucket}
+    elif args.action == "upload":
+        with open(args.signatures) as f:
+            signatures = json.load(f)
+        count = 0
+        for root, _dirs, files in os.walk(args.dir):
+            for name in files:
+                path = os.path.join(root, name)
+                key = os.path.relpath(path, args.dir).replace(os.sep, "/")
+                if key.endswith(".sig"):
+                    continue
+                extra = {}
+                if key in signatures:
+                    extra["Metadata"] = {
+                        "signature": signatures[key],
+                        "signature-algorithm": "SHA256withRSA",
+                    }
+                with open(path, "rb") as body:
+                    s3.put_object(Bucket=args.bucket, Key=key, Body=body.read(), **extra)
+                count += 1
+        out = {"uploaded": count}
+    elif args.action == "delete":
+        s3.delete_object(Bucket=args.bucket, Key=args.key)
+        out = {"deleted": args.key}
+    elif args.action == "put":
+        with open(args.file, "rb") as body:
+            s3.put_object(Bucket=args.bucket, Key=args.key, Body=body.read())
+        out = {"put": args.key}
+    json.dump(out, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

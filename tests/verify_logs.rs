@@ -1,0 +1,546 @@
+//! `verify-logs` end to end: the real binary on signed chains written to a
+//! local directory and into a real moto server's S3 (moto signs nothing and
+//! has no ListPublicKeys, so the chains are signed here with the committed
+//! throwaway key of tests/fixtures/verify/).
+
+mod common;
+
+use chrono::{DateTime, Duration, TimeZone, Timelike, Utc};
+use common::*;
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::RsaPrivateKey;
+use serde_json::Value;
+use std::path::Path;
+use trailwarden::verify::fixture::{self, Chain, ChainSpec, Sidecars};
+
+const KEY: &[u8] = include_bytes!("fixtures/verify/signing-key.pkcs1.der");
+const PUB: &[u8] = include_bytes!("fixtures/verify/signing-pub.pkcs1.der");
+const WRONG_PUB: &[u8] = include_bytes!("fixtures/verify/wrong-pub.pkcs1.der");
+const TRAIL: &str = "arn:aws:cloudtrail:us-east-1:123456789012:trail/main";
+const BUCKET: &str = "trail-bucket";
+
+fn first_end() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 27, 1, 0, 31).unwrap()
+}
+
+fn build(spec: &ChainSpec) -> Chain {
+    fixture::build(spec, &RsaPrivateKey::from_pkcs1_der(KEY).unwrap(), PUB).unwrap()
+}
+
+/// A temporary directory with `keys.json` (the signing key's public half,
+/// as `aws cloudtrail list-public-keys` prints it) and `copy/`.
+struct Work {
+    dir: tempfile::TempDir,
+}
+
+impl Work {
+    fn new() -> Work {
+        let work = Work {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        std::fs::write(
+            work.path("keys.json"),
+            fixture::list_public_keys_json(&[PUB]),
+        )
+        .unwrap();
+        std::fs::write(
+            work.path("wrong-keys.json"),
+            fixture::list_public_keys_json(&[WRONG_PUB]),
+        )
+        .unwrap();
+        work
+    }
+
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn s(&self, name: &str) -> String {
+        self.path(name).to_str().unwrap().to_string()
+    }
+
+    fn copy(&self, chain: &Chain, sidecars: Sidecars) {
+        chain.write_dir(&self.path("copy"), sidecars).unwrap();
+    }
+}
+
+/// Runs verify-logs with `--format json`: (exit code, report, stderr).
+fn verify(args: &[&str]) -> (i32, Value, String) {
+    let mut all = vec!["verify-logs", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = trailwarden(&all, FAKE);
+    let code = out.status.code().unwrap_or(-1);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (code, report, stderr)
+}
+
+fn local_args<'a>(work: &'a Work, keys: &'a str) -> Vec<String> {
+    vec![
+        "--trail".into(),
+        TRAIL.into(),
+        "--start-time".into(),
+        "2026-11-27T00:00:00Z".into(),
+        "--end-time".into(),
+        "2026-11-28T00:00:00Z".into(),
+        "--local".into(),
+        work.s("copy"),
+        "--s3-bucket".into(),
+        BUCKET.into(),
+        "--public-keys".into(),
+        work.s(keys),
+    ]
+}
+
+fn run_local(work: &Work, keys: &str, extra: &[&str]) -> (i32, Value, String) {
+    let mut args = local_args(work, keys);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    verify(&refs)
+}
+
+/// The status text of the file with this key.
+fn status_of(report: &Value, key: &str) -> String {
+    report["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| {
+            r["digests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(r["logs"].as_array().unwrap())
+        })
+        .find(|f| f["key"] == key)
+        .map(|f| f["status_text"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| panic!("no {key} in {report:#}"))
+}
+
+#[test]
+fn an_intact_local_copy_verifies_and_records_an_anchor() {
+    let work = Work::new();
+    let chain = build(&ChainSpec::new(BUCKET, first_end(), 4, 3));
+    work.copy(&chain, Sidecars::Newest);
+    let anchor = work.s("anchor.json");
+    let (code, report, stderr) = run_local(&work, "keys.json", &["--record-anchor", &anchor]);
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    assert_eq!(report["result"], "VERIFIED");
+    assert_eq!(report["summary"]["digests"]["valid"], 4);
+    assert_eq!(report["summary"]["logs"]["valid"], 12);
+    assert_eq!(report["exit_code"], 0);
+    let recorded: Value = serde_json::from_slice(&std::fs::read(&anchor).unwrap()).unwrap();
+    let newest = chain.digest_keys.last().unwrap();
+    assert_eq!(recorded["s3_object"], newest.as_str());
+    assert_eq!(recorded["s3_bucket"], BUCKET);
+    assert_eq!(recorded["signature"], chain.signatures[newest].as_str());
+
+    // Without the sidecar the newest digest is unverifiable, never valid…
+    std::fs::remove_file(work.path(&format!("copy/{newest}.sig"))).unwrap();
+    let (code, report, _) = run_local(&work, "keys.json", &[]);
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(
+        status_of(&report, newest),
+        "UNVERIFIABLE: no signature to check"
+    );
+    assert_eq!(status_of(&report, &chain.digest_keys[0]), "valid");
+    // …and the recorded anchor supplies its signature.
+    let (code, report, _) = run_local(&work, "keys.json", &["--anchor", &anchor]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["regions"][0]["anchor"]["status"], "reached");
+
+    // The console report says so too.
+    let mut args = local_args(&work, "keys.json");
+    args.extend(["--anchor".to_string(), anchor.clone(), "--verbose".into()]);
+    let mut all = vec!["verify-logs".to_string()];
+    all.extend(args);
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let out = trailwarden(&refs, FAKE);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("us-east-1: digests 4 valid, 0 invalid; logs 12 valid, 0 invalid"),
+        "{text}"
+    );
+    assert!(text.contains("Result: VERIFIED"), "{text}");
+    assert!(text.contains("Anchor s3://trail-bucket/"), "{text}");
+}
+
+#[test]
+fn a_deleted_newest_digest_is_detected_only_with_an_anchor() {
+    let work = Work::new();
+    let chain = build(&ChainSpec::new(BUCKET, first_end(), 3, 1));
+    work.copy(&chain, Sidecars::All);
+    let anchor = work.s("anchor.json");
+    let (code, _, stderr) = run_local(&work, "keys.json", &["--record-anchor", &anchor]);
+    assert_eq!(code, 0, "{stderr}");
+    let newest = chain.digest_keys.last().unwrap();
+    std::fs::remove_file(work.path(&format!("copy/{newest}"))).unwrap();
+    // What the AWS tool sees: a shorter, valid chain.
+    let (code, report, _) = run_local(&work, "keys.json", &[]);
+    assert_eq!(code, 0, "{report:#}");
+    let (code, report, _) = run_local(&work, "keys.json", &["--anchor", &anchor]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["regions"][0]["anchor"]["status"], "not_reached");
+    assert_eq!(report["result"], "INVALID");
+}
+
+#[test]
+fn tampering_in_a_local_copy_fails_with_the_aws_statuses() {
+    let work = Work::new();
+    let chain = build(&ChainSpec::new(BUCKET, first_end(), 3, 2));
+    work.copy(&chain, Sidecars::All);
+    let modified = &chain.log_keys[0][0];
+    let deleted = &chain.log_keys[1][1];
+    std::fs::write(
+        work.path(&format!("copy/{modified}")),
+        fixture::gzip(b"{\"Records\": []}"),
+    )
+    .unwrap();
+    std::fs::remove_file(work.path(&format!("copy/{deleted}"))).unwrap();
+    let (code, report, _) = run_local(&work, "keys.json", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        status_of(&report, modified),
+        "INVALID: hash value doesn't match"
+    );
+    assert_eq!(status_of(&report, deleted), "INVALID: not found");
+    assert_eq!(report["summary"]["logs"]["invalid"], 2);
+
+    // A wrong key: no digest can be checked.
+    let (code, report, _) = run_local(&work, "wrong-keys.json", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        status_of(&report, &chain.digest_keys[0]),
+        "INVALID: public key not found"
+    );
+}
+
+#[test]
+fn every_region_is_verified_in_the_organization_layout() {
+    let work = Work::new();
+    let mut chain = Chain::default();
+    for region in ["us-east-1", "eu-west-1", "ap-southeast-2"] {
+        let mut spec = ChainSpec::new(BUCKET, first_end(), 2, 2);
+        spec.region = region.into();
+        spec.prefix = Some("audit/org".into());
+        spec.org_id = Some("o-abc123".into());
+        spec.account_id = "222222222222".into();
+        chain.merge(build(&spec));
+    }
+    work.copy(&chain, Sidecars::All);
+    let (code, report, stderr) = run_local(
+        &work,
+        "keys.json",
+        &["--s3-prefix", "audit/org", "--account-id", "222222222222"],
+    );
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    let regions: Vec<&str> = report["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["region"].as_str().unwrap())
+        .collect();
+    assert_eq!(regions, ["ap-southeast-2", "eu-west-1", "us-east-1"]);
+    assert_eq!(report["summary"]["digests"]["valid"], 6);
+    assert_eq!(report["summary"]["logs"]["valid"], 12);
+    // --regions narrows it.
+    let (code, report, _) = run_local(
+        &work,
+        "keys.json",
+        &[
+            "--s3-prefix",
+            "audit/org",
+            "--account-id",
+            "222222222222",
+            "--regions",
+            "eu-west-1",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(report["regions"].as_array().unwrap().len(), 1);
+    // The wrong account has no digests: not verified, exit 3.
+    let (code, report, _) = run_local(
+        &work,
+        "keys.json",
+        &["--s3-prefix", "audit/org", "--account-id", "333333333333"],
+    );
+    assert_eq!(code, 3, "{report:#}");
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_2() {
+    let work = Work::new();
+    let chain = build(&ChainSpec::new(BUCKET, first_end(), 1, 1));
+    work.copy(&chain, Sidecars::All);
+    std::fs::write(work.path("bad.json"), "{\"s3_bucket\": 1}").unwrap();
+    std::fs::write(
+        work.path("not-keys.json"),
+        "{\"PublicKeyList\": [{\"Value\": \"%\"}]}",
+    )
+    .unwrap();
+    let base = local_args(&work, "keys.json");
+    let with = |flag: &str, value: &str| {
+        let mut args = base.clone();
+        if let Some(i) = args.iter().position(|a| a == flag) {
+            args[i + 1] = value.to_string();
+        } else {
+            args.extend([flag.to_string(), value.to_string()]);
+        }
+        args
+    };
+    for (args, needle) in [
+        (with("--start-time", "yesterday"), "--start-time"),
+        (with("--end-time", "2026-11-26T00:00:00Z"), "before"),
+        (with("--trail", "main"), "--trail"),
+        (with("--local", &work.s("missing")), "--local"),
+        (with("--anchor", &work.s("bad.json")), "--anchor"),
+        (with("--anchor", &work.s("missing.json")), "--anchor"),
+        (
+            with("--public-keys", &work.s("not-keys.json")),
+            "--public-keys",
+        ),
+        (with("--account-id", "12"), "--account-id"),
+        (with("--regions", "mars-1"), "mars-1"),
+    ] {
+        let mut all = vec!["verify-logs".to_string()];
+        all.extend(args);
+        let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+        let out = trailwarden(&refs, FAKE);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{needle}: {stderr}");
+        assert!(out.stdout.is_empty(), "{needle}");
+        assert_eq!(stderr.lines().count(), 1, "{needle}: {stderr}");
+        assert!(
+            stderr.starts_with("trailwarden: error:") && stderr.contains(needle),
+            "{stderr}"
+        );
+    }
+}
+
+/// The hour-aligned end of the newest digest for chains that must fall in
+/// an audit's last hours.
+fn recent_first_end(digests: i64) -> DateTime<Utc> {
+    let now = Utc::now();
+    now.with_minute(0)
+        .unwrap()
+        .with_second(31)
+        .unwrap()
+        .with_nanosecond(0)
+        .unwrap()
+        - Duration::hours(digests)
+}
+
+/// moto: a trail, its bucket, and a signed chain with S3 metadata.
+fn moto_chain(moto: &Moto, work: &Work, first_end: DateTime<Utc>) -> (String, Chain) {
+    let seeded = moto.script(
+        "verify_logs.py",
+        &[
+            "setup", "--bucket", BUCKET, "--trail", "main", "--prefix", "team",
+        ],
+    );
+    let trail = seeded["trail_arn"].as_str().unwrap().to_string();
+    let mut spec = ChainSpec::new(BUCKET, first_end, 3, 2);
+    spec.prefix = Some("team".into());
+    let chain = build(&spec);
+    chain
+        .write_dir(&work.path("upload"), Sidecars::None)
+        .unwrap();
+    std::fs::write(
+        work.path("signatures.json"),
+        serde_json::to_vec(&chain.signatures).unwrap(),
+    )
+    .unwrap();
+    moto.script(
+        "verify_logs.py",
+        &[
+            "upload",
+            "--bucket",
+            BUCKET,
+            "--dir",
+            &work.s("upload"),
+            "--signatures",
+            &work.s("signatures.json"),
+        ],
+    );
+    (trail, chain)
+}
+
+#[test]
+fn s3_through_moto_reads_the_trail_bucket_and_signature_metadata() {
+    let moto = Moto::start();
+    let work = Work::new();
+    let (trail, chain) = moto_chain(&moto, &work, first_end());
+    let keys = work.s("keys.json");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "--trail",
+            trail.as_str(),
+            "--start-time",
+            "2026-11-27",
+            "--end-time",
+            "2026-11-28T00:00:00Z",
+            "--endpoint-url",
+            moto.endpoint.as_str(),
+        ];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        verify(&refs)
+    };
+    let (code, report, stderr) = run(&["--public-keys", &keys]);
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    assert_eq!(report["source"]["bucket"], BUCKET);
+    assert_eq!(report["source"]["prefix"], "team");
+    assert_eq!(report["summary"]["digests"]["valid"], 3);
+    assert_eq!(report["summary"]["logs"]["valid"], 6);
+
+    // moto has no ListPublicKeys: without the file, nothing is valid (exit 3).
+    let (code, report, _) = run(&[]);
+    assert_eq!(code, 3, "{report:#}");
+    assert_eq!(report["summary"]["digests"]["valid"], 0);
+    assert_eq!(report["summary"]["digests"]["unreadable"], 3);
+
+    // A digest re-uploaded without its metadata, a deleted log.
+    let middle = &chain.digest_keys[1];
+    moto.script(
+        "verify_logs.py",
+        &[
+            "put",
+            "--bucket",
+            BUCKET,
+            "--key",
+            middle,
+            "--file",
+            &work.s(&format!("upload/{middle}")),
+        ],
+    );
+    let log = &chain.log_keys[0][1];
+    moto.script(
+        "verify_logs.py",
+        &["delete", "--bucket", BUCKET, "--key", log],
+    );
+    let (code, report, _) = run(&["--public-keys", &keys]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        status_of(&report, middle),
+        "INVALID: signature verification failed"
+    );
+    assert_eq!(status_of(&report, log), "INVALID: not found");
+    // The newest is still verified, and so is the oldest, reached by listing.
+    assert_eq!(status_of(&report, &chain.digest_keys[2]), "valid");
+    assert_eq!(status_of(&report, &chain.digest_keys[0]), "valid");
+
+    // A trail that does not exist is bad input.
+    let (code, _, stderr) = verify(&[
+        "--trail",
+        "arn:aws:cloudtrail:us-east-1:123456789012:trail/nope",
+        "--start-time",
+        "2026-11-27",
+        "--endpoint-url",
+        moto.endpoint.as_str(),
+        "--public-keys",
+        &keys,
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+}
+
+#[test]
+fn audit_verify_logs_judges_each_trail() {
+    let moto = Moto::start();
+    let work = Work::new();
+    let (trail, chain) = moto_chain(&moto, &work, recent_first_end(3));
+    let keys = work.s("keys.json");
+    let check = "cloudtrail-log-integrity";
+    // Without --verify-logs: not_applicable, never pass.
+    let (_, report) = audit(&moto.endpoint, &[], FAKE);
+    let f = findings(&report, check, None);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["status"], "not_applicable");
+    assert_eq!(f[0]["resource"], trail.as_str());
+
+    let (_, report) = audit(
+        &moto.endpoint,
+        &["--verify-logs", "24", "--public-keys", &keys],
+        FAKE,
+    );
+    let f = findings(&report, check, None);
+    assert_eq!(f[0]["status"], "pass", "{:#}", f[0]);
+    assert_eq!(f[0]["evidence"]["log_integrity"]["digests"]["valid"], 3);
+
+    // The saved snapshot re-evaluates to the same verdict.
+    let saved = work.s("snap.json");
+    let (_, _) = audit(
+        &moto.endpoint,
+        &[
+            "--verify-logs",
+            "24",
+            "--public-keys",
+            &keys,
+            "--save-snapshot",
+            &saved,
+        ],
+        FAKE,
+    );
+    let out = trailwarden(&["evaluate", &saved, "--format", "json"], None);
+    let evaluated: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(findings(&evaluated, check, None)[0]["status"], "pass");
+
+    // moto has no ListPublicKeys: an error, not a pass.
+    let (_, report) = audit(&moto.endpoint, &["--verify-logs", "24"], FAKE);
+    assert_eq!(findings(&report, check, None)[0]["status"], "error");
+
+    moto.script(
+        "verify_logs.py",
+        &["delete", "--bucket", BUCKET, "--key", &chain.log_keys[2][0]],
+    );
+    let (code, report) = audit(
+        &moto.endpoint,
+        &["--verify-logs", "24", "--public-keys", &keys],
+        FAKE,
+    );
+    let f = findings(&report, check, None);
+    assert_eq!(f[0]["status"], "fail", "{:#}", f[0]);
+    assert_eq!(code, 1);
+    let problems = f[0]["evidence"]["log_integrity"]["problems"]
+        .as_array()
+        .unwrap();
+    assert!(problems.iter().any(|p| p["status"] == "INVALID: not found"
+        && p["location"]
+            .as_str()
+            .unwrap()
+            .ends_with(&chain.log_keys[2][0])));
+}
+
+/// The key path helper keeps keys inside the copy.
+#[test]
+fn keys_that_leave_the_copy_are_never_read() {
+    let work = Work::new();
+    let spec = ChainSpec::new(BUCKET, first_end(), 1, 1);
+    let chain = build(&spec);
+    work.copy(&chain, Sidecars::All);
+    // A log key with `..` in a validly signed digest is "not found", not a
+    // read outside the directory.
+    let digest_key = &chain.digest_keys[0];
+    let path = work.path(&format!("copy/{digest_key}"));
+    let mut doc: Value = serde_json::from_slice(
+        &trailwarden::verify::digest::gunzip(&std::fs::read(&path).unwrap(), 1 << 20).unwrap(),
+    )
+    .unwrap();
+    doc["logFiles"][0]["s3Object"] = "../../../../keys.json".into();
+    let bytes = serde_json::to_vec(&doc).unwrap();
+    std::fs::write(&path, fixture::gzip(&bytes)).unwrap();
+    let signature =
+        fixture::sign_digest(&RsaPrivateKey::from_pkcs1_der(KEY).unwrap(), &bytes).unwrap();
+    std::fs::write(work.path(&format!("copy/{digest_key}.sig")), signature).unwrap();
+    let (code, report, _) = run_local(&work, "keys.json", &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        status_of(&report, "../../../../keys.json"),
+        "INVALID: not found"
+    );
+    assert!(Path::new(&work.path("keys.json")).exists());
+}
