@@ -248,22 +248,10 @@ pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// Whether the run had any policy worth showing: a configuration file, a
-/// framework, `--fail-on-new`, or anything the configuration changed.
-fn has_policy(report: &Report) -> bool {
-    let p = &report.policy;
-    p.config.is_some()
-        || p.framework.is_some()
-        || p.fail_on_new
-        || !p.disabled_checks.is_empty()
-        || !p.severity_overrides.is_empty()
-        || !p.waivers.is_empty()
-}
-
 /// The "Policy" block: what the configuration and flags changed, so a
 /// reader of a CI log knows which rules the verdicts were judged under.
 fn policy(out: &mut String, report: &Report, style: Style) {
-    if !has_policy(report) {
+    if !report.policy_applies() {
         return;
     }
     let p = &report.policy;
@@ -336,16 +324,11 @@ fn waiver_line(w: &ReportWaiver, style: Style) -> String {
         WaiverState::Stale => style.paint("33", "STALE (matches no failing finding: remove it)"),
         WaiverState::NotEvaluated => style.paint("2", "NOT EVALUATED (its check did not run)"),
     };
-    let mut scope = Vec::new();
-    for (what, list) in [
-        ("accounts", &w.accounts),
-        ("regions", &w.regions),
-        ("resources", &w.resources),
-    ] {
-        if let Some(list) = list {
-            scope.push(format!("{what} {}", clean(&list.join(","))));
-        }
-    }
+    let scope: Vec<String> = w
+        .narrowed_by()
+        .into_iter()
+        .map(|(what, list)| format!("{what} {}", clean(&list.join(","))))
+        .collect();
     let scope = if scope.is_empty() {
         String::new()
     } else {

@@ -502,16 +502,11 @@ fn waiver_view(w: &ReportWaiver) -> WaiverView<'_> {
             "its check did not run".to_string(),
         ),
     };
-    let mut scope = Vec::new();
-    for (what, list) in [
-        ("accounts", &w.accounts),
-        ("regions", &w.regions),
-        ("resources", &w.resources),
-    ] {
-        if let Some(list) = list {
-            scope.push(format!("{what}: {}", list.join(", ")));
-        }
-    }
+    let scope: Vec<String> = w
+        .narrowed_by()
+        .into_iter()
+        .map(|(what, list)| format!("{what}: {}", list.join(", ")))
+        .collect();
     WaiverView {
         waiver: w,
         state,

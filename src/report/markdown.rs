@@ -135,7 +135,7 @@ fn header(doc: &mut Doc, report: &Report) {
         "snapshot SHA-256 `{}`\n",
         inline(&report.snapshot.sha256)
     );
-    if has_policy(report) {
+    if report.policy_applies() || report.baseline.is_some() {
         let p = &report.policy;
         let mut parts = Vec::new();
         if let Some(c) = &p.config {
@@ -223,18 +223,6 @@ fn finding_row(f: &ReportFinding) -> String {
         cell(&f.resource),
         cell(&f.message),
     )
-}
-
-/// Whether the run had a policy worth naming (see the console's twin).
-fn has_policy(report: &Report) -> bool {
-    let p = &report.policy;
-    p.config.is_some()
-        || p.framework.is_some()
-        || p.fail_on_new
-        || !p.disabled_checks.is_empty()
-        || !p.severity_overrides.is_empty()
-        || !p.waivers.is_empty()
-        || report.baseline.is_some()
 }
 
 /// With `--framework`: the model's verdict per control id, right after
@@ -444,16 +432,11 @@ fn waiver_row(w: &ReportWaiver) -> String {
         WaiverState::Stale => "🧹 **stale**: matches nothing, remove it".to_string(),
         WaiverState::NotEvaluated => "not evaluated: its check did not run".to_string(),
     };
-    let mut scope = Vec::new();
-    for (what, list) in [
-        ("accounts", &w.accounts),
-        ("regions", &w.regions),
-        ("resources", &w.resources),
-    ] {
-        if let Some(list) = list {
-            scope.push(format!("{what}: {}", cell(&list.join(", "))));
-        }
-    }
+    let scope: Vec<String> = w
+        .narrowed_by()
+        .into_iter()
+        .map(|(what, list)| format!("{what}: {}", cell(&list.join(", "))))
+        .collect();
     format!(
         "| {} | `{}` | {state} | {} | {} | {} | {} | {} |\n",
         w.index,

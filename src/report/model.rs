@@ -98,6 +98,21 @@ pub struct ReportWaiver {
     pub matched: usize,
 }
 
+impl ReportWaiver {
+    /// The lists that narrow the waiver, as (name, values), in a fixed order:
+    /// what every renderer shows after the check id.
+    pub fn narrowed_by(&self) -> Vec<(&'static str, &[String])> {
+        [
+            ("accounts", &self.accounts),
+            ("regions", &self.regions),
+            ("resources", &self.resources),
+        ]
+        .into_iter()
+        .filter_map(|(what, list)| list.as_deref().map(|l| (what, l)))
+        .collect()
+    }
+}
+
 impl From<&WaiverReport> for ReportWaiver {
     fn from(r: &WaiverReport) -> Self {
         let w = &r.waiver;
@@ -494,6 +509,21 @@ impl Report {
             framework,
             baseline,
         }
+    }
+}
+
+impl Report {
+    /// Whether the configuration or the gate flags changed anything worth
+    /// showing: a configuration file, a framework, `--fail-on-new`, disabled
+    /// checks, severity overrides or waivers.
+    pub fn policy_applies(&self) -> bool {
+        let p = &self.policy;
+        p.config.is_some()
+            || p.framework.is_some()
+            || p.fail_on_new
+            || !p.disabled_checks.is_empty()
+            || !p.severity_overrides.is_empty()
+            || !p.waivers.is_empty()
     }
 }
 
