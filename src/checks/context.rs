@@ -63,23 +63,34 @@ impl<'a> Context<'a> {
             .iter()
             .map(|a| (a.account_id.as_str(), BTreeSet::new()))
             .collect();
+        // Linear in trails plus accounts × organization trails: a trail is
+        // effective for its owner; for the accounts whose ListTrails showed
+        // it (AWS shows organization trails to members); and, for an
+        // organization trail, for every member of its organization, even
+        // when only the owner's view shows it (as some emulators do).
+        let members_in_scope: Vec<&str> = effective
+            .keys()
+            .copied()
+            .filter(|a| org_members.contains(a))
+            .collect();
         for trail in snapshot.trails.values() {
+            let arn = trail.arn.as_str();
+            let mut cover = |account: &str| {
+                if let Some(trails) = effective.get_mut(account) {
+                    trails.insert(arn);
+                }
+            };
+            cover(&trail.account_id);
+            for account in &trail.seen_by {
+                cover(account);
+            }
             let is_org_trail = trail
                 .config
                 .value()
                 .is_some_and(|c| c.is_organization_trail);
-            for (account, trails) in effective.iter_mut() {
-                // Its own trail; a trail its ListTrails showed (AWS shows
-                // organization trails to members); or an organization trail of
-                // the organization it belongs to, even when only the owner's
-                // view shows it (as some emulators do).
-                let covers = trail.account_id == *account
-                    || trail.seen_by.iter().any(|s| s == account)
-                    || (is_org_trail
-                        && org_members.contains(account)
-                        && org_members.contains(trail.account_id.as_str()));
-                if covers {
-                    trails.insert(trail.arn.as_str());
+            if is_org_trail && org_members.contains(trail.account_id.as_str()) {
+                for account in &members_in_scope {
+                    cover(account);
                 }
             }
         }
@@ -102,15 +113,6 @@ impl<'a> Context<'a> {
             .into_iter()
             .flatten()
             .filter_map(|arn| self.snapshot.trails.get(*arn))
-            .collect()
-    }
-
-    /// The in-scope accounts a trail is effective for, sorted.
-    pub fn covered_accounts(&self, trail: &TrailFacts) -> Vec<&'a str> {
-        self.effective
-            .iter()
-            .filter(|(_, arns)| arns.contains(trail.arn.as_str()))
-            .map(|(account, _)| *account)
             .collect()
     }
 

@@ -229,27 +229,61 @@ pub fn evaluate_selected(
         elapsed_us = started.elapsed().as_micros() as u64,
         "coverage of accounts by trails computed"
     );
-    let mut findings = Vec::new();
-    for check in REGISTRY.iter().filter(|c| selected(c.id)) {
-        let meta = catalog
-            .get(check.id)
-            .expect("registry and catalog agree (tested)");
-        let started = std::time::Instant::now();
-        let mut produced = (check.run)(&cx);
-        tracing::debug!(
-            check = check.id,
-            findings = produced.len(),
-            elapsed_us = started.elapsed().as_micros() as u64,
-            "check ran"
-        );
-        produced.sort_by(|a, b| {
-            (&a.account_id, &a.resource, &a.region).cmp(&(&b.account_id, &b.resource, &b.region))
-        });
-        for mut finding in produced {
-            debug_assert_eq!(finding.check_id, check.id);
-            finding.severity = meta.severity;
-            findings.push(finding);
-        }
+    let checks: Vec<&RegisteredCheck> = REGISTRY.iter().filter(|c| selected(c.id)).collect();
+    // Checks are independent: run them on every core, each worker taking
+    // the next check not yet taken; the results are put back in registry
+    // order, so the output does not depend on the scheduling.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(checks.len().max(1));
+    let mut produced: Vec<(usize, Vec<Finding>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(check) = checks.get(i) else { break };
+                        done.push((i, run_check(&cx, catalog, check)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    produced.sort_by_key(|(i, _)| *i);
+    let mut findings = Vec::with_capacity(produced.iter().map(|(_, f)| f.len()).sum());
+    for (_, batch) in produced {
+        findings.extend(batch);
     }
     findings
+}
+
+/// Runs one check: its findings sorted by account, resource and region,
+/// with the catalog's severity.
+fn run_check(cx: &Context, catalog: &Catalog, check: &RegisteredCheck) -> Vec<Finding> {
+    let meta = catalog
+        .get(check.id)
+        .expect("registry and catalog agree (tested)");
+    let started = std::time::Instant::now();
+    let mut produced = (check.run)(cx);
+    tracing::debug!(
+        check = check.id,
+        findings = produced.len(),
+        elapsed_us = started.elapsed().as_micros() as u64,
+        "check ran"
+    );
+    produced.sort_by(|a, b| {
+        (&a.account_id, &a.resource, &a.region).cmp(&(&b.account_id, &b.resource, &b.region))
+    });
+    for finding in &mut produced {
+        debug_assert_eq!(finding.check_id, check.id);
+        finding.severity = meta.severity;
+    }
+    produced
 }
