@@ -11,7 +11,7 @@ use crate::config::{self, Config};
 use crate::finding::Severity;
 use crate::policy::{self, Outcome};
 use crate::report::model::{
-    BuildInput, Report, ReportConfigFile, ReportDisabledCheck, ReportPolicy,
+    BaselineInput, BuildInput, Report, ReportConfigFile, ReportDisabledCheck, ReportPolicy,
     ReportSeverityOverride, ReportWaiver,
 };
 use crate::report::{self, Format};
@@ -185,7 +185,7 @@ impl Gate {
     }
 }
 
-/// Reads a JSON report written by trailwarden (schema v1), for `--baseline`
+/// Reads a JSON report written by trailwarden (schema v2), for `--baseline`
 /// and `diff`; anything else is an input error naming `what`.
 pub fn read_report(path: &std::path::Path, what: &str) -> Result<(Report, String)> {
     let shown = path.display();
@@ -264,7 +264,20 @@ pub fn assemble_report(
             selection.runs(&f.check_id)
                 && (shard.is_none() || snapshot.scope.accounts.contains(&f.account_id))
         });
-        (sha256.clone(), baseline.generated_at, gone)
+        BaselineInput {
+            sha256: sha256.clone(),
+            generated_at: baseline.generated_at,
+            // Written out whole: this report does not carry the baseline's
+            // shared evidence.
+            no_longer_reported: gone
+                .into_iter()
+                .map(|mut f| {
+                    f.evidence = baseline.evidence_of(&f);
+                    f
+                })
+                .collect(),
+            checks: baseline.checks.clone(),
+        }
     });
     let outcome = policy::outcome(&judged, gate.fail_on, gate.fail_on_new);
     let report_policy = ReportPolicy {

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// How bad a failing finding is. Ordered: `Info < Low < … < Critical`, so
 /// `--fail-on` is a plain comparison.
@@ -112,8 +113,105 @@ pub struct Finding {
     /// ARN, or another identifier where the resource has no ARN.
     pub resource: String,
     pub message: String,
-    /// The facts the verdict was decided on: always a JSON object.
+    /// The facts the verdict was decided on: always a JSON object. Parts
+    /// shared with other findings appear as `{"shared_evidence": key}`
+    /// (see [`SharedEvidence`]).
     pub evidence: serde_json::Value,
+    /// The shared evidence the evidence refers to.
+    #[serde(skip)]
+    pub shared: Vec<Arc<SharedEvidence>>,
+}
+
+/// Evidence that many findings rely on, kept once: an organization trail's
+/// assessment is the same for each of the thousands of accounts it covers.
+/// A finding's evidence refers to it with the object
+/// `{"shared_evidence": key}`, and the JSON report holds it once under
+/// `shared_evidence.<key>`.
+#[derive(Debug, PartialEq)]
+pub struct SharedEvidence {
+    /// `<check id>:<resource>`, unique in a report.
+    pub key: String,
+    pub value: serde_json::Value,
+}
+
+/// The name of the one member of a reference object.
+pub const SHARED_EVIDENCE_REF: &str = "shared_evidence";
+
+impl SharedEvidence {
+    pub fn new(key: String, value: serde_json::Value) -> Arc<Self> {
+        Arc::new(SharedEvidence { key, value })
+    }
+
+    /// The object that stands for this evidence inside a finding's evidence.
+    pub fn reference(&self) -> serde_json::Value {
+        serde_json::json!({ SHARED_EVIDENCE_REF: self.key })
+    }
+}
+
+/// If `value` is a reference object `{"shared_evidence": key}`, its key.
+pub fn shared_evidence_key(value: &serde_json::Value) -> Option<&str> {
+    match value {
+        serde_json::Value::Object(map) if map.len() == 1 => {
+            map.get(SHARED_EVIDENCE_REF).and_then(|k| k.as_str())
+        }
+        _ => None,
+    }
+}
+
+/// Calls `visit` with the key of every reference in `evidence`.
+pub fn visit_shared_keys(evidence: &serde_json::Value, visit: &mut impl FnMut(&str)) {
+    if let Some(key) = shared_evidence_key(evidence) {
+        visit(key);
+        return;
+    }
+    match evidence {
+        serde_json::Value::Object(map) => map.values().for_each(|v| visit_shared_keys(v, visit)),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| visit_shared_keys(v, visit)),
+        _ => {}
+    }
+}
+
+/// Renames the references in `evidence` whose key `renamed` maps.
+pub fn rename_shared_keys(
+    evidence: &mut serde_json::Value,
+    renamed: &std::collections::BTreeMap<String, String>,
+) {
+    if let Some(new) = shared_evidence_key(evidence).and_then(|key| renamed.get(key)) {
+        *evidence = serde_json::json!({ SHARED_EVIDENCE_REF: new });
+        return;
+    }
+    match evidence {
+        serde_json::Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| rename_shared_keys(v, renamed)),
+        serde_json::Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| rename_shared_keys(v, renamed)),
+        _ => {}
+    }
+}
+
+/// `evidence` with every reference replaced by the value `lookup` gives for
+/// its key (a reference `lookup` does not know is left as it is).
+pub fn resolve_shared<'a>(
+    evidence: &serde_json::Value,
+    lookup: &impl Fn(&str) -> Option<&'a serde_json::Value>,
+) -> serde_json::Value {
+    use serde_json::Value;
+    if let Some(resolved) = shared_evidence_key(evidence).and_then(lookup) {
+        return resolved.clone();
+    }
+    match evidence {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), resolve_shared(v, lookup)))
+                .collect(),
+        ),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| resolve_shared(v, lookup)).collect())
+        }
+        other => other.clone(),
+    }
 }
 
 impl Finding {
@@ -135,7 +233,29 @@ impl Finding {
             resource: resource.into(),
             message: message.into(),
             evidence: serde_json::Value::Object(Default::default()),
+            shared: Vec::new(),
         }
+    }
+
+    /// Records shared evidence the evidence refers to.
+    pub fn with_shared(mut self, shared: impl IntoIterator<Item = Arc<SharedEvidence>>) -> Self {
+        for s in shared {
+            if !self.shared.iter().any(|have| have.key == s.key) {
+                self.shared.push(s);
+            }
+        }
+        self
+    }
+
+    /// The evidence with its shared parts written out in place: what a
+    /// reader of this one finding needs.
+    pub fn resolved_evidence(&self) -> serde_json::Value {
+        if self.shared.is_empty() {
+            return self.evidence.clone();
+        }
+        resolve_shared(&self.evidence, &|key| {
+            self.shared.iter().find(|s| s.key == key).map(|s| &s.value)
+        })
     }
 
     pub fn in_region(mut self, region: impl Into<String>) -> Self {

@@ -10,7 +10,7 @@
 use crate::app::{read_report, sha256_hex, InputError};
 use crate::checks::Catalog;
 use crate::cli::MergeArgs;
-use crate::finding::Status;
+use crate::finding::{rename_shared_keys, visit_shared_keys, SharedEvidence, Status};
 use crate::policy::{self, Outcome, WaiverState};
 use crate::report::model::{self, Report, ReportBaseline, ReportFinding, Summary};
 use crate::snapshot::{Fact, Snapshot};
@@ -275,7 +275,36 @@ pub fn merge_reports(
             ));
         }
         shas.push(sha);
-        for finding in r.findings {
+        for (id, check) in r.checks {
+            merged.checks.entry(id).or_insert(check);
+        }
+        // Shards judged the same organization trail at different times: its
+        // shared evidence may differ, so a key already taken by other
+        // evidence is renamed in this shard's findings.
+        let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+        for (key, shared) in r.shared_evidence {
+            match merged.shared_evidence.get(&key) {
+                None => {
+                    merged.shared_evidence.insert(key, shared);
+                }
+                Some(existing) if existing.value == shared.value => {}
+                Some(_) => {
+                    let fresh = (2..)
+                        .map(|n| format!("{key}#{n}"))
+                        .find(|k| !merged.shared_evidence.contains_key(k))
+                        .expect("an unused key");
+                    merged.shared_evidence.insert(
+                        fresh.clone(),
+                        SharedEvidence::new(fresh.clone(), shared.value.clone()),
+                    );
+                    renamed.insert(key, fresh);
+                }
+            }
+        }
+        for mut finding in r.findings {
+            if !renamed.is_empty() {
+                rename_shared_keys(&mut finding.evidence, &renamed);
+            }
             let k = key(&finding);
             match index.get(&k) {
                 Some(&i) => {
@@ -328,6 +357,16 @@ pub fn merge_reports(
             .no_longer_reported
             .retain(|f| !index.contains_key(&key(f)) && seen.insert(key(f)));
     }
+    // Shared evidence only the dropped duplicates referred to goes too.
+    let mut referenced = BTreeSet::new();
+    for f in &merged.findings {
+        visit_shared_keys(&f.evidence, &mut |key| {
+            referenced.insert(key.to_string());
+        });
+    }
+    merged
+        .shared_evidence
+        .retain(|key, _| referenced.contains(key));
     // The report's snapshot is now several: name them all by one digest.
     shas.sort();
     merged.snapshot.sha256 = sha256_hex(shas.join("\n").as_bytes());
@@ -376,4 +415,82 @@ fn recount(report: &mut Report, catalog: &Catalog) {
         report.policy.fail_on_new,
     )
     .code();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{assemble_report, Gate};
+    use crate::config::Config;
+    use crate::finding::{resolve_shared, Severity};
+
+    const ORG_TRAIL: &str = "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail";
+
+    fn demo() -> Snapshot {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/demo-org.snapshot.json"
+        );
+        Snapshot::from_slice(&std::fs::read(path).unwrap(), path).unwrap()
+    }
+
+    /// The demo's report, keeping only `account`'s findings (one shard).
+    fn shard(snapshot: &Snapshot, account: &str) -> Report {
+        let now = snapshot.collected_at;
+        let gate = Gate::with_fail_on(Severity::Low);
+        let (mut report, _) = assemble_report(snapshot, "00", &gate, &Config::default(), now);
+        report.findings.retain(|f| f.account_id == account);
+        report.scope.accounts = vec![account.to_string()];
+        report
+    }
+
+    fn resolved(report: &Report, check: &str, account: &str) -> serde_json::Value {
+        let f = report
+            .findings
+            .iter()
+            .find(|f| f.check_id == check && f.account_id == account)
+            .unwrap();
+        resolve_shared(&f.evidence, &|k| {
+            report.shared_evidence.get(k).map(|s| &s.value)
+        })
+    }
+
+    /// Two shards judged the organization trail differently (it was renamed
+    /// between their runs): each account keeps the evidence its own shard
+    /// saw, under a renamed key, and evidence no finding refers to is gone.
+    #[test]
+    fn conflicting_shared_evidence_is_kept_apart_and_unused_evidence_dropped() {
+        let first = demo();
+        let mut second = demo();
+        second.trails.get_mut(ORG_TRAIL).unwrap().name = "org-trail-renamed".into();
+        let a = shard(&first, "111111111111");
+        let b = shard(&second, "222222222222");
+        let check = "cloudtrail-log-file-validation";
+        let (want_a, want_b) = (
+            resolved(&a, check, "111111111111"),
+            resolved(&b, check, "222222222222"),
+        );
+        assert_ne!(want_a, want_b);
+        let merged = merge_reports(
+            vec![("a".into(), a, "aa".into()), ("b".into(), b, "bb".into())],
+            Catalog::embedded(),
+        )
+        .unwrap();
+        assert_eq!(resolved(&merged, check, "111111111111"), want_a);
+        assert_eq!(resolved(&merged, check, "222222222222"), want_b);
+        let key = format!("{check}:{ORG_TRAIL}");
+        assert!(merged.shared_evidence.contains_key(&key));
+        assert!(merged.shared_evidence.contains_key(&format!("{key}#2")));
+        // Every entry is referred to by some finding.
+        let mut referenced = BTreeSet::new();
+        for f in &merged.findings {
+            visit_shared_keys(&f.evidence, &mut |k| {
+                referenced.insert(k.to_string());
+            });
+        }
+        let keys: BTreeSet<String> = merged.shared_evidence.keys().cloned().collect();
+        assert_eq!(keys, referenced);
+        // The workload account's trail was in neither shard.
+        assert!(!keys.iter().any(|k| k.contains("333333333333")));
+    }
 }

@@ -4,6 +4,9 @@
 //! catalog (which grows), and asserted verbatim where the demo organization
 //! was designed to produce a given verdict.
 
+mod report_json;
+
+use report_json::evidence;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::io::Read as _;
@@ -176,7 +179,7 @@ fn assert_one_line_on_stderr(output: &Output, mentions: &str) {
 }
 
 fn schema_validator() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(repo_path("schemas/report-v1.schema.json")).unwrap();
+    let text = std::fs::read_to_string(repo_path("schemas/report-v2.schema.json")).unwrap();
     let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
     jsonschema::draft202012::options()
         .should_validate_formats(true)
@@ -231,7 +234,8 @@ fn schema_rejects_broken_reports() {
         ("unknown finding field", |r| {
             r["findings"][0]["score"] = json!(3)
         }),
-        ("future schema version", |r| r["schema_version"] = json!(2)),
+        ("future schema version", |r| r["schema_version"] = json!(3)),
+        ("the version-1 schema", |r| r["schema_version"] = json!(1)),
         ("account id not 12 digits", |r| {
             r["findings"][0]["account_id"] = json!("1234")
         }),
@@ -243,7 +247,18 @@ fn schema_rejects_broken_reports() {
         }),
         ("exit code 2 in a report", |r| r["exit_code"] = json!(2)),
         ("frameworks not lists", |r| {
-            r["findings"][0]["frameworks"] = json!({ "cis-aws-v3.0.0": "3.2" })
+            let id = r["findings"][0]["check_id"].as_str().unwrap().to_string();
+            r["checks"][id]["frameworks"] = json!({ "cis-aws-v3.0.0": "3.2" })
+        }),
+        ("shared evidence not an object", |r| {
+            let key = r["shared_evidence"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .next()
+                .unwrap()
+                .clone();
+            r["shared_evidence"][key] = json!("trail is fine")
         }),
     ];
     for (what, breakage) in breakages {
@@ -324,15 +339,27 @@ fn every_finding_carries_metadata_and_evidence() {
             .iter()
             .find(|m| m["id"] == id)
             .unwrap_or_else(|| panic!("finding of unknown check {id}"));
-        assert_eq!(f["title"], meta["title"], "{id}");
+        let check = &report["checks"][id];
+        assert_eq!(check["title"], meta["title"], "{id}");
         assert_eq!(f["severity"], meta["severity"], "{id}");
-        assert_eq!(f["frameworks"], meta["frameworks"], "{id}");
+        assert_eq!(check["frameworks"], meta["frameworks"], "{id}");
         assert!(
-            f["remediation"]["cli"].as_str().unwrap().contains("aws "),
+            check["remediation"]["cli"]
+                .as_str()
+                .unwrap()
+                .contains("aws "),
             "{id}"
         );
-        let evidence = f["evidence"].as_object().expect("evidence is an object");
+        assert!(f["evidence"].is_object(), "{id}: evidence is an object");
+        let evidence = evidence(&report, f);
+        let evidence = evidence
+            .as_object()
+            .expect("resolved evidence is an object");
         assert!(!evidence.is_empty(), "{id}: empty evidence on {f}");
+        assert!(
+            !evidence.contains_key("shared_evidence"),
+            "{id}: unresolved evidence"
+        );
         assert!(!f["message"].as_str().unwrap().is_empty(), "{id}");
     }
 }
@@ -965,17 +992,18 @@ fn demo_log_file_validation_verdicts() {
     assert_eq!(sandbox.len(), 1);
     assert_eq!(sandbox[0]["status"], "error");
     assert_eq!(
-        sandbox[0]["evidence"]["collection_error"]["code"],
+        evidence(&report, sandbox[0])["collection_error"]["code"],
         "AccessDenied"
     );
     assert_eq!(
-        sandbox[0]["evidence"]["collection_error"]["operation"],
+        evidence(&report, sandbox[0])["collection_error"]["operation"],
         "AssumeRole"
     );
     let failing = &matching(&report, check, WORKLOAD, WORKLOAD_TRAIL, None)[0];
     assert_eq!(failing["region"], "eu-west-1");
-    assert_eq!(failing["evidence"]["log_file_validation_enabled"], false);
-    assert_eq!(failing["evidence"]["trail"]["name"], "workload-audit");
+    let failing = evidence(&report, failing);
+    assert_eq!(failing["log_file_validation_enabled"], false);
+    assert_eq!(failing["trail"]["name"], "workload-audit");
 }
 
 fn account_arn(account: &str) -> String {
@@ -1130,7 +1158,7 @@ fn demo_verdicts_are_the_designed_ones() {
     )[0];
     assert_eq!(public["severity"], "critical");
     assert!(
-        public["evidence"].to_string().contains("AllUsers"),
+        evidence(&report, public).to_string().contains("AllUsers"),
         "{public:#}"
     );
     let retention = &matching(
@@ -1141,7 +1169,7 @@ fn demo_verdicts_are_the_designed_ones() {
         None,
     )[0];
     assert!(
-        retention["evidence"].to_string().contains("90"),
+        evidence(&report, retention).to_string().contains("90"),
         "{retention:#}"
     );
 

@@ -111,6 +111,13 @@ fn shards_cover_the_organization_once_and_merge_to_the_whole() {
     );
     let merged: Value = serde_json::from_slice(&std::fs::read(&merged).unwrap()).unwrap();
     assert_same_verdicts(&merged, &whole);
+    // Every finding's evidence resolves against the merged shared evidence
+    // (`evidence` panics on a dangling reference).
+    for f in merged["findings"].as_array().unwrap() {
+        assert!(!evidence(&merged, f)
+            .to_string()
+            .contains("\"shared_evidence\""));
+    }
     assert_eq!(merged["summary"], whole["summary"]);
     assert_eq!(merged["exit_code"], whole["exit_code"]);
     // The organization trail verdict is reported once, by the shard that

@@ -45,7 +45,10 @@ fn good_posture_passes_every_check() {
     );
     let trail = &findings(&report, "cloudtrail-log-file-validation", None)[0];
     assert_eq!(trail["resource"], seeded["trail_arn"]);
-    assert_eq!(trail["evidence"]["log_file_validation_enabled"], true);
+    assert_eq!(
+        evidence(&report, trail)["log_file_validation_enabled"],
+        true
+    );
     // The medium MFA-delete failure makes the exit code 1 at the default
     // --fail-on low, and 0 once only high and critical count.
     assert_eq!(code, 1);

@@ -469,7 +469,10 @@ fn audit_verify_logs_judges_each_trail() {
     );
     let f = findings(&report, check, None);
     assert_eq!(f[0]["status"], "pass", "{:#}", f[0]);
-    assert_eq!(f[0]["evidence"]["log_integrity"]["digests"]["valid"], 3);
+    assert_eq!(
+        evidence(&report, f[0])["log_integrity"]["digests"]["valid"],
+        3
+    );
 
     // The saved snapshot re-evaluates to the same verdict.
     let saved = work.s("snap.json");
@@ -505,9 +508,8 @@ fn audit_verify_logs_judges_each_trail() {
     let f = findings(&report, check, None);
     assert_eq!(f[0]["status"], "fail", "{:#}", f[0]);
     assert_eq!(code, 1);
-    let problems = f[0]["evidence"]["log_integrity"]["problems"]
-        .as_array()
-        .unwrap();
+    let evidence = evidence(&report, f[0]);
+    let problems = evidence["log_integrity"]["problems"].as_array().unwrap();
     assert!(problems.iter().any(|p| p["status"] == "INVALID: not found"
         && p["location"]
             .as_str()

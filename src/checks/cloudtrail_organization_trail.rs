@@ -3,10 +3,10 @@
 //! change it. Without one, each account's logging depends on that account.
 
 use super::cloudtrail_multi_region;
-use super::support::{account_resource, not_collected, trails_verdict, Verdict};
+use super::support::{account_resource, not_collected, trails_verdict, AssessedTrail, Verdict};
 use super::Context;
 use crate::finding::Finding;
-use crate::snapshot::{Fact, TrailFacts};
+use crate::snapshot::Fact;
 use serde_json::json;
 use std::collections::BTreeSet;
 
@@ -50,7 +50,7 @@ pub fn run(cx: &Context) -> Vec<Finding> {
     // listed in the evidence but does not satisfy the control.
     let expected_name = cx.params.organization_trail_name.as_deref();
     let mut other_names: Vec<&str> = Vec::new();
-    let mut assessed: Vec<(&TrailFacts, _)> = Vec::new();
+    let mut assessed: Vec<AssessedTrail> = Vec::new();
     for trail in cx.snapshot.trails.values() {
         if !members.contains(trail.account_id.as_str()) {
             continue;
@@ -69,7 +69,7 @@ pub fn run(cx: &Context) -> Vec<Finding> {
             "is_organization_trail",
             trail.config.value().map(|c| c.is_organization_trail),
         );
-        assessed.push((trail, a));
+        assessed.push(AssessedTrail::new(ID, trail, a));
     }
     // Organization trails live in the management account: when its trails
     // could not be listed, one may be missing from the snapshot.
@@ -84,7 +84,8 @@ pub fn run(cx: &Context) -> Vec<Finding> {
         Some(account) => account.trail_arns.error(),
         None => Some(&missing_management),
     };
-    let mut verdict = trails_verdict(REQUIREMENT, &assessed, listing_error);
+    let refs: Vec<&AssessedTrail> = assessed.iter().collect();
+    let mut verdict = trails_verdict(REQUIREMENT, &refs, listing_error);
     if assessed.is_empty() && listing_error.is_none() {
         let message = match expected_name {
             Some(name) => format!(
@@ -102,7 +103,9 @@ pub fn run(cx: &Context) -> Vec<Finding> {
         verdict.evidence["expected_trail_name"] = json!(name);
         verdict.evidence["other_organization_trails"] = json!(other_names);
     }
-    vec![verdict.into_finding(ID, management, &account_resource(cx, management))]
+    vec![verdict
+        .into_finding(ID, management, &account_resource(cx, management))
+        .with_shared(assessed.iter().map(|a| a.evidence.clone()))]
 }
 
 #[cfg(test)]

@@ -2,10 +2,11 @@
 //! "no trail at all" failure, and error findings from collection errors.
 
 use super::Context;
-use crate::finding::{Finding, Status};
+use crate::finding::{Finding, SharedEvidence, Status};
 use crate::snapshot::{BucketFacts, CollectionError, Fact, TrailFacts};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A check's decision about one resource, before it is fanned out to the
 /// accounts it is reported under.
@@ -134,7 +135,9 @@ pub fn per_trail(
     check_id: &str,
     decide: impl Fn(&TrailFacts) -> Verdict,
 ) -> Vec<Finding> {
-    let mut decided: BTreeMap<&str, Verdict> = BTreeMap::new();
+    // Decided once per trail; its evidence is shared by every account the
+    // trail covers (an organization trail covers thousands).
+    let mut decided: BTreeMap<&str, (Status, String, Arc<SharedEvidence>)> = BTreeMap::new();
     let mut findings = Vec::new();
     for account in cx.accounts() {
         let account_id = account.account_id.as_str();
@@ -146,18 +149,18 @@ pub fn per_trail(
             !trails.is_empty(),
         ));
         for trail in trails {
-            let verdict = decided
-                .entry(trail.arn.as_str())
-                .or_insert_with(|| decide(trail))
-                .clone();
-            let evidence = with_key(verdict.evidence.clone(), "trail", trail_summary(trail));
+            let (status, message, shared) =
+                decided.entry(trail.arn.as_str()).or_insert_with(|| {
+                    let verdict = decide(trail);
+                    let evidence = with_key(verdict.evidence, "trail", trail_summary(trail));
+                    let shared = SharedEvidence::new(format!("{check_id}:{}", trail.arn), evidence);
+                    (verdict.status, verdict.message, shared)
+                });
             findings.push(
-                Verdict {
-                    evidence,
-                    ..verdict
-                }
-                .into_finding(check_id, account_id, &trail.arn)
-                .in_region(trail.home_region.clone()),
+                Finding::new(check_id, *status, account_id, &trail.arn, message.clone())
+                    .with_evidence(shared.reference())
+                    .with_shared([shared.clone()])
+                    .in_region(trail.home_region.clone()),
             );
         }
     }
@@ -466,71 +469,91 @@ pub fn any_effective_trail(
     assess: impl Fn(&TrailFacts) -> Assessment,
 ) -> Vec<Finding> {
     // An organization trail is effective for every member: assess each
-    // trail once, not once per account (thousands of accounts, one trail).
-    let mut assessments: std::collections::HashMap<&str, Assessment> =
+    // trail once, not once per account (thousands of accounts, one trail),
+    // and share its evidence among them.
+    let mut assessments: std::collections::HashMap<&str, Arc<AssessedTrail>> =
         std::collections::HashMap::new();
     let mut findings = Vec::new();
     for account in cx.accounts() {
         let account_id = account.account_id.as_str();
-        let trails = cx.effective_trails(account_id);
-        let assessed: Vec<(&TrailFacts, Assessment)> = trails
-            .iter()
+        let assessed: Vec<Arc<AssessedTrail>> = cx
+            .effective_trails(account_id)
+            .into_iter()
             .map(|t| {
-                let a = assessments
+                assessments
                     .entry(t.arn.as_str())
-                    .or_insert_with(|| assess(t));
-                (*t, a.clone())
+                    .or_insert_with(|| Arc::new(AssessedTrail::new(check_id, t, assess(t))))
+                    .clone()
             })
             .collect();
-        let verdict = trails_verdict(requirement, &assessed, account.trail_arns.error());
+        let refs: Vec<&AssessedTrail> = assessed.iter().map(|a| a.as_ref()).collect();
+        let verdict = trails_verdict(requirement, &refs, account.trail_arns.error());
         let resource = account_resource(cx, account_id);
-        findings.push(verdict.into_finding(check_id, account_id, &resource));
+        findings.push(
+            verdict
+                .into_finding(check_id, account_id, &resource)
+                .with_shared(assessed.iter().map(|a| a.evidence.clone())),
+        );
     }
     findings
 }
 
+/// A trail's assessment for one check, with its evidence (the assessment's,
+/// the trail's identity, and whether it qualifies) built once and shared by
+/// the findings of every account the trail covers.
+pub struct AssessedTrail<'a> {
+    pub trail: &'a TrailFacts,
+    pub assessment: Assessment,
+    pub evidence: Arc<SharedEvidence>,
+}
+
+impl<'a> AssessedTrail<'a> {
+    pub fn new(check_id: &str, trail: &'a TrailFacts, assessment: Assessment) -> Self {
+        let mut evidence = with_key(assessment.evidence(), "trail", trail_summary(trail));
+        evidence["qualifies"] = json!(assessment.outcome().as_str());
+        AssessedTrail {
+            trail,
+            evidence: SharedEvidence::new(format!("{check_id}:{}", trail.arn), evidence),
+            assessment,
+        }
+    }
+}
+
 /// The verdict of an "at least one trail" control over assessed trails.
 /// `listing_error` is set when some list of trails could not be read, so
-/// a qualifying trail may be missing from `assessed`.
+/// a qualifying trail may be missing from `assessed`. The evidence refers
+/// to each trail's shared evidence: the finding built from the verdict
+/// must carry them (`Finding::with_shared`).
 pub fn trails_verdict(
     requirement: &str,
-    assessed: &[(&TrailFacts, Assessment)],
+    assessed: &[&AssessedTrail],
     listing_error: Option<&CollectionError>,
 ) -> Verdict {
-    let evidence_trails: Vec<Value> = assessed
-        .iter()
-        .map(|(trail, a)| {
-            let mut e = with_key(a.evidence(), "trail", trail_summary(trail));
-            e["qualifies"] = json!(a.outcome().as_str());
-            e
-        })
-        .collect();
+    let evidence_trails: Vec<Value> = assessed.iter().map(|a| a.evidence.reference()).collect();
     let mut evidence = json!({ "requirement": requirement, "trails": evidence_trails });
     if let Some(e) = listing_error {
         evidence["trail_listing_error"] = json!(e);
     }
-    if let Some((trail, _)) = assessed.iter().find(|(_, a)| a.outcome() == Outcome::Pass) {
+    let outcome_is = |o: Outcome| assessed.iter().find(|a| a.assessment.outcome() == o);
+    if let Some(a) = outcome_is(Outcome::Pass) {
         let others = assessed.len() - 1;
         let message = if others == 0 {
-            format!("trail {} {requirement}", trail.arn)
+            format!("trail {} {requirement}", a.trail.arn)
         } else {
             format!(
                 "trail {} {requirement} ({others} other trails judged too)",
-                trail.arn
+                a.trail.arn
             )
         };
         return Verdict::pass(message, evidence);
     }
-    if let Some((trail, a)) = assessed
-        .iter()
-        .find(|(_, a)| a.outcome() == Outcome::Unknown)
-    {
+    if let Some(a) = outcome_is(Outcome::Unknown) {
         return Verdict {
             status: Status::Error,
             message: format!(
                 "no trail is known to meet the control and trail {} is undecided: {}",
-                trail.arn,
-                a.unknown_message()
+                a.trail.arn,
+                a.assessment.unknown_message()
             ),
             evidence,
         };
@@ -550,7 +573,7 @@ pub fn trails_verdict(
     }
     let reasons: Vec<String> = assessed
         .iter()
-        .map(|(trail, a)| format!("{}: {}", trail.name, a.problems().join(", ")))
+        .map(|a| format!("{}: {}", a.trail.name, a.assessment.problems().join(", ")))
         .collect();
     Verdict::fail(
         format!("no trail {requirement}; {}", reasons.join("; ")),
@@ -569,4 +592,38 @@ pub fn trails_writing_to<'a>(cx: &Context<'a>, bucket: &str) -> Vec<&'a TrailFac
                 .is_some_and(|c| c.s3_bucket_name.as_deref() == Some(bucket))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::checks::testkit::*;
+    use std::sync::Arc;
+
+    /// An organization trail's evidence is built once and referred to by
+    /// each covered account's finding, for per-trail and for
+    /// "any effective trail" checks alike; resolved, it is the whole
+    /// assessment.
+    #[test]
+    fn an_organization_trails_evidence_is_shared_by_the_accounts_it_covers() {
+        let snapshot = organization(false);
+        let params = params();
+        let cx = crate::checks::Context::new(&snapshot, &params);
+        for run in [
+            crate::checks::cloudtrail_log_file_validation::run as crate::checks::CheckFn,
+            crate::checks::cloudtrail_multi_region::run,
+        ] {
+            let findings = run(&cx);
+            assert_eq!(findings.len(), 2);
+            let (a, b) = (&findings[0], &findings[1]);
+            assert_ne!(a.account_id, b.account_id);
+            assert_eq!(a.shared.len(), 1);
+            assert!(Arc::ptr_eq(&a.shared[0], &b.shared[0]), "{}", a.check_id);
+            let key = a.shared[0].key.clone();
+            assert!(key.ends_with(":arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail"));
+            assert!(a.evidence.to_string().contains(&key), "{}", a.evidence);
+            let resolved = a.resolved_evidence().to_string();
+            assert!(!resolved.contains("shared_evidence"), "{resolved}");
+            assert!(resolved.contains("\"owner_account_id\":\"111111111111\""));
+        }
+    }
 }

@@ -439,9 +439,7 @@ pub fn run_check(
     check: crate::checks::CheckFn,
     snapshot: &Snapshot,
 ) -> Vec<crate::finding::Finding> {
-    let params = params();
-    let cx = crate::checks::Context::new(snapshot, &params);
-    check(&cx)
+    run_check_with(check, snapshot, &params())
 }
 
 /// A classic event selector.
@@ -517,5 +515,19 @@ pub fn run_check_with(
     params: &crate::checks::Params,
 ) -> Vec<crate::finding::Finding> {
     let cx = crate::checks::Context::new(snapshot, params);
-    check(&cx)
+    with_evidence_resolved(check(&cx))
+}
+
+/// The findings with their shared evidence written out in place, so tests
+/// read each finding's evidence whole.
+pub fn with_evidence_resolved(
+    findings: Vec<crate::finding::Finding>,
+) -> Vec<crate::finding::Finding> {
+    findings
+        .into_iter()
+        .map(|mut f| {
+            f.evidence = f.resolved_evidence();
+            f
+        })
+        .collect()
 }

@@ -64,16 +64,17 @@ pub fn render(report: &Report) -> Vec<u8> {
 
 /// One row; `change` overrides the finding's own (for baseline findings).
 fn row(report: &Report, f: &ReportFinding, change: Option<&str>) -> Vec<String> {
-    let frameworks: Vec<String> = f
+    let check = report.check(&f.check_id);
+    let frameworks: Vec<String> = check
         .frameworks
         .iter()
         .flat_map(|(framework, controls)| controls.iter().map(move |c| format!("{framework}:{c}")))
         .collect();
-    let evidence = serde_json::to_string(&f.evidence).unwrap_or_default();
+    let evidence = serde_json::to_string(&report.evidence_of(f)).unwrap_or_default();
     let controls = report
         .framework
         .as_ref()
-        .and_then(|fw| f.frameworks.get(&fw.key))
+        .and_then(|fw| check.frameworks.get(&fw.key))
         .map(|ids| ids.join(" "))
         .unwrap_or_default();
     let waiver = f.waiver.as_ref();
@@ -84,11 +85,11 @@ fn row(report: &Report, f: &ReportFinding, change: Option<&str>) -> Vec<String> 
         f.severity.as_str().to_string(),
         f.status.as_str().to_string(),
         f.resource.clone(),
-        f.title.clone(),
+        check.title.clone(),
         f.message.clone(),
         frameworks.join(" "),
         evidence,
-        f.remediation.cli.clone(),
+        check.remediation.cli.clone(),
         change
             .or(f.change.map(|c| c.as_str()))
             .unwrap_or_default()

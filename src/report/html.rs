@@ -12,7 +12,9 @@
 //! use a triple-stash on data, and the script reads data only from escaped
 //! attributes, so nothing from AWS can become markup or code.
 
-use super::model::{Report, ReportFinding, ReportFramework, ReportWaiver, StatusCounts};
+use super::model::{
+    Report, ReportCheck, ReportFinding, ReportFramework, ReportWaiver, StatusCounts,
+};
 use crate::checks::{Catalog, FRAMEWORKS};
 use crate::finding::{Severity, Status};
 use crate::policy::{Change, WaiverState};
@@ -520,10 +522,10 @@ fn waiver_view(w: &ReportWaiver) -> WaiverView<'_> {
     }
 }
 
-fn resolved_view<'a>(f: &'a ReportFinding, how: String) -> ResolvedView<'a> {
+fn resolved_view<'a>(report: &'a Report, f: &'a ReportFinding, how: String) -> ResolvedView<'a> {
     ResolvedView {
         check_id: &f.check_id,
-        title: &f.title,
+        title: &report.check(&f.check_id).title,
         severity: f.severity.as_str(),
         account_id: &f.account_id,
         region: f.region.as_deref().unwrap_or("global"),
@@ -555,10 +557,15 @@ fn counts(c: &StatusCounts) -> Vec<Count> {
         .collect()
 }
 
-fn framework_keys(f: &ReportFinding) -> String {
+fn framework_keys(check: &ReportCheck) -> String {
     FRAMEWORKS
         .iter()
-        .filter(|(key, _)| f.frameworks.get(*key).is_some_and(|ids| !ids.is_empty()))
+        .filter(|(key, _)| {
+            check
+                .frameworks
+                .get(*key)
+                .is_some_and(|ids| !ids.is_empty())
+        })
         .map(|(key, _)| *key)
         .collect::<Vec<_>>()
         .join(" ")
@@ -600,7 +607,7 @@ impl<'a> View<'a> {
 
         let checks: Vec<CheckView<'a>> = order
             .iter()
-            .map(|id| check_view(id, &by_check[id], catalog))
+            .map(|id| check_view(report, id, &by_check[id], catalog))
             .collect();
 
         let matrix = MatrixView {
@@ -608,11 +615,12 @@ impl<'a> View<'a> {
                 .iter()
                 .map(|id| {
                     let first = by_check[id][0];
+                    let check = report.check(id);
                     MatrixColumn {
                         id: id.to_string(),
-                        title: first.title.clone(),
+                        title: check.title.clone(),
                         severity: first.severity.as_str(),
-                        frameworks: framework_keys(first),
+                        frameworks: framework_keys(check),
                     }
                 })
                 .collect(),
@@ -632,7 +640,7 @@ impl<'a> View<'a> {
                             MatrixCell {
                                 check_id: id.to_string(),
                                 severity: first.severity.as_str(),
-                                frameworks: framework_keys(first),
+                                frameworks: framework_keys(report.check(id)),
                                 status: w.map_or("none", Status::as_str),
                                 label: w.map_or("—", status_label),
                                 findings: mine.len(),
@@ -700,7 +708,7 @@ impl<'a> View<'a> {
             },
             frameworks: match &report.framework {
                 Some(framework) => vec![selected_framework_view(framework)],
-                None => framework_views(&report.findings),
+                None => framework_views(&report.findings, &report.checks),
             },
             accounts,
             matrix,
@@ -716,11 +724,11 @@ impl<'a> View<'a> {
                     .findings
                     .iter()
                     .filter(|f| f.change == Some(Change::Resolved))
-                    .map(|f| resolved_view(f, format!("now {}", status_label(f.status))))
+                    .map(|f| resolved_view(report, f, format!("now {}", status_label(f.status))))
                     .chain(
                         b.no_longer_reported
                             .iter()
-                            .map(|f| resolved_view(f, "no longer reported".to_string())),
+                            .map(|f| resolved_view(report, f, "no longer reported".to_string())),
                     )
                     .collect(),
             }),
@@ -751,8 +759,14 @@ impl<'a> View<'a> {
     }
 }
 
-fn check_view<'a>(id: &'a str, findings: &[&'a ReportFinding], catalog: &Catalog) -> CheckView<'a> {
+fn check_view<'a>(
+    report: &'a Report,
+    id: &'a str,
+    findings: &[&'a ReportFinding],
+    catalog: &Catalog,
+) -> CheckView<'a> {
     let first = findings[0];
+    let check = report.check(id);
     let mut sorted: Vec<&'a ReportFinding> = findings.to_vec();
     // Failing first; otherwise the report's order.
     sorted.sort_by_key(|f| std::cmp::Reverse(super::model::badness(f.status)));
@@ -763,17 +777,17 @@ fn check_view<'a>(id: &'a str, findings: &[&'a ReportFinding], catalog: &Catalog
     let w = worst(findings.iter().map(|f| f.status)).unwrap_or(Status::NotApplicable);
     CheckView {
         id,
-        title: &first.title,
+        title: &check.title,
         severity: first.severity.as_str(),
         rationale: catalog
             .get(id)
             .map(|m| paragraphs(&m.rationale))
             .unwrap_or_default(),
-        framework_keys: framework_keys(first),
+        framework_keys: framework_keys(check),
         frameworks: FRAMEWORKS
             .iter()
             .filter_map(|(key, name)| {
-                first
+                check
                     .frameworks
                     .get(*key)
                     .filter(|ids| !ids.is_empty())
@@ -783,8 +797,8 @@ fn check_view<'a>(id: &'a str, findings: &[&'a ReportFinding], catalog: &Catalog
                     })
             })
             .collect(),
-        console: paragraphs(&first.remediation.console),
-        cli: &first.remediation.cli,
+        console: paragraphs(&check.remediation.console),
+        cli: &check.remediation.cli,
         worst: w.as_str(),
         worst_label: status_label(w),
         counts: counts(&c),
@@ -807,8 +821,7 @@ fn check_view<'a>(id: &'a str, findings: &[&'a ReportFinding], catalog: &Catalog
                 region: f.region.as_deref().unwrap_or("global"),
                 resource: &f.resource,
                 message: &f.message,
-                evidence: serde_json::to_string_pretty(&f.evidence)
-                    .unwrap_or_else(|_| f.evidence.to_string()),
+                evidence: serde_json::to_string_pretty(&report.evidence_of(f)).unwrap_or_default(),
             })
             .collect(),
     }
@@ -819,13 +832,17 @@ fn check_view<'a>(id: &'a str, findings: &[&'a ReportFinding], catalog: &Catalog
 /// is an error (fail closed: not proven is not passed); it is waived if its
 /// worst finding is an accepted failure; it passes if its remaining
 /// findings include a pass.
-fn framework_views(findings: &[ReportFinding]) -> Vec<FrameworkView> {
+fn framework_views(
+    findings: &[ReportFinding],
+    checks: &BTreeMap<String, ReportCheck>,
+) -> Vec<FrameworkView> {
     FRAMEWORKS
         .iter()
         .map(|(key, name)| {
             let mut controls: BTreeMap<&str, (Vec<Status>, BTreeSet<&str>)> = BTreeMap::new();
             for f in findings {
-                for id in f.frameworks.get(*key).into_iter().flatten() {
+                let mapped = checks.get(&f.check_id).and_then(|c| c.frameworks.get(*key));
+                for id in mapped.into_iter().flatten() {
                     let entry = controls.entry(id.as_str()).or_default();
                     entry.0.push(f.status);
                     entry.1.insert(f.check_id.as_str());
@@ -1094,10 +1111,9 @@ mod tests {
         }
     }
 
-    fn finding(check: &str, account: &str, status: Status, controls: &[&str]) -> ReportFinding {
+    fn finding(check: &str, account: &str, status: Status) -> ReportFinding {
         ReportFinding {
             check_id: check.into(),
-            title: format!("{check} title"),
             severity: Severity::High,
             status,
             account_id: account.into(),
@@ -1105,31 +1121,46 @@ mod tests {
             resource: format!("res-{account}"),
             message: "m".into(),
             evidence: serde_json::json!({}),
-            remediation: crate::report::model::ReportRemediation {
-                console: String::new(),
-                cli: String::new(),
-            },
             waiver: None,
             change: None,
-            frameworks: [(
-                "cis-aws-v3.0.0".to_string(),
-                controls.iter().map(|c| c.to_string()).collect(),
-            )]
-            .into_iter()
-            .collect(),
         }
+    }
+
+    /// Checks mapped to CIS v3 controls.
+    fn checks_mapped(mapping: &[(&str, &[&str])]) -> BTreeMap<String, ReportCheck> {
+        mapping
+            .iter()
+            .map(|(check, controls)| {
+                let frameworks = [(
+                    "cis-aws-v3.0.0".to_string(),
+                    controls.iter().map(|c| c.to_string()).collect(),
+                )];
+                let description = ReportCheck {
+                    title: format!("{check} title"),
+                    frameworks: frameworks.into_iter().collect(),
+                    ..Default::default()
+                };
+                (check.to_string(), description)
+            })
+            .collect()
     }
 
     #[test]
     fn a_control_fails_if_any_mapped_finding_fails_and_errors_are_not_passes() {
         let findings = vec![
-            finding("a", "1", Status::Pass, &["3.1", "3.10"]),
-            finding("b", "1", Status::Fail, &["3.10"]),
-            finding("c", "1", Status::Error, &["3.2"]),
-            finding("c", "2", Status::Pass, &["3.2"]),
-            finding("d", "1", Status::NotApplicable, &["3.9"]),
+            finding("a", "1", Status::Pass),
+            finding("b", "1", Status::Fail),
+            finding("c", "1", Status::Error),
+            finding("c", "2", Status::Pass),
+            finding("d", "1", Status::NotApplicable),
         ];
-        let views = framework_views(&findings);
+        let checks = checks_mapped(&[
+            ("a", &["3.1", "3.10"]),
+            ("b", &["3.10"]),
+            ("c", &["3.2"]),
+            ("d", &["3.9"]),
+        ]);
+        let views = framework_views(&findings, &checks);
         let cis = views.iter().find(|f| f.key == "cis-aws-v3.0.0").unwrap();
         let status: Vec<(&str, &str)> = cis
             .controls
@@ -1158,12 +1189,12 @@ mod tests {
         let mut report = report_of(DEMO);
         report.scope.accounts = vec!["1".into(), "2".into()];
         report.findings = vec![
-            finding("a", "1", Status::Pass, &[]),
-            finding("a", "1", Status::Error, &[]),
-            finding("a", "1", Status::Fail, &[]),
-            finding("a", "2", Status::NotApplicable, &[]),
-            finding("a", "2", Status::Pass, &[]),
-            finding("b", "1", Status::Error, &[]),
+            finding("a", "1", Status::Pass),
+            finding("a", "1", Status::Error),
+            finding("a", "1", Status::Fail),
+            finding("a", "2", Status::NotApplicable),
+            finding("a", "2", Status::Pass),
+            finding("b", "1", Status::Error),
         ];
         let view = View::build(&report, Catalog::embedded());
         let cells: Vec<Vec<&str>> = view

@@ -41,7 +41,9 @@ pub fn render(report: &Report) -> Vec<u8> {
                     .findings
                     .iter()
                     .filter(|f| {
-                        f.frameworks
+                        report
+                            .check(&f.check_id)
+                            .frameworks
                             .get(&framework.key)
                             .is_some_and(|ids| ids.contains(&c.id))
                     })
@@ -140,7 +142,7 @@ pub fn render(report: &Report) -> Vec<u8> {
         let _ = writeln!(out, "    </properties>");
         for case in &suite.cases {
             match case {
-                Case::Finding(f) => testcase(&mut out, f),
+                Case::Finding(f) => testcase(&mut out, report, f),
                 Case::Disabled(check_id, reason) => {
                     let _ = writeln!(
                         out,
@@ -255,7 +257,7 @@ fn properties(out: &mut String, list: &[(&str, &str)]) {
     let _ = writeln!(out, "      </properties>");
 }
 
-fn testcase(out: &mut String, f: &ReportFinding) {
+fn testcase(out: &mut String, report: &Report, f: &ReportFinding) {
     let _ = write!(
         out,
         "    <testcase classname=\"trailwarden.{}\" name=\"{}\" time=\"0\"",
@@ -301,7 +303,7 @@ fn testcase(out: &mut String, f: &ReportFinding) {
             let _ = writeln!(out, "      <skipped message=\"{}\"/>", attr(&message));
         }
         Some(element) => {
-            let evidence = serde_json::to_string_pretty(&f.evidence).unwrap_or_default();
+            let evidence = serde_json::to_string_pretty(&report.evidence_of(f)).unwrap_or_default();
             let mut body = format!(
                 "{}\n\nseverity: {}\naccount: {}\nregion: {}\nresource: {}\n",
                 f.message,
@@ -321,11 +323,12 @@ fn testcase(out: &mut String, f: &ReportFinding) {
                 );
             }
             let _ = write!(body, "\nevidence:\n{evidence}\n");
-            if f.status == Status::Fail && !f.remediation.console.is_empty() {
+            let remediation = &report.check(&f.check_id).remediation;
+            if f.status == Status::Fail && !remediation.console.is_empty() {
                 let _ = write!(
                     body,
                     "\nremediation (console): {}\nremediation (AWS CLI): {}\n",
-                    f.remediation.console, f.remediation.cli
+                    remediation.console, remediation.cli
                 );
             }
             let _ = writeln!(

@@ -51,7 +51,7 @@ pub fn render_limited(report: &Report, max_bytes: usize) -> Vec<u8> {
         doc.out.push_str("|---|---|---|---|---|---|\n");
         let rows: Vec<String> = failing.iter().map(|f| finding_row(f)).collect();
         doc.rows(&rows, "failing findings");
-        failing_details(&mut doc, &failing);
+        failing_details(&mut doc, report, &failing);
     }
 
     waived(&mut doc, report);
@@ -455,7 +455,7 @@ fn waiver_row(w: &ReportWaiver) -> String {
 
 /// Per failing check, one collapsed block: each resource's message and
 /// evidence, then the check's remediation once.
-fn failing_details(doc: &mut Doc, failing: &[&ReportFinding]) {
+fn failing_details(doc: &mut Doc, report: &Report, failing: &[&ReportFinding]) {
     let mut by_check: Vec<(&str, Vec<&ReportFinding>)> = Vec::new();
     for f in failing {
         match by_check.iter_mut().find(|(id, _)| *id == f.check_id) {
@@ -466,17 +466,18 @@ fn failing_details(doc: &mut Doc, failing: &[&ReportFinding]) {
     let _ = writeln!(doc.out, "\n#### Details\n");
     for (check_id, findings) in by_check {
         let first = findings[0];
+        let check = report.check(check_id);
         let mut block = String::new();
         let _ = writeln!(
             block,
             "<details><summary>{} <code>{}</code> — {} ({} failing)</summary>\n",
             first.severity,
             html(check_id),
-            html(&first.title),
+            html(&check.title),
             findings.len()
         );
         for f in &findings {
-            let evidence = serde_json::to_string_pretty(&f.evidence).unwrap_or_default();
+            let evidence = serde_json::to_string_pretty(&report.evidence_of(f)).unwrap_or_default();
             let fence = fence_for(&evidence);
             let _ = writeln!(
                 block,
@@ -490,13 +491,13 @@ fn failing_details(doc: &mut Doc, failing: &[&ReportFinding]) {
                 cell(&f.message),
             );
         }
-        if !first.remediation.console.is_empty() {
-            let fence = fence_for(&first.remediation.cli);
+        if !check.remediation.console.is_empty() {
+            let fence = fence_for(&check.remediation.cli);
             let _ = writeln!(
                 block,
                 "**Remediation:** {}\n\n{fence}sh\n{}\n{fence}\n",
-                cell(&first.remediation.console),
-                first.remediation.cli
+                cell(&check.remediation.console),
+                check.remediation.cli
             );
         }
         block.push_str("</details>\n\n");
@@ -581,7 +582,11 @@ fn per_check(doc: &mut Doc, report: &Report) {
     let mut counts: BTreeMap<&str, StatusCounts> = BTreeMap::new();
     for f in &report.findings {
         if !counts.contains_key(f.check_id.as_str()) {
-            order.push((f.check_id.as_str(), f.severity, f.title.as_str()));
+            order.push((
+                f.check_id.as_str(),
+                f.severity,
+                report.check(&f.check_id).title.as_str(),
+            ));
         }
         counts.entry(f.check_id.as_str()).or_default().add(f.status);
     }

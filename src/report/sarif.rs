@@ -19,11 +19,12 @@
 //! results name. Waivers that need attention (expired, expiring soon, stale)
 //! are tool configuration notifications.
 
-use super::model::{Report, ReportFinding};
+use super::model::{Report, ReportCheck, ReportFinding};
 use crate::checks::{Catalog, CheckMetadata};
 use crate::finding::{Severity, Status};
 use crate::policy::{Change, WaiverState};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The key of our fingerprint in `partialFingerprints`; bump the suffix only
@@ -55,7 +56,7 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
         .map_or(&[], |b| b.no_longer_reported.as_slice());
     for f in report.findings.iter().chain(gone) {
         if !rules.iter().any(|r| r.id == f.check_id) {
-            rules.push(Rule::from_finding(f));
+            rules.push(Rule::from_finding(f, report.check(&f.check_id)));
         }
     }
     // The severity the report's findings carry is the one code scanning
@@ -81,7 +82,7 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
         let kind = &rules[index].resource_kind;
         match f.status {
             Status::Fail | Status::Waived => {
-                results.push(result(f, index, kind, framework_key));
+                results.push(result(report, f, index, kind, framework_key));
             }
             Status::Error => notifications.push(json!({
                 "level": "error",
@@ -91,11 +92,18 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
                 ) },
                 "locations": [location(f, kind)],
                 "associatedRule": { "id": f.check_id, "index": index },
-                "properties": { "account_id": f.account_id, "evidence": f.evidence },
+                "properties": { "account_id": f.account_id, "evidence": report.evidence_of(f) },
             })),
             Status::Pass | Status::NotApplicable => {
                 if f.change == Some(Change::Resolved) {
-                    results.push(resolved(f, index, kind, framework_key, "now passes"));
+                    results.push(resolved(
+                        report,
+                        f,
+                        index,
+                        kind,
+                        framework_key,
+                        "now passes",
+                    ));
                 }
             }
         }
@@ -104,6 +112,7 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
         let index = rule_index(&f.check_id);
         let kind = &rules[index].resource_kind;
         results.push(resolved(
+            report,
             f,
             index,
             kind,
@@ -276,22 +285,24 @@ impl Rule {
         }
     }
 
-    fn from_finding(f: &ReportFinding) -> Rule {
+    /// A rule for a check the catalog does not know, from the report's
+    /// description of it.
+    fn from_finding(f: &ReportFinding, check: &ReportCheck) -> Rule {
         Rule {
             id: f.check_id.clone(),
-            title: if f.title.is_empty() {
+            title: if check.title.is_empty() {
                 f.check_id.clone()
             } else {
-                f.title.clone()
+                check.title.clone()
             },
             rationale: String::new(),
-            remediation_console: f.remediation.console.clone(),
-            remediation_cli: f.remediation.cli.clone(),
+            remediation_console: check.remediation.console.clone(),
+            remediation_cli: check.remediation.cli.clone(),
             severity: f.severity,
             catalog_severity: None,
             disabled: None,
             resource_kind: "resource".to_string(),
-            frameworks: f
+            frameworks: check
                 .frameworks
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
@@ -373,7 +384,14 @@ impl Rule {
 /// A `fail` or `waived` finding. A waived one carries an accepted external
 /// suppression (code scanning shows it as dismissed, not open); a failure
 /// whose waiver expired says so in its message and properties.
-fn result(f: &ReportFinding, index: usize, kind: &str, framework: Option<&str>) -> Value {
+fn result(
+    report: &Report,
+    f: &ReportFinding,
+    index: usize,
+    kind: &str,
+    framework: Option<&str>,
+) -> Value {
+    let frameworks = &report.check(&f.check_id).frameworks;
     let mut text = format!(
         "{} (account {}{}, {})",
         f.message,
@@ -400,8 +418,8 @@ fn result(f: &ReportFinding, index: usize, kind: &str, framework: Option<&str>) 
             "account_id": f.account_id,
             "region": f.region,
             "resource": f.resource,
-            "evidence": f.evidence,
-            "frameworks": f.frameworks,
+            "evidence": report.evidence_of(f),
+            "frameworks": frameworks,
         },
     });
     if let Some(w) = &f.waiver {
@@ -425,18 +443,20 @@ fn result(f: &ReportFinding, index: usize, kind: &str, framework: Option<&str>) 
             }]);
         }
     }
-    decorate(&mut result, f, framework);
+    decorate(&mut result, frameworks, f, framework);
     result
 }
 
 /// A failure of the baseline that no longer fails: `absent`, kind `pass`.
 fn resolved(
+    report: &Report,
     f: &ReportFinding,
     index: usize,
     kind: &str,
     framework: Option<&str>,
     how: &str,
 ) -> Value {
+    let frameworks = &report.check(&f.check_id).frameworks;
     let mut result = json!({
         "ruleId": f.check_id,
         "ruleIndex": index,
@@ -455,17 +475,22 @@ fn resolved(
             "account_id": f.account_id,
             "region": f.region,
             "resource": f.resource,
-            "frameworks": f.frameworks,
+            "frameworks": frameworks,
         },
     });
-    decorate(&mut result, f, framework);
+    decorate(&mut result, frameworks, f, framework);
     // A baseline finding may carry the change of its own run: not this one.
     result["baselineState"] = json!("absent");
     result
 }
 
 /// The baseline state of a current finding, and the framework's taxa.
-fn decorate(result: &mut Value, f: &ReportFinding, framework: Option<&str>) {
+fn decorate(
+    result: &mut Value,
+    frameworks: &BTreeMap<String, Vec<String>>,
+    f: &ReportFinding,
+    framework: Option<&str>,
+) {
     match f.change {
         Some(Change::New) => result["baselineState"] = json!("new"),
         Some(Change::Unchanged) => result["baselineState"] = json!("unchanged"),
@@ -473,8 +498,7 @@ fn decorate(result: &mut Value, f: &ReportFinding, framework: Option<&str>) {
         None => {}
     }
     if let Some(key) = framework {
-        let taxa: Vec<Value> = f
-            .frameworks
+        let taxa: Vec<Value> = frameworks
             .get(key)
             .into_iter()
             .flatten()

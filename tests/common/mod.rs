@@ -3,6 +3,11 @@
 //! `tests/seed/seed.py` (boto3 from moto's venv), and the real binary.
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+#[path = "../report_json/mod.rs"]
+mod report_json;
+#[allow(unused_imports)] // not every test binary reads evidence
+pub use report_json::evidence;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
