@@ -8,6 +8,7 @@ use crate::cli::{
 };
 use crate::collect::{self, AccountScope, CollectOptions};
 use crate::config::{self, Config};
+use crate::finding::EvidenceJson;
 use crate::finding::Severity;
 use crate::policy::{self, Outcome};
 use crate::report::model::{
@@ -82,14 +83,9 @@ fn audit(args: AuditArgs) -> Result<Outcome> {
     if let Some(path) = &args.save_snapshot {
         save_snapshot(&bytes, path)?;
     }
-    report_on(
-        &snapshot,
-        &sha256_hex(&bytes),
-        &args.output,
-        &gate,
-        &config,
-        now,
-    )
+    let sha256 = sha256_hex(&bytes);
+    drop(bytes);
+    report_on(&snapshot, &sha256, &args.output, &gate, &config, now)
 }
 
 fn collect_only(args: CollectArgs) -> Result<Outcome> {
@@ -122,16 +118,12 @@ fn evaluate(args: EvaluateArgs) -> Result<Outcome> {
     tracing::info!(
         accounts = snapshot.accounts.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
+        resident_mib = crate::log::resident_mib(),
         "snapshot read"
     );
-    report_on(
-        &snapshot,
-        &sha256_hex(&bytes),
-        &args.output,
-        &gate,
-        &config,
-        now,
-    )
+    let sha256 = sha256_hex(&bytes);
+    drop(bytes);
+    report_on(&snapshot, &sha256, &args.output, &gate, &config, now)
 }
 
 /// The gate settings after flags and configuration are combined (a flag
@@ -214,7 +206,9 @@ pub fn read_report(path: &std::path::Path, what: &str) -> Result<(Report, String
             .into())
         }
     }
-    let report: Report = serde_json::from_value(value)
+    // From the bytes, not the parsed value: evidence is kept as JSON text.
+    drop(value);
+    let report: Report = serde_json::from_slice(&bytes)
         .map_err(|e| InputError(format!("{what} {shown}: malformed report: {e}")))?;
     Ok((report, sha256_hex(&bytes)))
 }
@@ -247,6 +241,7 @@ pub fn assemble_report(
     tracing::info!(
         findings = findings.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
+        resident_mib = crate::log::resident_mib(),
         "checks evaluated"
     );
     policy::apply_severity_overrides(&mut findings, &config.checks.severity);
@@ -272,7 +267,7 @@ pub fn assemble_report(
             no_longer_reported: gone
                 .into_iter()
                 .map(|mut f| {
-                    f.evidence = baseline.evidence_of(&f);
+                    f.evidence = EvidenceJson::of(&baseline.evidence_of(&f));
                     f
                 })
                 .collect(),
@@ -340,6 +335,7 @@ fn report_on(
     let (report, outcome) = assemble_report(snapshot, snapshot_sha256, gate, config, now);
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
+        resident_mib = crate::log::resident_mib(),
         "report assembled"
     );
     for w in &report.policy.waivers {
@@ -359,11 +355,15 @@ fn report_on(
     let failures = write_reports(&report, output)?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
+        resident_mib = crate::log::resident_mib(),
         "reports written"
     );
     for failure in &failures {
         eprintln!("trailwarden: error: {failure}");
     }
+    // The process exits next: freeing a large organization's findings one
+    // allocation at a time takes longer than writing them did.
+    std::mem::forget(report);
     Ok(if failures.is_empty() {
         outcome
     } else {

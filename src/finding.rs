@@ -120,6 +120,55 @@ pub struct Finding {
     /// The shared evidence the evidence refers to.
     #[serde(skip)]
     pub shared: Vec<Arc<SharedEvidence>>,
+    /// The evidence as compact text, once [`Finding::compact_evidence`]
+    /// has moved it there (`evidence` is then null).
+    #[serde(skip)]
+    pub evidence_json: Option<EvidenceJson>,
+}
+
+/// Evidence as compact JSON text. Once a check has run, its findings keep
+/// their evidence this way: a fraction of the memory of a `Value` tree
+/// (170,000 findings in a 5,000-account organization), and the JSON report
+/// writes the text as it is.
+///
+/// Clones share the text: the findings of the thousands of accounts that
+/// only an organization trail covers hold one copy of the same evidence.
+#[derive(Debug, Clone)]
+pub struct EvidenceJson(Arc<serde_json::value::RawValue>);
+
+impl EvidenceJson {
+    pub fn of(value: &serde_json::Value) -> Self {
+        let raw = serde_json::value::to_raw_value(value).expect("a JSON value serializes");
+        EvidenceJson(Arc::from(raw))
+    }
+
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The evidence as a value (parsed again: for renderers and tests).
+    pub fn value(&self) -> serde_json::Value {
+        serde_json::from_str(self.0.get()).expect("evidence text is JSON")
+    }
+}
+
+impl PartialEq for EvidenceJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+impl Serialize for EvidenceJson {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for EvidenceJson {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Box::<serde_json::value::RawValue>::deserialize(deserializer)
+            .map(|raw| EvidenceJson(Arc::from(raw)))
+    }
 }
 
 /// Evidence that many findings rely on, kept once: an organization trail's
@@ -131,7 +180,7 @@ pub struct Finding {
 pub struct SharedEvidence {
     /// `<check id>:<resource>`, unique in a report.
     pub key: String,
-    pub value: serde_json::Value,
+    pub json: EvidenceJson,
 }
 
 /// The name of the one member of a reference object.
@@ -139,7 +188,10 @@ pub const SHARED_EVIDENCE_REF: &str = "shared_evidence";
 
 impl SharedEvidence {
     pub fn new(key: String, value: serde_json::Value) -> Arc<Self> {
-        Arc::new(SharedEvidence { key, value })
+        Arc::new(SharedEvidence {
+            key,
+            json: EvidenceJson::of(&value),
+        })
     }
 
     /// The object that stands for this evidence inside a finding's evidence.
@@ -193,13 +245,13 @@ pub fn rename_shared_keys(
 
 /// `evidence` with every reference replaced by the value `lookup` gives for
 /// its key (a reference `lookup` does not know is left as it is).
-pub fn resolve_shared<'a>(
+pub fn resolve_shared(
     evidence: &serde_json::Value,
-    lookup: &impl Fn(&str) -> Option<&'a serde_json::Value>,
+    lookup: &impl Fn(&str) -> Option<serde_json::Value>,
 ) -> serde_json::Value {
     use serde_json::Value;
     if let Some(resolved) = shared_evidence_key(evidence).and_then(lookup) {
-        return resolved.clone();
+        return resolved;
     }
     match evidence {
         Value::Object(map) => Value::Object(
@@ -234,6 +286,30 @@ impl Finding {
             message: message.into(),
             evidence: serde_json::Value::Object(Default::default()),
             shared: Vec::new(),
+            evidence_json: None,
+        }
+    }
+
+    /// Sets the evidence, already as compact text (shared by many findings).
+    pub fn with_evidence_json(mut self, evidence: EvidenceJson) -> Self {
+        self.evidence = serde_json::Value::Null;
+        self.evidence_json = Some(evidence);
+        self
+    }
+
+    /// Moves the evidence into compact text (see [`EvidenceJson`]).
+    pub fn compact_evidence(&mut self) {
+        if self.evidence_json.is_none() {
+            self.evidence_json = Some(EvidenceJson::of(&self.evidence));
+            self.evidence = serde_json::Value::Null;
+        }
+    }
+
+    /// The evidence, whichever form it is kept in.
+    pub fn evidence_value(&self) -> serde_json::Value {
+        match &self.evidence_json {
+            Some(json) => json.value(),
+            None => self.evidence.clone(),
         }
     }
 
@@ -250,11 +326,15 @@ impl Finding {
     /// The evidence with its shared parts written out in place: what a
     /// reader of this one finding needs.
     pub fn resolved_evidence(&self) -> serde_json::Value {
+        let evidence = self.evidence_value();
         if self.shared.is_empty() {
-            return self.evidence.clone();
+            return evidence;
         }
-        resolve_shared(&self.evidence, &|key| {
-            self.shared.iter().find(|s| s.key == key).map(|s| &s.value)
+        resolve_shared(&evidence, &|key| {
+            self.shared
+                .iter()
+                .find(|s| s.key == key)
+                .map(|s| s.json.value())
         })
     }
 

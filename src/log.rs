@@ -57,3 +57,11 @@ pub fn warn(message: &str) {
         eprintln!("trailwarden: warning: {message}");
     }
 }
+
+/// The process's resident memory in MiB, for the stage logs (`-v`); `None`
+/// where `/proc` does not exist.
+pub fn resident_mib() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096 / (1024 * 1024))
+}

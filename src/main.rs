@@ -8,6 +8,9 @@ use std::process::ExitCode;
 use trailwarden::cli::Cli;
 use trailwarden::policy::Outcome;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // clap exits with 2 on usage errors and 0 for --help / --version.
     let cli = Cli::parse();

@@ -10,13 +10,14 @@
 use crate::app::{read_report, sha256_hex, InputError};
 use crate::checks::Catalog;
 use crate::cli::MergeArgs;
-use crate::finding::{rename_shared_keys, visit_shared_keys, SharedEvidence, Status};
+use crate::finding::{rename_shared_keys, visit_shared_keys, EvidenceJson, SharedEvidence, Status};
 use crate::policy::{self, Outcome, WaiverState};
 use crate::report::model::{self, Report, ReportBaseline, ReportFinding, Summary};
 use crate::snapshot::{Fact, Snapshot};
 use anyhow::Result;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
 
 pub fn run(args: MergeArgs) -> Result<Outcome> {
     let kinds: Vec<Kind> = args
@@ -287,7 +288,7 @@ pub fn merge_reports(
                 None => {
                     merged.shared_evidence.insert(key, shared);
                 }
-                Some(existing) if existing.value == shared.value => {}
+                Some(existing) if existing.json == shared.json => {}
                 Some(_) => {
                     let fresh = (2..)
                         .map(|n| format!("{key}#{n}"))
@@ -295,7 +296,10 @@ pub fn merge_reports(
                         .expect("an unused key");
                     merged.shared_evidence.insert(
                         fresh.clone(),
-                        SharedEvidence::new(fresh.clone(), shared.value.clone()),
+                        Arc::new(SharedEvidence {
+                            key: fresh.clone(),
+                            json: shared.json.clone(),
+                        }),
                     );
                     renamed.insert(key, fresh);
                 }
@@ -303,7 +307,9 @@ pub fn merge_reports(
         }
         for mut finding in r.findings {
             if !renamed.is_empty() {
-                rename_shared_keys(&mut finding.evidence, &renamed);
+                let mut evidence = finding.evidence.value();
+                rename_shared_keys(&mut evidence, &renamed);
+                finding.evidence = EvidenceJson::of(&evidence);
             }
             let k = key(&finding);
             match index.get(&k) {
@@ -360,7 +366,7 @@ pub fn merge_reports(
     // Shared evidence only the dropped duplicates referred to goes too.
     let mut referenced = BTreeSet::new();
     for f in &merged.findings {
-        visit_shared_keys(&f.evidence, &mut |key| {
+        visit_shared_keys(&f.evidence.value(), &mut |key| {
             referenced.insert(key.to_string());
         });
     }
@@ -422,7 +428,7 @@ mod tests {
     use super::*;
     use crate::app::{assemble_report, Gate};
     use crate::config::Config;
-    use crate::finding::{resolve_shared, Severity};
+    use crate::finding::Severity;
 
     const ORG_TRAIL: &str = "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail";
 
@@ -450,9 +456,7 @@ mod tests {
             .iter()
             .find(|f| f.check_id == check && f.account_id == account)
             .unwrap();
-        resolve_shared(&f.evidence, &|k| {
-            report.shared_evidence.get(k).map(|s| &s.value)
-        })
+        report.evidence_of(f)
     }
 
     /// Two shards judged the organization trail differently (it was renamed
@@ -484,7 +488,7 @@ mod tests {
         // Every entry is referred to by some finding.
         let mut referenced = BTreeSet::new();
         for f in &merged.findings {
-            visit_shared_keys(&f.evidence, &mut |k| {
+            visit_shared_keys(&f.evidence.value(), &mut |k| {
                 referenced.insert(k.to_string());
             });
         }

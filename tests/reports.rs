@@ -325,7 +325,8 @@ fn sarif_fingerprints_are_stable_and_distinct() {
     later.generated_at = "2027-01-01T00:00:00Z".parse().unwrap();
     for f in &mut later.findings {
         f.message.push_str(" (reworded)");
-        f.evidence = serde_json::json!({ "changed": true });
+        f.evidence =
+            trailwarden::finding::EvidenceJson::of(&serde_json::json!({ "changed": true }));
     }
     let second = sarif_of(&later);
     let prints = |doc: &Value| -> Vec<String> {

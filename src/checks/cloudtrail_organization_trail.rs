@@ -80,7 +80,7 @@ pub fn run(cx: &Context) -> Vec<Finding> {
         "ListTrails",
         "the management account's trails",
     );
-    let listing_error = match cx.snapshot.account(management) {
+    let listing_error = match cx.account(management) {
         Some(account) => account.trail_arns.error(),
         None => Some(&missing_management),
     };

@@ -3,7 +3,7 @@
 
 use crate::snapshot::{AccountFacts, Snapshot, TrailFacts};
 use chrono::{DateTime, Duration, Utc};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Thresholds and the evaluation time. `now` is a parameter, never read from
 /// the clock inside a check, so evaluation is deterministic.
@@ -49,6 +49,8 @@ pub struct Context<'a> {
     pub params: &'a Params,
     /// Account id → ARNs of its effective trails.
     effective: BTreeMap<&'a str, BTreeSet<&'a str>>,
+    /// Account id → its facts (checks look accounts up per trail and bucket).
+    accounts_by_id: HashMap<&'a str, &'a AccountFacts>,
 }
 
 impl<'a> Context<'a> {
@@ -98,12 +100,22 @@ impl<'a> Context<'a> {
             snapshot,
             params,
             effective,
+            accounts_by_id: snapshot
+                .accounts
+                .iter()
+                .map(|a| (a.account_id.as_str(), a))
+                .collect(),
         }
     }
 
     /// The accounts in scope, sorted by id.
     pub fn accounts(&self) -> impl Iterator<Item = &'a AccountFacts> {
         self.snapshot.accounts.iter()
+    }
+
+    /// The facts of an in-scope account.
+    pub fn account(&self, account_id: &str) -> Option<&'a AccountFacts> {
+        self.accounts_by_id.get(account_id).copied()
     }
 
     /// The account's own trails plus the organization trails that cover it.

@@ -284,6 +284,9 @@ fn run_check(cx: &Context, catalog: &Catalog, check: &RegisteredCheck) -> Vec<Fi
     for finding in &mut produced {
         debug_assert_eq!(finding.check_id, check.id);
         finding.severity = meta.severity;
+        // Here, on the worker thread, while the check's evidence is fresh:
+        // the run then holds text, not trees, for every finding.
+        finding.compact_evidence();
     }
     produced
 }

@@ -2,7 +2,7 @@
 //! "no trail at all" failure, and error findings from collection errors.
 
 use super::Context;
-use crate::finding::{Finding, SharedEvidence, Status};
+use crate::finding::{EvidenceJson, Finding, SharedEvidence, Status};
 use crate::snapshot::{BucketFacts, CollectionError, Fact, TrailFacts};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -110,7 +110,7 @@ fn account_trail_coverage(
     account_id: &str,
     has_trails: bool,
 ) -> Option<Finding> {
-    let account = cx.snapshot.account(account_id)?;
+    let account = cx.account(account_id)?;
     let resource = account_resource(cx, account_id);
     match (&account.trail_arns, has_trails) {
         (Fact::Value(_), true) => None,
@@ -137,7 +137,8 @@ pub fn per_trail(
 ) -> Vec<Finding> {
     // Decided once per trail; its evidence is shared by every account the
     // trail covers (an organization trail covers thousands).
-    let mut decided: BTreeMap<&str, (Status, String, Arc<SharedEvidence>)> = BTreeMap::new();
+    let mut decided: BTreeMap<&str, (Status, String, Arc<SharedEvidence>, EvidenceJson)> =
+        BTreeMap::new();
     let mut findings = Vec::new();
     for account in cx.accounts() {
         let account_id = account.account_id.as_str();
@@ -149,16 +150,17 @@ pub fn per_trail(
             !trails.is_empty(),
         ));
         for trail in trails {
-            let (status, message, shared) =
+            let (status, message, shared, reference) =
                 decided.entry(trail.arn.as_str()).or_insert_with(|| {
                     let verdict = decide(trail);
                     let evidence = with_key(verdict.evidence, "trail", trail_summary(trail));
                     let shared = SharedEvidence::new(format!("{check_id}:{}", trail.arn), evidence);
-                    (verdict.status, verdict.message, shared)
+                    let reference = EvidenceJson::of(&shared.reference());
+                    (verdict.status, verdict.message, shared, reference)
                 });
             findings.push(
                 Finding::new(check_id, *status, account_id, &trail.arn, message.clone())
-                    .with_evidence(shared.reference())
+                    .with_evidence_json(reference.clone())
                     .with_shared([shared.clone()])
                     .in_region(trail.home_region.clone()),
             );
@@ -256,7 +258,7 @@ pub fn per_bucket(
         findings.push(finding);
     }
     for (arn, (first_account, trail, e)) in unreadable {
-        let account_id = if cx.snapshot.account(&trail.account_id).is_some() {
+        let account_id = if cx.account(&trail.account_id).is_some() {
             trail.account_id.as_str()
         } else {
             first_account
@@ -382,7 +384,22 @@ impl Assessment {
     /// The evidence: the facts noted, the problems found, and the
     /// collection errors met.
     pub fn evidence(&self) -> Value {
-        let mut evidence = Value::Object(self.evidence.clone());
+        self.clone().into_evidence()
+    }
+
+    /// [`Assessment::evidence`], moving the facts out: the outcome,
+    /// problems and errors stay readable, the noted facts are gone.
+    pub fn take_evidence(&mut self) -> Value {
+        Assessment {
+            problems: self.problems.clone(),
+            errors: self.errors.clone(),
+            evidence: std::mem::take(&mut self.evidence),
+        }
+        .into_evidence()
+    }
+
+    fn into_evidence(self) -> Value {
+        let mut evidence = Value::Object(self.evidence);
         if !self.problems.is_empty() {
             evidence["problems"] = json!(self.problems);
         }
@@ -414,15 +431,15 @@ impl Assessment {
     /// The verdict: `pass` with `pass_message`, `fail` naming the problems,
     /// or `error` naming what could not be read.
     pub fn into_verdict(self, pass_message: impl Into<String>) -> Verdict {
-        let evidence = self.evidence();
-        match self.outcome() {
-            Outcome::Pass => Verdict::pass(pass_message, evidence),
-            Outcome::Fail => Verdict::fail(self.problems.join("; "), evidence),
-            Outcome::Unknown => Verdict {
-                status: Status::Error,
-                message: self.unknown_message(),
-                evidence,
-            },
+        let (status, message) = match self.outcome() {
+            Outcome::Pass => (Status::Pass, pass_message.into()),
+            Outcome::Fail => (Status::Fail, self.problems.join("; ")),
+            Outcome::Unknown => (Status::Error, self.unknown_message()),
+        };
+        Verdict {
+            status,
+            message,
+            evidence: self.into_evidence(),
         }
     }
 }
@@ -473,6 +490,8 @@ pub fn any_effective_trail(
     // and share its evidence among them.
     let mut assessments: std::collections::HashMap<&str, Arc<AssessedTrail>> =
         std::collections::HashMap::new();
+    let mut verdicts: std::collections::HashMap<Vec<&str>, (Status, String, EvidenceJson)> =
+        std::collections::HashMap::new();
     let mut findings = Vec::new();
     for account in cx.accounts() {
         let account_id = account.account_id.as_str();
@@ -486,12 +505,33 @@ pub fn any_effective_trail(
                     .clone()
             })
             .collect();
-        let refs: Vec<&AssessedTrail> = assessed.iter().map(|a| a.as_ref()).collect();
-        let verdict = trails_verdict(requirement, &refs, account.trail_arns.error());
+        let listing_error = account.trail_arns.error();
+        // The verdict depends only on the trails and the listing error: the
+        // thousands of accounts an organization trail alone covers share it.
+        let key: Option<Vec<&str>> = listing_error
+            .is_none()
+            .then(|| assessed.iter().map(|a| a.trail.arn.as_str()).collect());
+        let decided = match key.as_ref().and_then(|k| verdicts.get(k)) {
+            Some(decided) => decided.clone(),
+            None => {
+                let refs: Vec<&AssessedTrail> = assessed.iter().map(|a| a.as_ref()).collect();
+                let verdict = trails_verdict(requirement, &refs, listing_error);
+                let decided = (
+                    verdict.status,
+                    verdict.message,
+                    EvidenceJson::of(&verdict.evidence),
+                );
+                if let Some(key) = key {
+                    verdicts.insert(key, decided.clone());
+                }
+                decided
+            }
+        };
+        let (status, message, evidence) = decided;
         let resource = account_resource(cx, account_id);
         findings.push(
-            verdict
-                .into_finding(check_id, account_id, &resource)
+            Finding::new(check_id, status, account_id, resource, message)
+                .with_evidence_json(evidence)
                 .with_shared(assessed.iter().map(|a| a.evidence.clone())),
         );
     }
@@ -508,8 +548,8 @@ pub struct AssessedTrail<'a> {
 }
 
 impl<'a> AssessedTrail<'a> {
-    pub fn new(check_id: &str, trail: &'a TrailFacts, assessment: Assessment) -> Self {
-        let mut evidence = with_key(assessment.evidence(), "trail", trail_summary(trail));
+    pub fn new(check_id: &str, trail: &'a TrailFacts, mut assessment: Assessment) -> Self {
+        let mut evidence = with_key(assessment.take_evidence(), "trail", trail_summary(trail));
         evidence["qualifies"] = json!(assessment.outcome().as_str());
         AssessedTrail {
             trail,
@@ -620,7 +660,8 @@ mod tests {
             assert!(Arc::ptr_eq(&a.shared[0], &b.shared[0]), "{}", a.check_id);
             let key = a.shared[0].key.clone();
             assert!(key.ends_with(":arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail"));
-            assert!(a.evidence.to_string().contains(&key), "{}", a.evidence);
+            let evidence = a.evidence_value().to_string();
+            assert!(evidence.contains(&key), "{evidence}");
             let resolved = a.resolved_evidence().to_string();
             assert!(!resolved.contains("shared_evidence"), "{resolved}");
             assert!(resolved.contains("\"owner_account_id\":\"111111111111\""));

@@ -55,7 +55,6 @@ fn decide(cx: &Context, bucket: &BucketFacts) -> Verdict {
             None
         }
         Ok(owner) => match cx
-            .snapshot
             .account(owner)
             .and_then(|acc| acc.public_access_block.as_ref())
         {

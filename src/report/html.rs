@@ -1120,7 +1120,7 @@ mod tests {
             region: None,
             resource: format!("res-{account}"),
             message: "m".into(),
-            evidence: serde_json::json!({}),
+            evidence: crate::finding::EvidenceJson::of(&serde_json::json!({})),
             waiver: None,
             change: None,
         }

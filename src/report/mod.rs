@@ -70,7 +70,7 @@ pub fn write_output(bytes: &[u8], path: Option<&Path>) -> std::io::Result<()> {
 pub fn write_json(report: &model::Report, path: Option<&Path>) -> std::io::Result<()> {
     let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
         let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
-        serde_json::to_writer_pretty(&mut w, report)?;
+        serde_json::to_writer(&mut w, report)?;
         w.write_all(b"\n")?;
         w.flush()
     };

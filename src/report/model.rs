@@ -4,7 +4,7 @@
 //! `schemas/report-v2.schema.json` describes this document.
 
 use crate::checks::{Catalog, Remediation as MetaRemediation, FRAMEWORKS};
-use crate::finding::{resolve_shared, Severity, SharedEvidence, Status};
+use crate::finding::{resolve_shared, EvidenceJson, Severity, SharedEvidence, Status};
 use crate::policy::{AppliedWaiver, Change, Judged, WaiverReport, WaiverState};
 use crate::snapshot::{CollectionError, Snapshot, ToolInfo};
 use chrono::{DateTime, Utc};
@@ -349,8 +349,8 @@ pub struct ReportFinding {
     pub resource: String,
     pub message: String,
     /// The facts decided on; may refer to the report's `shared_evidence`
-    /// (see [`Report::evidence_of`]).
-    pub evidence: serde_json::Value,
+    /// (see [`Report::evidence_of`]). Kept as compact JSON text.
+    pub evidence: EvidenceJson,
     /// The waiver that waived this finding, or whose expiry made it fail again.
     #[serde(default)]
     pub waiver: Option<ReportWaiverNote>,
@@ -404,7 +404,7 @@ impl ReportCheck {
 
 /// `shared_evidence` as a JSON object of key → evidence.
 mod shared_evidence_map {
-    use crate::finding::SharedEvidence;
+    use crate::finding::{EvidenceJson, SharedEvidence};
     use serde::ser::SerializeMap;
     use serde::{Deserialize, Deserializer, Serializer};
     use std::collections::BTreeMap;
@@ -416,7 +416,7 @@ mod shared_evidence_map {
     ) -> Result<S::Ok, S::Error> {
         let mut out = serializer.serialize_map(Some(map.len()))?;
         for (key, shared) in map {
-            out.serialize_entry(key, &shared.value)?;
+            out.serialize_entry(key, &shared.json)?;
         }
         out.end()
     }
@@ -424,10 +424,10 @@ mod shared_evidence_map {
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<BTreeMap<String, Arc<SharedEvidence>>, D::Error> {
-        let plain = BTreeMap::<String, serde_json::Value>::deserialize(deserializer)?;
+        let plain = BTreeMap::<String, EvidenceJson>::deserialize(deserializer)?;
         Ok(plain
             .into_iter()
-            .map(|(key, value)| (key.clone(), SharedEvidence::new(key, value)))
+            .map(|(key, json)| (key.clone(), Arc::new(SharedEvidence { key, json })))
             .collect())
     }
 }
@@ -493,7 +493,9 @@ impl Report {
             .map(|j| {
                 let f = j.finding;
                 for shared in f.shared {
-                    shared_evidence.entry(shared.key.clone()).or_insert(shared);
+                    if !shared_evidence.contains_key(&shared.key) {
+                        shared_evidence.insert(shared.key.clone(), shared);
+                    }
                 }
                 ReportFinding {
                     severity: f.severity,
@@ -503,7 +505,10 @@ impl Report {
                     region: f.region,
                     resource: f.resource,
                     message: f.message,
-                    evidence: f.evidence,
+                    evidence: match f.evidence_json {
+                        Some(json) => json,
+                        None => EvidenceJson::of(&f.evidence),
+                    },
                     waiver: j.waiver.as_ref().map(ReportWaiverNote::from),
                     change: j.change,
                 }
@@ -624,8 +629,8 @@ impl Report {
     /// A finding's evidence whole: its references to shared evidence
     /// replaced by what they stand for. What a reader of one finding needs.
     pub fn evidence_of(&self, finding: &ReportFinding) -> serde_json::Value {
-        resolve_shared(&finding.evidence, &|key| {
-            self.shared_evidence.get(key).map(|s| &s.value)
+        resolve_shared(&finding.evidence.value(), &|key| {
+            self.shared_evidence.get(key).map(|s| s.json.value())
         })
     }
 
