@@ -20,7 +20,7 @@ use crate::finding::{Severity, Status};
 use crate::policy::{Change, WaiverState};
 use handlebars::Handlebars;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// The main template: the document skeleton that includes the partials.
@@ -599,10 +599,21 @@ impl<'a> View<'a> {
 
         // Every account in scope, then any other a finding names.
         let mut accounts: Vec<String> = report.scope.accounts.clone();
+        let mut listed: BTreeSet<&str> = report.scope.accounts.iter().map(String::as_str).collect();
         for f in &report.findings {
-            if !accounts.contains(&f.account_id) {
+            if listed.insert(f.account_id.as_str()) {
                 accounts.push(f.account_id.clone());
             }
+        }
+        // (check, account) → (findings, worst status): one pass, not one
+        // scan of a check's findings per account.
+        let mut cells: HashMap<(&str, &str), (usize, Option<Status>)> = HashMap::new();
+        for f in &report.findings {
+            let cell = cells
+                .entry((f.check_id.as_str(), f.account_id.as_str()))
+                .or_default();
+            cell.0 += 1;
+            cell.1 = worst(cell.1.into_iter().chain([f.status]));
         }
 
         let checks: Vec<CheckView<'a>> = order
@@ -631,11 +642,10 @@ impl<'a> View<'a> {
                     cells: order
                         .iter()
                         .map(|id| {
-                            let mine: Vec<&&ReportFinding> = by_check[id]
-                                .iter()
-                                .filter(|f| &f.account_id == account)
-                                .collect();
-                            let w = worst(mine.iter().map(|f| f.status));
+                            let (findings, w) = cells
+                                .get(&(*id, account.as_str()))
+                                .copied()
+                                .unwrap_or_default();
                             let first = by_check[id][0];
                             MatrixCell {
                                 check_id: id.to_string(),
@@ -643,7 +653,7 @@ impl<'a> View<'a> {
                                 frameworks: framework_keys(report.check(id)),
                                 status: w.map_or("none", Status::as_str),
                                 label: w.map_or("—", status_label),
-                                findings: mine.len(),
+                                findings,
                             }
                         })
                         .collect(),
