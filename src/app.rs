@@ -63,6 +63,11 @@ fn audit(args: AuditArgs) -> Result<Outcome> {
         .as_deref()
         .map(read_public_keys)
         .transpose()?;
+    // `--timeout` bounds the whole run: the collection and the log
+    // verification after it.
+    let run_deadline = options
+        .run_timeout
+        .map(|limit| (std::time::Instant::now() + limit, limit.as_secs()));
     let mut snapshot = run_collection(&options)?;
     if let Some(hours) = args.verify_logs {
         let access = verify::run::AwsAccess {
@@ -76,6 +81,7 @@ fn audit(args: AuditArgs) -> Result<Outcome> {
             &snapshot,
             hours,
             public_keys.as_ref(),
+            run_deadline,
         ));
         snapshot.log_integrity = Some(integrity);
     }

@@ -135,9 +135,10 @@ pub struct ScopeArgs {
     /// Seconds before a single API call attempt is abandoned. Default: 20.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub call_timeout: Option<u64>,
-    /// Bound the whole collection to this many seconds: calls not finished
-    /// by then are recorded as `RunTimeout` errors (their findings are
-    /// `error`, exit 3), and the report is still written. Default: none.
+    /// Bound the whole run to this many seconds (the collection, and
+    /// `--verify-logs` after it): calls not finished by then are recorded as
+    /// `RunTimeout` errors (their findings are `error`, exit 3), and the
+    /// report is still written. Default: none.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=604800))]
     pub timeout: Option<u64>,
     /// Audit only shard K of N of the accounts (1 ≤ K ≤ N), chosen by a hash

@@ -546,3 +546,53 @@ fn keys_that_leave_the_copy_are_never_read() {
     );
     assert!(Path::new(&work.path("keys.json")).exists());
 }
+
+/// `--timeout` bounds the whole run, the log verification included: with
+/// S3 listings hung, the trail's integrity is unknown (`error`, exit 3)
+/// once the time runs out, never passed, and the report is still written.
+#[test]
+fn the_run_timeout_bounds_the_log_verification() {
+    let moto = Moto::start();
+    let work = Work::new();
+    let (trail, _chain) = moto_chain(&moto, &work, recent_first_end(3));
+    let keys = work.s("keys.json");
+    let proxy = FaultProxy::start(
+        &moto,
+        &["--delay-operation", "ListObjectsV2", "--delay", "120"],
+    );
+    let started = std::time::Instant::now();
+    let (code, report) = audit(
+        &proxy.endpoint,
+        &[
+            "--verify-logs",
+            "24",
+            "--public-keys",
+            &keys,
+            "--timeout",
+            "15",
+            // The seeded bucket fails some lower-severity checks: exit 1
+            // would outrank the 3 of an incomplete run.
+            "--fail-on",
+            "critical",
+        ],
+        FAKE,
+    );
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(60),
+        "took {took:?}: --timeout did not bound the verification"
+    );
+    assert_eq!(code, 3);
+    let f = findings(&report, "cloudtrail-log-integrity", None);
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0]["resource"], trail.as_str());
+    assert_eq!(f[0]["status"], "error", "{:#}", f[0]);
+    // Under load the deadline may already pass during the collection;
+    // either way what is unknown is named as the run's timeout.
+    assert_eq!(
+        evidence(&report, f[0])["collection_error"]["code"],
+        "RunTimeout",
+        "{:#}",
+        f[0]
+    );
+}

@@ -11,7 +11,8 @@
                with a throttling error, forever.
 --delay-operation OP, --delay S
                hold every request for OP for S seconds before forwarding it
-               (a hung service, for the run's --timeout).
+               (a hung service, for the run's --timeout). S3 calls are named
+               only for ListObjectsV2.
 --fail-every N answer every Nth request (counted as for --every, offset by
                N/2 so the two never coincide) with HTTP 500 InternalError.
 --log PATH     append the operation name of every request to PATH, one per
@@ -47,6 +48,9 @@ def operation_of(headers, body, path=""):
         # EC2's query protocol has its own error envelope and throttling code.
         protocol = "ec2" if form.get("Version", [""])[0] == "2016-11-15" else "query"
         return form.get("Action", [""])[0], protocol
+    # S3 (REST-XML): only the listing is named (log verification reads it).
+    if "list-type=2" in urllib.parse.urlsplit(path).query:
+        return "ListObjectsV2", "rest-xml"
     return None, "rest-xml"
 
 
