@@ -194,6 +194,42 @@ impl S3Source {
     fn site(&self, op: ops::Operation) -> Site {
         Site::new(&self.session.account_id, &self.region, op)
     }
+
+    /// Every page of the ListObjectsV2 listing of `prefix` (grouped by
+    /// `delimiter` when given), following continuation tokens.
+    async fn pages(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+    ) -> Result<Vec<aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output>, FetchError> {
+        let client = self.session.s3(&self.region);
+        let mut pages = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_delimiter(delimiter.map(str::to_string))
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|err| {
+                    let mut e = from_sdk(&self.site(ops::S3_LIST_OBJECTS_V2), &err);
+                    e.message = format!("s3://{bucket}/{prefix}: {}", e.message);
+                    FetchError::Unreadable(e)
+                })?;
+            token = page
+                .next_continuation_token()
+                .filter(|_| page.is_truncated() == Some(true))
+                .map(str::to_string);
+            pages.push(page);
+            if token.is_none() {
+                return Ok(pages);
+            }
+        }
+    }
 }
 
 impl Source for S3Source {
@@ -227,70 +263,26 @@ impl Source for S3Source {
     }
 
     async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
-        let client = self.session.s3(&self.region);
-        let mut keys = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = client
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(prefix)
-                .set_continuation_token(token.clone())
-                .send()
-                .await
-                .map_err(|err| {
-                    let mut e = from_sdk(&self.site(ops::S3_LIST_OBJECTS_V2), &err);
-                    e.message = format!("s3://{bucket}/{prefix}: {}", e.message);
-                    FetchError::Unreadable(e)
-                })?;
-            keys.extend(
-                page.contents()
-                    .iter()
-                    .filter_map(|o| o.key().map(str::to_string)),
-            );
-            token = page
-                .next_continuation_token()
-                .filter(|_| page.is_truncated() == Some(true))
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
+        let mut keys: Vec<String> = self
+            .pages(bucket, prefix, None)
+            .await?
+            .iter()
+            .flat_map(|page| page.contents().iter().filter_map(|o| o.key()))
+            .map(str::to_string)
+            .collect();
         keys.sort();
         Ok(keys)
     }
 
     async fn list_folders(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
-        let client = self.session.s3(&self.region);
-        let mut names = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let page = client
-                .list_objects_v2()
-                .bucket(bucket)
-                .prefix(prefix)
-                .delimiter("/")
-                .set_continuation_token(token.clone())
-                .send()
-                .await
-                .map_err(|err| {
-                    let mut e = from_sdk(&self.site(ops::S3_LIST_OBJECTS_V2), &err);
-                    e.message = format!("s3://{bucket}/{prefix}: {}", e.message);
-                    FetchError::Unreadable(e)
-                })?;
-            names.extend(page.common_prefixes().iter().filter_map(|p| {
-                p.prefix()
-                    .and_then(|p| p.strip_prefix(prefix))
-                    .map(|p| p.trim_end_matches('/').to_string())
-            }));
-            token = page
-                .next_continuation_token()
-                .filter(|_| page.is_truncated() == Some(true))
-                .map(str::to_string);
-            if token.is_none() {
-                break;
-            }
-        }
+        let mut names: Vec<String> = self
+            .pages(bucket, prefix, Some("/"))
+            .await?
+            .iter()
+            .flat_map(|page| page.common_prefixes().iter().filter_map(|p| p.prefix()))
+            .filter_map(|p| p.strip_prefix(prefix))
+            .map(|p| p.trim_end_matches('/').to_string())
+            .collect();
         names.sort();
         Ok(names)
     }
