@@ -75,6 +75,9 @@ fn audit(args: AuditArgs) -> Result<Outcome> {
             region: Some(snapshot.scope.global_region.clone()),
             endpoint_url: options.endpoint_url.clone(),
             call_timeout: options.call_timeout,
+            role_arn: None,
+            external_id: options.external_id.clone(),
+            member_role: Some(options.role_name.clone()),
         };
         let integrity = runtime()?.block_on(verify::run::audit_integrity(
             &access,
@@ -621,6 +624,19 @@ fn read_anchors(path: &std::path::Path) -> Result<Vec<verify::Anchor>> {
 }
 
 fn verify_logs(args: VerifyLogsArgs) -> Result<Outcome> {
+    if let Some(arn) = &args.role_arn {
+        let is_role = arn.starts_with("arn:")
+            && arn
+                .split(':')
+                .nth(5)
+                .is_some_and(|r| r.starts_with("role/"));
+        if !is_role {
+            return Err(InputError(format!(
+                "--role-arn {arn}: not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/NAME)"
+            ))
+            .into());
+        }
+    }
     let trail = verify::parse_trail_arn(args.trail.trim()).ok_or_else(|| {
         InputError(format!(
             "--trail '{}' is not a trail ARN (arn:aws:cloudtrail:REGION:ACCOUNT:trail/NAME)",
@@ -698,6 +714,9 @@ fn verify_logs(args: VerifyLogsArgs) -> Result<Outcome> {
             region: args.region.clone(),
             endpoint_url: args.endpoint_url.clone(),
             call_timeout: std::time::Duration::from_secs(args.call_timeout),
+            role_arn: args.role_arn.clone(),
+            external_id: args.external_id.clone(),
+            member_role: None,
         },
     };
     let verification = match runtime()?.block_on(verify::run::verify(&request)) {

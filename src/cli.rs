@@ -317,6 +317,14 @@ pub struct VerifyLogsArgs {
     /// Seconds before a single API call attempt is abandoned.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub call_timeout: u64,
+    /// Read the trail bucket through this role, assumed from the profile's
+    /// credentials: e.g. a reader role in the log-archive account that owns
+    /// the bucket. CloudTrail is still asked with the profile's credentials.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// External ID to present when assuming `--role-arn`.
+    #[arg(long, requires = "role_arn")]
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Args)]

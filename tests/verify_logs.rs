@@ -302,6 +302,10 @@ fn bad_input_is_one_line_and_exit_2() {
         ),
         (with("--account-id", "12"), "--account-id"),
         (with("--regions", "mars-1"), "mars-1"),
+        (
+            with("--role-arn", "arn:aws:iam::123456789012:user/reader"),
+            "--role-arn",
+        ),
     ] {
         let mut all = vec!["verify-logs".to_string()];
         all.extend(args);
@@ -333,13 +337,27 @@ fn recent_first_end(digests: i64) -> DateTime<Utc> {
 
 /// moto: a trail, its bucket, and a signed chain with S3 metadata.
 fn moto_chain(moto: &Moto, work: &Work, first_end: DateTime<Utc>) -> (String, Chain) {
-    let seeded = moto.script(
-        "verify_logs.py",
-        &[
-            "setup", "--bucket", BUCKET, "--trail", "main", "--prefix", "team",
-        ],
-    );
+    let (trail, chain, _) = moto_chain_in(moto, work, first_end, false);
+    (trail, chain)
+}
+
+/// [`moto_chain`]; with `archive`, the bucket is in a member "log-archive"
+/// account of a new organization, whose id is returned.
+fn moto_chain_in(
+    moto: &Moto,
+    work: &Work,
+    first_end: DateTime<Utc>,
+    archive: bool,
+) -> (String, Chain, Option<String>) {
+    let mut setup = vec![
+        "setup", "--bucket", BUCKET, "--trail", "main", "--prefix", "team",
+    ];
+    if archive {
+        setup.push("--archive-account");
+    }
+    let seeded = moto.script("verify_logs.py", &setup);
     let trail = seeded["trail_arn"].as_str().unwrap().to_string();
+    let archive_account = seeded["archive_account"].as_str().map(str::to_string);
     let mut spec = ChainSpec::new(BUCKET, first_end, 3, 2);
     spec.prefix = Some("team".into());
     let chain = build(&spec);
@@ -351,19 +369,22 @@ fn moto_chain(moto: &Moto, work: &Work, first_end: DateTime<Utc>) -> (String, Ch
         serde_json::to_vec(&chain.signatures).unwrap(),
     )
     .unwrap();
-    moto.script(
-        "verify_logs.py",
-        &[
-            "upload",
-            "--bucket",
-            BUCKET,
-            "--dir",
-            &work.s("upload"),
-            "--signatures",
-            &work.s("signatures.json"),
-        ],
-    );
-    (trail, chain)
+    let upload = work.s("upload");
+    let signatures = work.s("signatures.json");
+    let mut args = vec![
+        "upload",
+        "--bucket",
+        BUCKET,
+        "--dir",
+        &upload,
+        "--signatures",
+        &signatures,
+    ];
+    if let Some(account) = &archive_account {
+        args.extend(["--account", account.as_str()]);
+    }
+    moto.script("verify_logs.py", &args);
+    (trail, chain, archive_account)
 }
 
 #[test]
@@ -595,4 +616,76 @@ fn the_run_timeout_bounds_the_log_verification() {
         "{:#}",
         f[0]
     );
+}
+
+/// The trail bucket in a separate log-archive account (as AWS Control Tower
+/// sets up): `audit --verify-logs` reads it through that account's audit
+/// role, not with the caller's credentials. moto lets any credentials read
+/// any bucket, so the test checks which credentials the reads carried.
+#[test]
+fn audit_verify_logs_reads_a_log_archive_bucket_through_its_owners_role() {
+    let moto = Moto::start();
+    let work = Work::new();
+    let (trail, _chain, archive) = moto_chain_in(&moto, &work, recent_first_end(3), true);
+    let archive = archive.expect("a log-archive account");
+    let keys = work.s("keys.json");
+    let wire = work.path("keys.log");
+    let proxy = FaultProxy::start(&moto, &["--log-keys", &wire.display().to_string()]);
+    let accounts = format!("{ACCOUNT},{archive}");
+    let (_, report) = audit(
+        &proxy.endpoint,
+        &[
+            "--accounts",
+            &accounts,
+            "--role-name",
+            "OrganizationAccountAccessRole",
+            "--verify-logs",
+            "24",
+            "--public-keys",
+            &keys,
+        ],
+        FAKE,
+    );
+    // Reported under each account the trail is effective for.
+    let f = findings(&report, "cloudtrail-log-integrity", Some(ACCOUNT));
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["resource"], trail.as_str());
+    assert_eq!(f[0]["status"], "pass", "{:#}", f[0]);
+    // Every request on the bucket, the log verification's included, was
+    // signed with the log-archive role's credentials, not the caller's.
+    let log = std::fs::read_to_string(&wire).unwrap();
+    let on_bucket: Vec<&str> = log
+        .lines()
+        .filter(|l| l.starts_with(&format!("/{BUCKET}")))
+        .collect();
+    assert!(
+        on_bucket.iter().any(|l| l.contains("list-type=2")),
+        "the verification listed the bucket: {log}"
+    );
+    let caller_key = FAKE.unwrap().0;
+    let by_caller: Vec<&&str> = on_bucket
+        .iter()
+        .filter(|l| l.ends_with(&format!(" {caller_key}")))
+        .collect();
+    assert!(
+        by_caller.is_empty(),
+        "read with the caller's credentials: {by_caller:#?}"
+    );
+
+    // verify-logs alone reads it through --role-arn.
+    let role = format!("arn:aws:iam::{archive}:role/OrganizationAccountAccessRole");
+    let (code, report, stderr) = verify(&[
+        "--trail",
+        &trail,
+        "--start-time",
+        &(Utc::now() - Duration::hours(24)).to_rfc3339(),
+        "--endpoint-url",
+        &proxy.endpoint,
+        "--public-keys",
+        &keys,
+        "--role-arn",
+        &role,
+    ]);
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    assert_eq!(report["summary"]["digests"]["valid"], 3);
 }

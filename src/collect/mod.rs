@@ -11,7 +11,7 @@ mod logs;
 pub mod ops;
 mod progress;
 mod s3;
-mod scope;
+pub(crate) mod scope;
 mod sns;
 
 pub use ops::{Operation, OPERATIONS};

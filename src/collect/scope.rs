@@ -55,6 +55,26 @@ impl ProvideCredentials for CachedAssumedRole {
     }
 }
 
+/// Credentials of `role_arn`, assumed from the caller's, once and refreshed
+/// before they expire (see [`CachedAssumedRole`]).
+pub(crate) async fn assumed_role(
+    plumbing: &super::clients::Plumbing,
+    role_arn: &str,
+    external_id: Option<&str>,
+) -> SharedCredentialsProvider {
+    let mut builder = AssumeRoleProvider::builder(role_arn)
+        .session_name(SESSION_NAME)
+        .configure(&plumbing.base);
+    if let Some(external_id) = external_id {
+        builder = builder.external_id(external_id);
+    }
+    SharedCredentialsProvider::new(CachedAssumedRole {
+        inner: builder.build().await,
+        cached: tokio::sync::Mutex::new(None),
+        stats: plumbing.stats.clone(),
+    })
+}
+
 /// GetCallerIdentity: the first call, so that bad credentials or an
 /// unreachable endpoint stop the run at once with one clear line.
 pub async fn caller_identity(
@@ -217,17 +237,7 @@ pub async fn sessions(
             return (account.clone(), Ok(session));
         }
         let role_arn = format!("arn:{partition}:iam::{account}:role/{}", options.role_name);
-        let mut builder = AssumeRoleProvider::builder(role_arn.clone())
-            .session_name(SESSION_NAME)
-            .configure(&cx.plumbing.base);
-        if let Some(external_id) = &options.external_id {
-            builder = builder.external_id(external_id);
-        }
-        let provider = SharedCredentialsProvider::new(CachedAssumedRole {
-            inner: builder.build().await,
-            cached: tokio::sync::Mutex::new(None),
-            stats: cx.plumbing.stats.clone(),
-        });
+        let provider = assumed_role(&cx.plumbing, &role_arn, options.external_id.as_deref()).await;
         let site = Site::new(account, &cx.global_region, ops::STS_ASSUME_ROLE);
         let assumed = {
             let _permit = cx.permit().await;

@@ -62,6 +62,12 @@ pub struct AwsAccess {
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
     pub call_timeout: std::time::Duration,
+    /// Read through this role, assumed from the profile's credentials (the
+    /// trail bucket's owner, for `audit --verify-logs`).
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    /// The role name to assume in another in-scope account (`--role-name`).
+    pub member_role: Option<String>,
 }
 
 impl AwsAccess {
@@ -132,10 +138,22 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, VerifyError
             };
             VerifyError::Input(format!("{e}{hint}"))
         })?;
-        Some(Session::new(
-            &request.account_id,
-            plumbing.base.clone(),
-            &plumbing,
+        // The bucket may be another account's (a log archive): it is read
+        // through the role; CloudTrail is asked with the caller's credentials.
+        let bucket_sdk = match &request.aws.role_arn {
+            None => plumbing.base.clone(),
+            Some(role_arn) => plumbing.with_credentials(
+                crate::collect::scope::assumed_role(
+                    &plumbing,
+                    role_arn,
+                    request.aws.external_id.as_deref(),
+                )
+                .await,
+            ),
+        };
+        Some((
+            Session::new(&request.account_id, plumbing.base.clone(), &plumbing),
+            Session::new(&request.account_id, bucket_sdk, &plumbing),
         ))
     } else {
         None
@@ -158,7 +176,7 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, VerifyError
         return verify_with(
             &source,
             request,
-            session.as_ref(),
+            session.as_ref().map(|(caller, _)| caller),
             &bucket,
             request.s3_prefix.as_deref(),
             check_bucket,
@@ -167,7 +185,7 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, VerifyError
         )
         .await;
     }
-    let Some(session) = session else {
+    let Some((session, bucket_session)) = session else {
         return Err(VerifyError::Input("no AWS access configured".into()));
     };
     let (bucket, prefix) = match &request.s3_bucket {
@@ -177,9 +195,9 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, VerifyError
             (bucket, request.s3_prefix.clone().or(prefix))
         }
     };
-    let region = bucket_region(&session, &bucket, &request.trail.home_region).await;
+    let region = bucket_region(&bucket_session, &bucket, &request.trail.home_region).await;
     let source = S3Source {
-        session: session.clone(),
+        session: bucket_session,
         region,
     };
     let info = SourceInfo::S3 {
@@ -501,6 +519,7 @@ pub async fn audit_integrity(
             return None;
         }
         let bucket = config.s3_bucket_name.clone()?;
+        let access = bucket_access(access, snapshot, &bucket);
         let accounts = if config.is_organization_trail {
             snapshot.scope.accounts.clone()
         } else {
@@ -566,6 +585,31 @@ pub async fn audit_integrity(
     }))
     .await;
     per_trail.into_iter().collect()
+}
+
+/// How to read `bucket`: through the audit role of the in-scope account
+/// that owns it when that is not the caller's (a log-archive account, as
+/// AWS Control Tower sets up), else with the caller's credentials.
+pub fn bucket_access(
+    base: &AwsAccess,
+    snapshot: &crate::snapshot::Snapshot,
+    bucket: &str,
+) -> AwsAccess {
+    let owner = snapshot
+        .buckets
+        .get(bucket)
+        .and_then(|b| b.owner_account_id.value());
+    let caller = snapshot.caller.as_ref().map(|c| &c.account_id);
+    match (owner, &base.member_role) {
+        (Some(owner), Some(role)) if Some(owner) != caller => AwsAccess {
+            role_arn: Some(format!(
+                "arn:{}:iam::{owner}:role/{role}",
+                snapshot.partition
+            )),
+            ..base.clone()
+        },
+        _ => base.clone(),
+    }
 }
 
 /// The snapshot's record of one trail's verifications (one per account).

@@ -3,7 +3,7 @@
 
     fault_proxy.py --upstream http://127.0.0.1:PORT [--every N] [--operation OP]
                    [--delay-operation OP --delay SECONDS] [--log PATH]
-                   [--fail-every N]
+                   [--fail-every N] [--log-keys PATH]
 
 --every N      answer every Nth request (1-based count) with a throttling error;
                retries are new requests, so a retried call gets through.
@@ -17,6 +17,9 @@
                N/2 so the two never coincide) with HTTP 500 InternalError.
 --log PATH     append the operation name of every request to PATH, one per
                line (to count the calls that reach the wire).
+--log-keys PATH
+               append "PATH-OF-REQUEST ACCESS-KEY-ID" for every request (which
+               credentials read what).
 
 The error has the shape of the request's protocol: JSON (X-Amz-Target),
 query (Action=… in the form body: STS, SNS; EC2's own envelope), RPC v2 CBOR (CloudWatch)
@@ -54,8 +57,17 @@ def operation_of(headers, body, path=""):
     return None, "rest-xml"
 
 
+def access_key_of(headers):
+    """The access key id in a SigV4 Authorization header."""
+    auth = headers.get("Authorization") or ""
+    marker = "Credential="
+    if marker not in auth:
+        return "-"
+    return auth.split(marker, 1)[1].split("/", 1)[0]
+
+
 def make_handler(upstream, every, operation, delay_operation=None, delay=0.0, log_path=None,
-                 fail_every=0):
+                 fail_every=0, log_keys=None):
     counter = itertools.count(1)
     lock = threading.Lock()
     up = urllib.parse.urlsplit(upstream)
@@ -109,6 +121,9 @@ def make_handler(upstream, every, operation, delay_operation=None, delay=0.0, lo
                 if log_path:
                     with open(log_path, "a") as log:
                         log.write(f"{op or self.path}\n")
+                if log_keys:
+                    with open(log_keys, "a") as log:
+                        log.write(f"{self.path} {access_key_of(self.headers)}\n")
             if (operation and op == operation) or (every and n % every == 0):
                 return self._throttle(protocol)
             if fail_every and n % fail_every == fail_every // 2:
@@ -151,9 +166,11 @@ def main():
     parser.add_argument("--delay", type=float, default=0.0)
     parser.add_argument("--log")
     parser.add_argument("--fail-every", type=int, default=0)
+    parser.add_argument("--log-keys")
     args = parser.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(
-        args.upstream, args.every, args.operation, args.delay_operation, args.delay, args.log, args.fail_every))
+        args.upstream, args.every, args.operation, args.delay_operation, args.delay, args.log, args.fail_every,
+        args.log_keys))
     server.daemon_threads = True
     print(server.server_address[1], flush=True)
     sys.stdout.close()

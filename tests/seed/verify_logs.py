@@ -5,9 +5,14 @@ chain with a throwaway key and upload it here, with the `signature` and
 `signature-algorithm` object metadata CloudTrail sets on digests).
 
     verify_logs.py --endpoint URL setup  --bucket B --trail NAME [--prefix P]
+                                         [--archive-account]
     verify_logs.py --endpoint URL upload --bucket B --dir DIR --signatures FILE
     verify_logs.py --endpoint URL delete --bucket B --key KEY
     verify_logs.py --endpoint URL put    --bucket B --key KEY --file FILE
+
+--archive-account creates an organization with a member "log-archive"
+account and the bucket in that account (the trail stays in the caller's);
+then pass --account ID to upload/delete/put to act in it.
 
 Prints one JSON object on stdout.
 """
@@ -23,14 +28,28 @@ from botocore.config import Config
 REGION = "us-east-1"
 
 
-def client(endpoint, service):
+ROLE = "OrganizationAccountAccessRole"
+
+
+def client(endpoint, service, account=None):
+    """A client with the caller's credentials, or, with `account`, with the
+    credentials of that account's ROLE (moto maps them to the account)."""
+    creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    if account:
+        out = client(endpoint, "sts").assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="seed"
+        )["Credentials"]
+        creds = {
+            "aws_access_key_id": out["AccessKeyId"],
+            "aws_secret_access_key": out["SecretAccessKey"],
+            "aws_session_token": out["SessionToken"],
+        }
     return boto3.client(
         service,
         region_name=REGION,
         endpoint_url=endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
         config=Config(s3={"addressing_style": "path"}),
+        **creds,
     )
 
 
@@ -45,11 +64,21 @@ def main():
     parser.add_argument("--signatures")
     parser.add_argument("--key")
     parser.add_argument("--file")
+    parser.add_argument("--archive-account", action="store_true")
+    parser.add_argument("--account")
     args = parser.parse_args()
-    s3 = client(args.endpoint, "s3")
+    s3 = client(args.endpoint, "s3", args.account)
     out = {}
     if args.action == "setup":
-        s3.create_bucket(Bucket=args.bucket)
+        if args.archive_account:
+            org = client(args.endpoint, "organizations")
+            org.create_organization(FeatureSet="ALL")
+            archive = org.create_account(Email="log-archive@example.com", AccountName="log-archive")[
+                "CreateAccountStatus"]["AccountId"]
+            client(args.endpoint, "s3", archive).create_bucket(Bucket=args.bucket)
+            out["archive_account"] = archive
+        else:
+            s3.create_bucket(Bucket=args.bucket)
         kwargs = {}
         if args.prefix:
             kwargs["S3KeyPrefix"] = args.prefix
@@ -61,7 +90,7 @@ def main():
             **kwargs,
         )
         client(args.endpoint, "cloudtrail").start_logging(Name=args.trail)
-        out = {"trail_arn": trail["TrailARN"], "bucket": args.bucket}
+        out.update({"trail_arn": trail["TrailARN"], "bucket": args.bucket})
     elif args.action == "upload":
         with open(args.signatures) as f:
             signatures = json.load(f)
