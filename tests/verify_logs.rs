@@ -689,3 +689,87 @@ fn audit_verify_logs_reads_a_log_archive_bucket_through_its_owners_role() {
     assert_eq!(code, 0, "{stderr}\n{report:#}");
     assert_eq!(report["summary"]["digests"]["valid"], 3);
 }
+
+/// `audit --org --verify-logs`: an organization trail is verified in the
+/// folder of every audited account (`AWSLogs/<org-id>/<account>/…`, several
+/// at once), and one member's deleted log file fails it.
+#[test]
+fn audit_org_verify_logs_checks_every_accounts_folder() {
+    let moto = Moto::start();
+    let seeded = moto.seed("org");
+    let trail = seeded["trail_arn"].as_str().unwrap().to_string();
+    let bucket = seeded["bucket"].as_str().unwrap().to_string();
+    let (_, first) = audit(&moto.endpoint, &["--org"], FAKE);
+    let org_id = first["scope"]["organization_id"].as_str().unwrap();
+    let accounts: Vec<String> = first["scope"]["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(accounts.len(), 3);
+    let work = Work::new();
+    let mut chain = Chain::default();
+    for account in &accounts {
+        let mut spec = ChainSpec::new(&bucket, recent_first_end(3), 3, 2);
+        spec.org_id = Some(org_id.to_string());
+        spec.account_id = account.clone();
+        spec.trail_name = "org-trail".into();
+        chain.merge(build(&spec));
+    }
+    chain
+        .write_dir(&work.path("upload"), Sidecars::None)
+        .unwrap();
+    std::fs::write(
+        work.path("signatures.json"),
+        serde_json::to_vec(&chain.signatures).unwrap(),
+    )
+    .unwrap();
+    moto.script(
+        "verify_logs.py",
+        &[
+            "upload",
+            "--bucket",
+            &bucket,
+            "--dir",
+            &work.s("upload"),
+            "--signatures",
+            &work.s("signatures.json"),
+        ],
+    );
+    let keys = work.s("keys.json");
+    let args = ["--org", "--verify-logs", "24", "--public-keys", &keys];
+    let check = "cloudtrail-log-integrity";
+    let (_, report) = audit(&moto.endpoint, &args, FAKE);
+    let f = findings(&report, check, None);
+    assert_eq!(f.len(), 3, "one finding per account the trail covers");
+    for finding in &f {
+        assert_eq!(finding["resource"], trail.as_str());
+        assert_eq!(finding["status"], "pass", "{finding:#}");
+    }
+    // Every account's folder was verified: 3 × 3 digests, 3 × 6 logs.
+    let integrity = evidence(&report, f[0]);
+    assert_eq!(integrity["log_integrity"]["digests"]["valid"], 9);
+    assert_eq!(integrity["log_integrity"]["logs"]["valid"], 18);
+
+    // A log deleted from the last member's folder fails the trail.
+    let member_log = chain
+        .log_keys
+        .iter()
+        .flatten()
+        .find(|k| k.contains(&format!("/{}/", accounts[2])))
+        .unwrap()
+        .clone();
+    moto.script(
+        "verify_logs.py",
+        &["delete", "--bucket", &bucket, "--key", &member_log],
+    );
+    let (code, report) = audit(&moto.endpoint, &args, FAKE);
+    assert_eq!(code, 1);
+    let f = findings(&report, check, None);
+    assert!(f.iter().all(|f| f["status"] == "fail"), "{f:#?}");
+    assert!(
+        evidence(&report, f[0]).to_string().contains(&member_log),
+        "the evidence names the deleted file"
+    );
+}

@@ -13,6 +13,7 @@ use crate::collect::{ops, AccountScope, CollectOptions};
 use crate::snapshot::CollectionError;
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
+use futures::StreamExt;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -126,38 +127,65 @@ fn unreadable(e: &CollectionError) -> VerifyError {
     ))
 }
 
+/// The sessions a verification reads through: the caller's, for CloudTrail
+/// (DescribeTrails, ListPublicKeys), and the bucket's, for S3: the bucket
+/// may be another account's (a log archive), read through a role there.
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    caller: Session,
+    bucket: Session,
+}
+
+impl Sessions {
+    /// Loads the credentials once; `account_id` names the account in errors.
+    pub async fn connect(aws: &AwsAccess, account_id: &str) -> Result<Sessions, String> {
+        let plumbing = Plumbing::load(&aws.options())
+            .await
+            .map_err(|e| e.to_string())?;
+        let bucket_sdk = match &aws.role_arn {
+            None => plumbing.base.clone(),
+            Some(role_arn) => plumbing.with_credentials(
+                crate::collect::scope::assumed_role(
+                    &plumbing,
+                    role_arn,
+                    aws.external_id.as_deref(),
+                )
+                .await,
+            ),
+        };
+        Ok(Sessions {
+            caller: Session::new(account_id, plumbing.base.clone(), &plumbing),
+            bucket: Session::new(account_id, bucket_sdk, &plumbing),
+        })
+    }
+}
+
 /// Runs the verification.
 pub async fn verify(request: &VerifyRequest) -> Result<Verification, VerifyError> {
     let needs_aws = request.local.is_none() || request.public_keys.is_none();
-    let session = if needs_aws {
-        let plumbing = Plumbing::load(&request.aws.options()).await.map_err(|e| {
+    let sessions = if needs_aws {
+        let connected = Sessions::connect(&request.aws, &request.account_id).await;
+        Some(connected.map_err(|e| {
             let hint = if request.local.is_some() {
                 " (for offline use, give --public-keys FILE)"
             } else {
                 ""
             };
             VerifyError::Input(format!("{e}{hint}"))
-        })?;
-        // The bucket may be another account's (a log archive): it is read
-        // through the role; CloudTrail is asked with the caller's credentials.
-        let bucket_sdk = match &request.aws.role_arn {
-            None => plumbing.base.clone(),
-            Some(role_arn) => plumbing.with_credentials(
-                crate::collect::scope::assumed_role(
-                    &plumbing,
-                    role_arn,
-                    request.aws.external_id.as_deref(),
-                )
-                .await,
-            ),
-        };
-        Some((
-            Session::new(&request.account_id, plumbing.base.clone(), &plumbing),
-            Session::new(&request.account_id, bucket_sdk, &plumbing),
-        ))
+        })?)
     } else {
         None
     };
+    verify_through(request, sessions.as_ref()).await
+}
+
+/// [`verify`] through sessions already connected (`None`: offline, with a
+/// local copy and a public-keys file).
+pub async fn verify_through(
+    request: &VerifyRequest,
+    sessions: Option<&Sessions>,
+) -> Result<Verification, VerifyError> {
+    let session = sessions.map(|s| (s.caller.clone(), s.bucket.clone()));
     if let Some(dir) = &request.local {
         if !dir.is_dir() {
             return Err(VerifyError::Input(format!(
@@ -526,36 +554,55 @@ pub async fn audit_integrity(
             vec![trail.account_id.clone()]
         };
         let verify_trail = async move {
+            let unverified = |account: &str, code: &str, message: String| {
+                Fact::Error(CollectionError {
+                    account_id: account.to_string(),
+                    region: None,
+                    service: "verify-logs".into(),
+                    operation: "VerifyLogs".into(),
+                    code: code.into(),
+                    message,
+                })
+            };
+            // Credentials once per trail, however many accounts' folders
+            // an organization trail has; those folders verified
+            // concurrently, a few at a time (each already reads its regions
+            // and files concurrently).
+            let sessions = match Sessions::connect(&access, &trail.account_id).await {
+                Ok(sessions) => sessions,
+                Err(e) => return unverified(&trail.account_id, "VerifyFailed", e),
+            };
+            let results: Vec<Result<Verification, VerifyError>> =
+                futures::stream::iter(accounts.iter().map(|account| {
+                    let request = VerifyRequest {
+                        trail: arn.clone(),
+                        start,
+                        end,
+                        account_id: account.clone(),
+                        regions: None,
+                        s3_bucket: Some(bucket.clone()),
+                        s3_prefix: config.s3_key_prefix.clone(),
+                        local: None,
+                        public_keys: public_keys.cloned(),
+                        anchors: Vec::new(),
+                        aws: access.clone(),
+                    };
+                    let sessions = &sessions;
+                    async move { verify_through(&request, Some(sessions)).await }
+                }))
+                .buffered(ACCOUNTS_AT_ONCE)
+                .collect()
+                .await;
             let mut runs = Vec::new();
-            for account in &accounts {
-                let request = VerifyRequest {
-                    trail: arn.clone(),
-                    start,
-                    end,
-                    account_id: account.clone(),
-                    regions: None,
-                    s3_bucket: Some(bucket.clone()),
-                    s3_prefix: config.s3_key_prefix.clone(),
-                    local: None,
-                    public_keys: public_keys.cloned(),
-                    anchors: Vec::new(),
-                    aws: access.clone(),
-                };
-                match verify(&request).await {
+            for (account, result) in accounts.iter().zip(results) {
+                match result {
                     Ok(v) => runs.push(v),
                     Err(e) => {
-                        let fact = Fact::Error(CollectionError {
-                            account_id: account.clone(),
-                            region: None,
-                            service: "verify-logs".into(),
-                            operation: "VerifyLogs".into(),
-                            code: match e {
-                                VerifyError::Input(_) => "VerifyFailed".into(),
-                                VerifyError::Unreadable(_) => "Unreadable".into(),
-                            },
-                            message: e.to_string(),
-                        });
-                        return fact;
+                        let code = match e {
+                            VerifyError::Input(_) => "VerifyFailed",
+                            VerifyError::Unreadable(_) => "Unreadable",
+                        };
+                        return unverified(account, code, e.to_string());
                     }
                 }
             }
@@ -611,6 +658,9 @@ pub fn bucket_access(
         _ => base.clone(),
     }
 }
+
+/// Account folders of one organization trail verified at once.
+const ACCOUNTS_AT_ONCE: usize = 8;
 
 /// The snapshot's record of one trail's verifications (one per account).
 pub fn summarize(
