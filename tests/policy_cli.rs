@@ -779,3 +779,73 @@ fn a_check_disabled_since_the_baseline_does_not_count_as_resolved() {
         .unwrap()
         .is_empty());
 }
+
+/// A control whose only check is disabled is still listed, as not
+/// evaluated (`disabled_checks`, "OFF" on the console), never dropped from
+/// the framework's results.
+#[test]
+fn a_control_whose_checks_are_all_disabled_is_listed_not_dropped() {
+    const CIS: &str = "cis-aws-v5.0.0";
+    let s = Scratch::new();
+    let catalog = trailwarden::checks::Catalog::embedded();
+    // A control exactly one check implements.
+    let mut by_control: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for m in catalog.all() {
+        for control in m.frameworks.get(CIS).into_iter().flatten() {
+            by_control.entry(control).or_default().push(&m.id);
+        }
+    }
+    let (control, checks) = by_control
+        .iter()
+        .find(|(_, checks)| checks.len() == 1)
+        .expect("a control with one check");
+    let check = checks[0];
+    let (_, whole) = s.evaluate("demo.json", &["--no-config", "--framework", CIS], None);
+    let config = s.write(
+        "off.toml",
+        &format!("[[checks.disable]]\nid = \"{check}\"\nreason = \"accepted risk\"\n"),
+    );
+    let (_, report) = s.evaluate(
+        "demo.json",
+        &["--config", &config, "--framework", CIS],
+        None,
+    );
+    let ids = |r: &Value| -> Vec<String> {
+        r["framework"]["controls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&report), ids(&whole), "no control dropped");
+    let off = report["framework"]["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == *control)
+        .unwrap();
+    assert_eq!(off["checks"], serde_json::json!([]));
+    assert_eq!(off["disabled_checks"], serde_json::json!([check]));
+    assert_eq!(off["status"], "not_applicable");
+    assert_eq!(off["counts"]["pass"], 0);
+    // The console says so.
+    let out = s.run(
+        &[
+            "evaluate",
+            "demo.json",
+            "--config",
+            &config,
+            "--framework",
+            CIS,
+        ],
+        None,
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("{control} ")))
+        .unwrap_or_else(|| panic!("no line for {control}:\n{text}"));
+    assert!(line.contains("OFF"), "{line}");
+    assert!(line.contains(&format!("{check} (disabled)")), "{line}");
+}

@@ -375,7 +375,12 @@ fn controls(out: &mut String, report: &Report, style: Style) {
     );
     let _ = writeln!(out, "{}", style.paint("1", &heading));
     for c in &framework.controls {
-        let label = format!("{:<6}", status_word(c.status));
+        let word = if c.is_disabled() {
+            "OFF"
+        } else {
+            status_word(c.status)
+        };
+        let label = format!("{word:<6}");
         let _ = writeln!(
             out,
             "{:<width$}  {}  {:>5} {:>5} {:>6} {:>5} {:>5}  {}",
@@ -386,7 +391,7 @@ fn controls(out: &mut String, report: &Report, style: Style) {
             c.counts.waived,
             c.counts.error,
             c.counts.not_applicable,
-            clean(&c.checks.join(", "))
+            clean(&c.checks_text(str::to_string))
         );
     }
 }

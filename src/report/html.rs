@@ -366,6 +366,8 @@ struct ControlView {
     status: &'static str,
     label: &'static str,
     checks: Vec<String>,
+    /// Its checks the configuration disabled (the run's framework only).
+    disabled_checks: Vec<String>,
     counts: StatusCounts,
 }
 
@@ -871,6 +873,7 @@ fn framework_views(
                         status: status.as_str(),
                         label: status_label(status),
                         checks: checks.into_iter().map(str::to_string).collect(),
+                        disabled_checks: Vec::new(),
                         counts,
                     }
                 })
@@ -889,8 +892,13 @@ fn selected_framework_view(framework: &ReportFramework) -> FrameworkView {
         .map(|c| ControlView {
             id: c.id.clone(),
             status: c.status.as_str(),
-            label: status_label(c.status),
+            label: if c.is_disabled() {
+                "Disabled"
+            } else {
+                status_label(c.status)
+            },
             checks: c.checks.clone(),
+            disabled_checks: c.disabled_checks.clone(),
             counts: c.counts,
         })
         .collect();

@@ -31,12 +31,16 @@ pub fn render(report: &Report) -> Vec<u8> {
             .iter()
             .map(|c| Suite {
                 name: format!("{} {}", framework.key, c.id),
-                properties: vec![
+                properties: [
                     ("framework", framework.key.clone()),
                     ("control", c.id.clone()),
                     ("control_status", c.status.as_str().to_string()),
                     ("checks", c.checks.join(" ")),
-                ],
+                    ("disabled_checks", c.disabled_checks.join(" ")),
+                ]
+                .into_iter()
+                .filter(|(name, value)| *name != "disabled_checks" || !value.is_empty())
+                .collect(),
                 cases: report
                     .findings
                     .iter()

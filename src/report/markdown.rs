@@ -247,17 +247,17 @@ fn controls(doc: &mut Doc, report: &Report) {
             format!(
                 "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
                 inline(&c.id),
-                status_word(c.status),
+                if c.is_disabled() {
+                    "⏸ disabled"
+                } else {
+                    status_word(c.status)
+                },
                 c.counts.fail,
                 c.counts.waived,
                 c.counts.error,
                 c.counts.pass,
                 c.counts.not_applicable,
-                c.checks
-                    .iter()
-                    .map(|id| format!("`{}`", inline(id)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                c.checks_text(|id| format!("`{}`", inline(id)))
             )
         })
         .collect();

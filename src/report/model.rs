@@ -157,9 +157,35 @@ pub struct ReportControl {
     /// The worst verdict of its findings: `fail`, then `error`, `waived`,
     /// `pass`, `not_applicable`; `not_applicable` when it has none.
     pub status: Status,
-    /// The checks that implement it.
+    /// The checks that ran and implement it.
     pub checks: Vec<String>,
     pub counts: StatusCounts,
+    /// Its checks the configuration disabled. A control whose checks are
+    /// all disabled is still listed (not evaluated), never dropped.
+    #[serde(default)]
+    pub disabled_checks: Vec<String>,
+}
+
+impl ReportControl {
+    /// Whether none of its checks ran: every one was disabled.
+    pub fn is_disabled(&self) -> bool {
+        self.checks.is_empty() && !self.disabled_checks.is_empty()
+    }
+
+    /// Its checks, then its disabled ones marked as such, each written by
+    /// `show`.
+    pub fn checks_text(&self, show: impl Fn(&str) -> String) -> String {
+        self.checks
+            .iter()
+            .map(|c| show(c))
+            .chain(
+                self.disabled_checks
+                    .iter()
+                    .map(|c| format!("{} (disabled)", show(c))),
+            )
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -656,17 +682,18 @@ pub fn framework_summary(
     catalog: &Catalog,
     policy: &ReportPolicy,
 ) -> ReportFramework {
-    let mut controls: BTreeMap<String, (Vec<String>, StatusCounts, Vec<Status>)> = BTreeMap::new();
+    // Control → (checks that ran, counts, statuses, disabled checks).
+    type Entry = (Vec<String>, StatusCounts, Vec<Status>, Vec<String>);
+    let mut controls: BTreeMap<String, Entry> = BTreeMap::new();
     for meta in catalog.all() {
-        if policy.disabled_checks.iter().any(|d| d.check_id == meta.id) {
-            continue;
-        }
+        let disabled = policy.disabled_checks.iter().any(|d| d.check_id == meta.id);
         for control in meta.frameworks.get(key).into_iter().flatten() {
-            controls
-                .entry(control.clone())
-                .or_default()
-                .0
-                .push(meta.id.clone());
+            let entry = controls.entry(control.clone()).or_default();
+            if disabled {
+                entry.3.push(meta.id.clone());
+            } else {
+                entry.0.push(meta.id.clone());
+            }
         }
     }
     for finding in findings {
@@ -682,12 +709,15 @@ pub fn framework_summary(
     }
     let mut controls: Vec<ReportControl> = controls
         .into_iter()
-        .map(|(id, (checks, counts, statuses))| ReportControl {
-            id,
-            status: worst(statuses.into_iter()).unwrap_or(Status::NotApplicable),
-            checks,
-            counts,
-        })
+        .map(
+            |(id, (checks, counts, statuses, disabled_checks))| ReportControl {
+                id,
+                status: worst(statuses.into_iter()).unwrap_or(Status::NotApplicable),
+                checks,
+                counts,
+                disabled_checks,
+            },
+        )
         .collect();
     controls.sort_by_key(|c| natural_key(&c.id));
     ReportFramework {

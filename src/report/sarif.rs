@@ -231,15 +231,21 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
             "name": framework.key,
             "fullName": framework.name,
             "shortDescription": { "text": framework.name },
-            "taxa": framework.controls.iter().map(|c| json!({
-                "id": c.id,
-                "shortDescription": { "text": format!("{} control {}", framework.name, c.id) },
-                "properties": {
-                    "status": c.status,
-                    "checks": c.checks,
-                    "counts": c.counts,
-                },
-            })).collect::<Vec<_>>(),
+            "taxa": framework.controls.iter().map(|c| {
+                let mut taxon = json!({
+                    "id": c.id,
+                    "shortDescription": { "text": format!("{} control {}", framework.name, c.id) },
+                    "properties": {
+                        "status": c.status,
+                        "checks": c.checks,
+                        "counts": c.counts,
+                    },
+                });
+                if !c.disabled_checks.is_empty() {
+                    taxon["properties"]["disabled_checks"] = json!(c.disabled_checks);
+                }
+                taxon
+            }).collect::<Vec<_>>(),
         }]);
     }
 
