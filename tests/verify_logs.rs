@@ -361,6 +361,13 @@ fn moto_chain_in(
     let mut spec = ChainSpec::new(BUCKET, first_end, 3, 2);
     spec.prefix = Some("team".into());
     let chain = build(&spec);
+    upload(moto, work, &chain, BUCKET, archive_account.as_deref());
+    (trail, chain, archive_account)
+}
+
+/// Uploads `chain` into `bucket` in moto, digests with their signature
+/// metadata; with `account`, through that account's role.
+fn upload(moto: &Moto, work: &Work, chain: &Chain, bucket: &str, account: Option<&str>) {
     chain
         .write_dir(&work.path("upload"), Sidecars::None)
         .unwrap();
@@ -369,22 +376,21 @@ fn moto_chain_in(
         serde_json::to_vec(&chain.signatures).unwrap(),
     )
     .unwrap();
-    let upload = work.s("upload");
+    let dir = work.s("upload");
     let signatures = work.s("signatures.json");
     let mut args = vec![
         "upload",
         "--bucket",
-        BUCKET,
+        bucket,
         "--dir",
-        &upload,
+        &dir,
         "--signatures",
         &signatures,
     ];
-    if let Some(account) = &archive_account {
-        args.extend(["--account", account.as_str()]);
+    if let Some(account) = account {
+        args.extend(["--account", account]);
     }
     moto.script("verify_logs.py", &args);
-    (trail, chain, archive_account)
 }
 
 #[test]
@@ -717,26 +723,7 @@ fn audit_org_verify_logs_checks_every_accounts_folder() {
         spec.trail_name = "org-trail".into();
         chain.merge(build(&spec));
     }
-    chain
-        .write_dir(&work.path("upload"), Sidecars::None)
-        .unwrap();
-    std::fs::write(
-        work.path("signatures.json"),
-        serde_json::to_vec(&chain.signatures).unwrap(),
-    )
-    .unwrap();
-    moto.script(
-        "verify_logs.py",
-        &[
-            "upload",
-            "--bucket",
-            &bucket,
-            "--dir",
-            &work.s("upload"),
-            "--signatures",
-            &work.s("signatures.json"),
-        ],
-    );
+    upload(&moto, &work, &chain, &bucket, None);
     let keys = work.s("keys.json");
     let args = ["--org", "--verify-logs", "24", "--public-keys", &keys];
     let check = "cloudtrail-log-integrity";
