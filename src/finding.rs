@@ -95,12 +95,13 @@ impl fmt::Display for Status {
     }
 }
 
-/// One verdict of one check about one resource in one account.
+/// One verdict of one check about one resource in one account. Not
+/// serialized itself: the report's `ReportFinding` is the output form.
 ///
 /// Checks build findings with [`Finding::new`]; the evaluator fills in the
 /// severity and title from the check's metadata, so a check cannot disagree
 /// with its documentation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
     pub check_id: String,
     pub severity: Severity,
@@ -118,11 +119,9 @@ pub struct Finding {
     /// (see [`SharedEvidence`]).
     pub evidence: serde_json::Value,
     /// The shared evidence the evidence refers to.
-    #[serde(skip)]
     pub shared: Vec<Arc<SharedEvidence>>,
     /// The evidence as compact text, once [`Finding::compact_evidence`]
     /// has moved it there (`evidence` is then null).
-    #[serde(skip)]
     pub evidence_json: Option<EvidenceJson>,
 }
 
