@@ -16,7 +16,6 @@ target/release/trailwarden, else target/debug/trailwarden.
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -24,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from benchlib import REPO, trailwarden_binary
 DEMO = REPO / "examples" / "demo-org.snapshot.json"
 WORKLOAD, ARCHIVE = "333333333333", "222222222222"
 WORKLOAD_BUCKET = "acme-workload-prod-trail-logs"
@@ -74,12 +73,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5,
                         help="evaluate this many times; the best and the median are printed (default 5)")
     args = parser.parse_args()
-    binary = Path(args.binary) if args.binary else next(
-        (p for p in (REPO / "target/release/trailwarden", REPO / "target/debug/trailwarden") if p.exists()),
-        None,
-    )
-    if binary is None or not binary.exists():
-        sys.exit("no trailwarden binary: build one (cargo build --release) or pass its path")
+    binary = trailwarden_binary(args.binary)
     snap = build(args.accounts)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.keep) if args.keep else Path(tmp) / "scale.snapshot.json"

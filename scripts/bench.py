@@ -15,34 +15,15 @@ beside Prowler, counting both tools' calls with a proxy.
 import argparse
 import json
 import os
-import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-VENV_BIN = REPO / ".venv" / "bin"
+from benchlib import REPO, free_port, moto_python, trailwarden_binary, wait_for
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
-
-def wait_for(port, proc, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            sys.exit("moto_server exited early")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit("moto_server did not start")
 
 
 def main():
@@ -52,16 +33,8 @@ def main():
     parser.add_argument("--concurrency", type=int, default=32)
     args = parser.parse_args()
 
-    binary = Path(args.binary) if args.binary else next(
-        (p for p in (REPO / "target/release/trailwarden", REPO / "target/debug/trailwarden") if p.exists()),
-        None,
-    )
-    if binary is None or not binary.exists():
-        sys.exit("no trailwarden binary: build one (cargo build --release) or pass its path")
-    moto_server = Path(os.environ.get("TRAILWARDEN_MOTO_SERVER", VENV_BIN / "moto_server"))
-    if not moto_server.exists():
-        sys.exit(f"{moto_server} not found: run bash scripts/test.sh once to create .venv")
-    python = moto_server.parent / "python"
+    binary = trailwarden_binary(args.binary)
+    moto_server, python = moto_python()
 
     port = free_port()
     endpoint = f"http://127.0.0.1:{port}"

@@ -45,7 +45,6 @@ import http.server
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,8 +53,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-VENV_BIN = REPO / ".venv" / "bin"
+from benchlib import REPO, free_port, moto_python, trailwarden_binary, wait_for
 PROWLER_VENV = REPO / ".venv-prowler"
 PROWLER_REQUIREMENTS = REPO / "scripts" / "prowler-requirements.txt"
 REGIONS = ["us-east-1", "eu-west-1"]
@@ -226,23 +224,7 @@ def start_proxy(upstream_port, counter):
 
 # --- helpers -----------------------------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
-
-def wait_for(port, proc, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            sys.exit("moto_server exited early")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    sys.exit("moto_server did not start")
 
 
 def run_measured(cmd, env, log=None):
@@ -398,16 +380,8 @@ def main():
                         help="where to write every count, per operation (default: bench-out/)")
     args = parser.parse_args()
 
-    binary = Path(args.binary) if args.binary else next(
-        (p for p in (REPO / "target/release/trailwarden", REPO / "target/debug/trailwarden") if p.exists()),
-        None,
-    )
-    if binary is None or not binary.exists():
-        sys.exit("no trailwarden binary: build one (cargo build --release) or pass its path")
-    moto_server = Path(os.environ.get("TRAILWARDEN_MOTO_SERVER", VENV_BIN / "moto_server"))
-    if not moto_server.exists():
-        sys.exit(f"{moto_server} not found: run bash scripts/test.sh once to create .venv")
-    python = moto_server.parent / "python"
+    binary = trailwarden_binary(args.binary)
+    moto_server, python = moto_python()
     prowler = version = None
     if not args.skip_prowler:
         prowler, version = ensure_prowler()
