@@ -3,7 +3,7 @@
 //! name's time, an anchor), then the log files of every valid digest.
 
 use super::digest::{self, parse_digest_key, Digest, MAX_DIGEST_BYTES};
-use super::keys::{self, PublicKeys};
+use super::keys::{self, KeyMiss, PublicKeys};
 use super::report::{
     Anchor, AnchorResult, AnchorStatus, FileKind, FileResult, Gap, RegionResult, Status,
 };
@@ -199,15 +199,29 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
             )
         }
     };
-    let Some(public_key) = public_keys.get(&parsed.digest_public_key_fingerprint) else {
-        return failed(
-            Status::PublicKeyNotFound,
-            format!(
-                "no public key with fingerprint {} in region {}",
-                parsed.digest_public_key_fingerprint, plan.region
+    let public_key =
+        match public_keys.for_digest(&parsed.digest_public_key_fingerprint, parsed.end) {
+            Ok(key) => key,
+            Err(KeyMiss::Unknown) => {
+                return failed(
+                    Status::PublicKeyNotFound,
+                    format!(
+                        "no public key with fingerprint {} in region {}",
+                        parsed.digest_public_key_fingerprint, plan.region
+                    ),
+                )
+            }
+            Err(KeyMiss::NotValidThen(validity)) => return failed(
+                Status::PublicKeyNotFound,
+                format!(
+                    "public key {} was valid from {} to {}, not when a digest ending {} was signed",
+                    parsed.digest_public_key_fingerprint,
+                    validity.start.to_rfc3339(),
+                    validity.end.to_rfc3339(),
+                    parsed.end.to_rfc3339()
+                ),
             ),
-        );
-    };
+        };
     // The signature: with the object (S3 metadata, a .sig sidecar), else
     // what the newer digest recorded, else the anchor's.
     let anchor_signature = plan

@@ -3,6 +3,7 @@
 //! signature verification.
 
 use base64::Engine as _;
+use chrono::{DateTime, Duration, Utc};
 use md5::Digest as _;
 use rsa::pkcs1::DecodeRsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
@@ -24,16 +25,83 @@ pub fn decode_der(der: &[u8]) -> Option<RsaPublicKey> {
         .ok()
 }
 
-/// Public keys by fingerprint.
+/// When a key was CloudTrail's signing key (ListPublicKeys'
+/// `ValidityStartTime` and `ValidityEndTime`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validity {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Validity {
+    /// Whether a digest ending at `digest_end` can have been signed with the
+    /// key: CloudTrail signs a digest when it delivers it, within about an
+    /// hour of its end, so the key must be valid at some time in
+    /// `[digest_end, digest_end + 2 h]`. A key retired long before (or
+    /// issued long after) cannot have signed it: a digest signed with it
+    /// is a forgery, e.g. with a leaked old key.
+    pub fn covers(&self, digest_end: DateTime<Utc>) -> bool {
+        self.start <= digest_end + Duration::hours(2) && digest_end <= self.end
+    }
+}
+
+/// Public keys by fingerprint, with their validity when known.
 #[derive(Debug, Clone, Default)]
 pub struct PublicKeys {
-    keys: BTreeMap<String, RsaPublicKey>,
+    keys: BTreeMap<String, (RsaPublicKey, Option<Validity>)>,
+}
+
+/// Why no key could check a digest's signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyMiss {
+    /// No key has that fingerprint.
+    Unknown,
+    /// The key was not valid when the digest was signed.
+    NotValidThen(Validity),
 }
 
 impl PublicKeys {
     /// Adds a DER key under its computed fingerprint, which is returned.
     pub fn add_der(&mut self, der: &[u8]) -> Result<String, String> {
         self.add_der_as(der, None)
+    }
+
+    /// [`PublicKeys::add_der_as`], with the key's validity window.
+    pub fn add_der_valid(
+        &mut self,
+        der: &[u8],
+        claimed: Option<&str>,
+        validity: Option<Validity>,
+    ) -> Result<String, String> {
+        let print = self.add_der_as(der, claimed)?;
+        for name in [
+            Some(print.clone()),
+            claimed.map(|c| c.trim().to_ascii_lowercase()),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(entry) = self.keys.get_mut(&name) {
+                entry.1 = validity;
+            }
+        }
+        Ok(print)
+    }
+
+    /// The key that can check a digest ending at `digest_end` and naming
+    /// `fingerprint`.
+    pub fn for_digest(
+        &self,
+        fingerprint: &str,
+        digest_end: DateTime<Utc>,
+    ) -> Result<&RsaPublicKey, KeyMiss> {
+        match self.keys.get(&fingerprint.to_ascii_lowercase()) {
+            None => Err(KeyMiss::Unknown),
+            Some((_, Some(validity))) if !validity.covers(digest_end) => {
+                Err(KeyMiss::NotValidThen(*validity))
+            }
+            Some((key, _)) => Ok(key),
+        }
     }
 
     /// Adds a DER key under its computed fingerprint and, when it differs,
@@ -46,14 +114,17 @@ impl PublicKeys {
             decode_der(der).ok_or("not a DER RSA public key (PKCS#1 or SubjectPublicKeyInfo)")?;
         let print = fingerprint(der);
         if let Some(claimed) = claimed.map(str::trim).filter(|c| !c.is_empty()) {
-            self.keys.insert(claimed.to_ascii_lowercase(), key.clone());
+            self.keys
+                .insert(claimed.to_ascii_lowercase(), (key.clone(), None));
         }
-        self.keys.insert(print.clone(), key);
+        self.keys.insert(print.clone(), (key, None));
         Ok(print)
     }
 
     pub fn get(&self, fingerprint: &str) -> Option<&RsaPublicKey> {
-        self.keys.get(&fingerprint.to_ascii_lowercase())
+        self.keys
+            .get(&fingerprint.to_ascii_lowercase())
+            .map(|(key, _)| key)
     }
 
     pub fn len(&self) -> usize {
@@ -96,7 +167,19 @@ impl PublicKeys {
                     .decode(value.trim())
                     .map_err(|e| format!("PublicKeyList[{i}].Value is not base64: {e}"))?;
                 let claimed = entry.get("Fingerprint").and_then(|f| f.as_str());
-                keys.add_der_as(&der, claimed)
+                let time = |field: &str| -> Result<Option<DateTime<Utc>>, String> {
+                    match entry.get(field) {
+                        None | Some(serde_json::Value::Null) => Ok(None),
+                        Some(v) => file_time(v)
+                            .map(Some)
+                            .ok_or(format!("PublicKeyList[{i}].{field} is not a time: {v}")),
+                    }
+                };
+                let validity = match (time("ValidityStartTime")?, time("ValidityEndTime")?) {
+                    (Some(start), Some(end)) => Some(Validity { start, end }),
+                    _ => None,
+                };
+                keys.add_der_valid(&der, claimed, validity)
                     .map_err(|e| format!("PublicKeyList[{i}].Value: {e}"))?;
             }
         }
@@ -104,6 +187,21 @@ impl PublicKeys {
             return Err("it holds no public key".into());
         }
         Ok(keys)
+    }
+}
+
+/// A time as the AWS CLI prints it: ISO 8601 (`2026-10-01T00:00:00+00:00`,
+/// its default) or seconds since 1970 (`cli_timestamp_format = wire`).
+fn file_time(value: &serde_json::Value) -> Option<DateTime<Utc>> {
+    match value {
+        serde_json::Value::String(text) => DateTime::parse_from_rfc3339(text.trim())
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        serde_json::Value::Number(n) => {
+            let secs = n.as_f64()?;
+            DateTime::from_timestamp(secs.trunc() as i64, 0)
+        }
+        _ => None,
     }
 }
 
@@ -169,6 +267,54 @@ mod tests {
                 .len(),
             2
         );
+    }
+
+    /// Validity windows are read as the AWS CLI prints them (ISO 8601 or
+    /// epoch seconds); a key is good for a digest only inside its window.
+    #[test]
+    fn validity_windows() {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        for (start, end) in [
+            (
+                serde_json::json!("2026-01-01T00:00:00+00:00"),
+                serde_json::json!("2026-06-01T00:00:00+00:00"),
+            ),
+            (
+                serde_json::json!(1767225600),
+                serde_json::json!(1780272000.0),
+            ),
+        ] {
+            let text = serde_json::json!({"PublicKeyList": [
+                {"Value": b64.encode(PUB), "ValidityStartTime": start, "ValidityEndTime": end}
+            ]})
+            .to_string();
+            let keys = PublicKeys::from_list_public_keys_json(&text).unwrap();
+            let print = fingerprint(PUB);
+            assert!(keys.for_digest(&print, at("2026-03-01T10:00:00Z")).is_ok());
+            // Signed within two hours of the end: the window just started.
+            assert!(keys.for_digest(&print, at("2025-12-31T23:00:00Z")).is_ok());
+            for outside in ["2025-12-31T21:00:00Z", "2026-06-01T00:00:01Z"] {
+                assert!(
+                    matches!(
+                        keys.for_digest(&print, at(outside)),
+                        Err(KeyMiss::NotValidThen(_))
+                    ),
+                    "{outside}"
+                );
+            }
+            assert_eq!(
+                keys.for_digest(&fingerprint(WRONG), at("2026-03-01T10:00:00Z"))
+                    .err(),
+                Some(KeyMiss::Unknown)
+            );
+        }
+        let bad = serde_json::json!({"PublicKeyList": [
+            {"Value": b64.encode(PUB), "ValidityStartTime": "yesterday"}
+        ]})
+        .to_string();
+        let e = PublicKeys::from_list_public_keys_json(&bad).unwrap_err();
+        assert!(e.contains("ValidityStartTime"), "{e}");
     }
 
     #[test]

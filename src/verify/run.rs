@@ -329,7 +329,17 @@ async fn list_public_keys(
             .map_err(|err| from_sdk(&site, &err))?;
         for key in page.public_key_list() {
             if let Some(value) = key.value() {
-                keys.add_der_as(value.as_ref(), key.fingerprint())
+                let time = |t: Option<&aws_smithy_types::DateTime>| {
+                    t.and_then(|t| DateTime::from_timestamp(t.secs(), 0))
+                };
+                let validity = match (
+                    time(key.validity_start_time()),
+                    time(key.validity_end_time()),
+                ) {
+                    (Some(start), Some(end)) => Some(super::keys::Validity { start, end }),
+                    _ => None,
+                };
+                keys.add_der_valid(value.as_ref(), key.fingerprint(), validity)
                     .map_err(|e| site.error("InvalidPublicKey", e))?;
             }
         }

@@ -353,6 +353,34 @@ async fn a_deleted_newest_digest_is_caught_only_with_an_anchor() {
     );
 }
 
+/// A key that was not CloudTrail's signing key when the digests were
+/// delivered (a leaked retired key, say) does not vouch for them.
+#[tokio::test]
+async fn a_key_outside_its_validity_window_is_public_key_not_found() {
+    let mut s = Setup::new(spec(2, 1));
+    let mut k = PublicKeys::default();
+    let at = |y: i32| chrono::Utc.with_ymd_and_hms(y, 1, 1, 0, 0, 0).unwrap();
+    k.add_der_valid(
+        PUB,
+        None,
+        Some(crate::verify::keys::Validity {
+            start: at(2019),
+            end: at(2020),
+        }),
+    )
+    .unwrap();
+    s.keys = k;
+    let chain = build(&s.spec);
+    let r = s.run(&memory(&chain, true)).await;
+    assert_eq!(
+        statuses(&r, FileKind::Digest),
+        vec![Status::PublicKeyNotFound; 2]
+    );
+    let detail = r.digests[0].detail.clone().unwrap_or_default();
+    assert!(detail.contains("was valid from 2019-01-01"), "{detail}");
+    assert!(r.has_invalid());
+}
+
 #[tokio::test]
 async fn a_wrong_key_is_public_key_not_found() {
     let mut s = Setup::new(spec(2, 1));
