@@ -199,19 +199,20 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
             )
         }
     };
-    let public_key =
-        match public_keys.for_digest(&parsed.digest_public_key_fingerprint, parsed.end) {
-            Ok(key) => key,
-            Err(KeyMiss::Unknown) => {
-                return failed(
-                    Status::PublicKeyNotFound,
-                    format!(
-                        "no public key with fingerprint {} in region {}",
-                        parsed.digest_public_key_fingerprint, plan.region
-                    ),
-                )
-            }
-            Err(KeyMiss::NotValidThen(validity)) => return failed(
+    let public_key = match public_keys.for_digest(&parsed.digest_public_key_fingerprint, parsed.end)
+    {
+        Ok(key) => key,
+        Err(KeyMiss::Unknown) => {
+            return failed(
+                Status::PublicKeyNotFound,
+                format!(
+                    "no public key with fingerprint {} in region {}",
+                    parsed.digest_public_key_fingerprint, plan.region
+                ),
+            )
+        }
+        Err(KeyMiss::NotValidThen(validity)) => {
+            return failed(
                 Status::PublicKeyNotFound,
                 format!(
                     "public key {} was valid from {} to {}, not when a digest ending {} was signed",
@@ -220,8 +221,9 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
                     validity.end.to_rfc3339(),
                     parsed.end.to_rfc3339()
                 ),
-            ),
-        };
+            )
+        }
+    };
     // The signature: with the object (S3 metadata, a .sig sidecar), else
     // what the newer digest recorded, else the anchor's.
     let anchor_signature = plan
