@@ -597,6 +597,10 @@ fn the_run_timeout_bounds_the_log_verification() {
             &keys,
             "--timeout",
             "15",
+            // Each attempt would wait out the proxy's 120 s: without the
+            // run's bound, the verification takes minutes, not seconds.
+            "--call-timeout",
+            "300",
             // The seeded bucket fails some lower-severity checks: exit 1
             // would outrank the 3 of an incomplete run.
             "--fail-on",

@@ -381,14 +381,8 @@ impl Assessment {
         &self.problems
     }
 
-    /// The evidence: the facts noted, the problems found, and the
-    /// collection errors met.
-    pub fn evidence(&self) -> Value {
-        self.clone().into_evidence()
-    }
-
-    /// [`Assessment::evidence`], moving the facts out: the outcome,
-    /// problems and errors stay readable, the noted facts are gone.
+    /// The evidence (see [`Assessment::into_evidence`]), moving the noted
+    /// facts out: the outcome, problems and errors stay readable.
     pub fn take_evidence(&mut self) -> Value {
         Assessment {
             problems: self.problems.clone(),
@@ -398,6 +392,8 @@ impl Assessment {
         .into_evidence()
     }
 
+    /// The evidence: the facts noted, the problems found, and the
+    /// collection errors met.
     fn into_evidence(self) -> Value {
         let mut evidence = Value::Object(self.evidence);
         if !self.problems.is_empty() {

@@ -185,7 +185,6 @@ pub async fn verify_through(
     request: &VerifyRequest,
     sessions: Option<&Sessions>,
 ) -> Result<Verification, VerifyError> {
-    let session = sessions.map(|s| (s.caller.clone(), s.bucket.clone()));
     if let Some(dir) = &request.local {
         if !dir.is_dir() {
             return Err(VerifyError::Input(format!(
@@ -204,7 +203,7 @@ pub async fn verify_through(
         return verify_with(
             &source,
             request,
-            session.as_ref().map(|(caller, _)| caller),
+            sessions.map(|s| &s.caller),
             &bucket,
             request.s3_prefix.as_deref(),
             check_bucket,
@@ -213,19 +212,23 @@ pub async fn verify_through(
         )
         .await;
     }
-    let Some((session, bucket_session)) = session else {
+    let Some(Sessions {
+        caller,
+        bucket: bucket_session,
+    }) = sessions
+    else {
         return Err(VerifyError::Input("no AWS access configured".into()));
     };
     let (bucket, prefix) = match &request.s3_bucket {
         Some(bucket) => (bucket.clone(), request.s3_prefix.clone()),
         None => {
-            let (bucket, prefix) = trail_bucket(&session, &request.trail).await?;
+            let (bucket, prefix) = trail_bucket(caller, &request.trail).await?;
             (bucket, request.s3_prefix.clone().or(prefix))
         }
     };
-    let region = bucket_region(&bucket_session, &bucket, &request.trail.home_region).await;
+    let region = bucket_region(bucket_session, &bucket, &request.trail.home_region).await;
     let source = S3Source {
-        session: bucket_session,
+        session: bucket_session.clone(),
         region,
     };
     let info = SourceInfo::S3 {
@@ -235,7 +238,7 @@ pub async fn verify_through(
     verify_with(
         &source,
         request,
-        Some(&session),
+        Some(caller),
         &bucket,
         prefix.as_deref(),
         true,
