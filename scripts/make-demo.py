@@ -567,7 +567,7 @@ snapshot = {
             "config:DescribeConfigurationRecorderStatus": 8,
             "config:DescribeConfigurationRecorders": 6,
             "config:DescribeDeliveryChannels": 5,
-            "ec2:DescribeRegions": 3,
+            "account:ListRegions": 3,
             "kms:DescribeKey": 1,
             "kms:GetKeyRotationStatus": 1,
             "organizations:DescribeOrganization": 1,

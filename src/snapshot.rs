@@ -228,6 +228,19 @@ pub struct AccountFacts {
     /// in to): not audited. With a requested list, only the requested ones.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub regions_not_enabled: Vec<String>,
+    /// Regions being enabled or disabled for the account (`ListRegions`
+    /// status `ENABLING`/`DISABLING`): not audited, and named in the
+    /// `audit-coverage` evidence. With a requested list, only the requested.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub regions_in_transition: Vec<RegionInTransition>,
+}
+
+/// A region whose opt-in status is changing, with that status as AWS
+/// Account Management names it (`ENABLING`, `DISABLING`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionInTransition {
+    pub region: String,
+    pub status: String,
 }
 
 /// AWS Config in one account and region.

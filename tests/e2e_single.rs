@@ -277,6 +277,81 @@ fn missing_credentials_end_fast_with_exit_2() {
     assert_one_line_exit_2(&args, None, "no AWS credentials");
 }
 
+/// Every page of ListRegions is read (the server returns 4 regions a page),
+/// an opt-in region the account enabled is audited, one it has not is not,
+/// and one still being enabled is named in `audit-coverage`, not audited.
+#[test]
+fn list_regions_is_paginated_and_opt_in_statuses_decide_the_regions() {
+    let moto = Moto::start_with_env(&[("TRAILWARDEN_MOTO_LIST_REGIONS_PAGE", "4")]);
+    moto.seed("good");
+    moto.set_region_opt_status(ACCOUNT, "me-central-1", "ENABLED");
+    moto.set_region_opt_status(ACCOUNT, "il-central-1", "ENABLING");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("snap.json");
+    let out = trailwarden(
+        &[
+            "collect",
+            "--endpoint-url",
+            &moto.endpoint,
+            "-o",
+            path.to_str().expect("utf-8"),
+        ],
+        FAKE,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let snap: Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("snapshot")).expect("JSON");
+    let account = &snap["accounts"][0];
+    let regions: Vec<&str> = account["regions"]["value"]
+        .as_array()
+        .expect("regions")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    // The last page's regions are there: every page was read.
+    assert!(regions.contains(&"us-west-2"), "{regions:?}");
+    assert!(regions.contains(&"me-central-1"), "{regions:?}");
+    assert!(!regions.contains(&"il-central-1"), "{regions:?}");
+    assert!(!regions.contains(&"ap-east-1"), "{regions:?}");
+    let pages = snap["stats"]["calls_by_operation"]["account:ListRegions"]
+        .as_u64()
+        .expect("ListRegions counted");
+    assert!(pages > 5, "{pages} pages");
+    assert_eq!(
+        account["regions_in_transition"],
+        serde_json::json!([{ "region": "il-central-1", "status": "ENABLING" }])
+    );
+    // The report names it too; asked for by name, it is a finding of its own.
+    let out = trailwarden(
+        &[
+            "audit",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            "us-east-1,il-central-1",
+            "--format",
+            "json",
+        ],
+        FAKE,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let changing: Vec<&Value> = findings(&report, "audit-coverage", Some(ACCOUNT))
+        .into_iter()
+        .filter(|f| f["region"] == "il-central-1")
+        .collect();
+    assert_eq!(changing.len(), 1, "{report}");
+    assert_eq!(changing[0]["status"], "not_applicable");
+    assert!(changing[0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("ENABLING"));
+}
+
 #[test]
 fn unknown_region_is_an_input_error() {
     let moto = Moto::start();
@@ -290,7 +365,8 @@ fn unknown_region_is_an_input_error() {
     assert_one_line_exit_2(&args, FAKE, "mars-1");
 }
 
-/// `--regions all` (the default) asks EC2 for the account's enabled regions.
+/// `--regions all` (the default) asks AWS Account Management's ListRegions
+/// for the account's enabled regions.
 #[test]
 fn all_regions_are_discovered_through_the_api() {
     let moto = Moto::start();
@@ -327,9 +403,18 @@ fn all_regions_are_discovered_through_the_api() {
         );
     }
     assert_eq!(
-        snap["stats"]["calls_by_operation"]["ec2:DescribeRegions"],
+        snap["stats"]["calls_by_operation"]["account:ListRegions"],
         1
     );
+    // moto's opt-in regions, not opted in to: not audited, named.
+    let not_enabled = snap["accounts"][0]["regions_not_enabled"]
+        .as_array()
+        .expect("regions_not_enabled");
+    assert!(
+        not_enabled.iter().any(|r| r == "ap-east-1"),
+        "{not_enabled:?}"
+    );
+    assert!(!regions.iter().any(|r| r == "ap-east-1"));
     let config = snap["accounts"][0]["config"].as_object().expect("config");
     assert_eq!(config.len(), regions.len());
 }

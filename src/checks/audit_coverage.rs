@@ -22,13 +22,18 @@ pub fn run(cx: &Context) -> Vec<Finding> {
                 .with_message_prefix("not audited: "),
             Fact::Value(regions) if regions.is_empty() => Verdict::fail(
                 "no region of this account was audited (every requested region is excluded or not enabled)",
-                json!({ "regions_audited": regions, "regions_not_enabled": account.regions_not_enabled }),
+                json!({
+                    "regions_audited": regions,
+                    "regions_not_enabled": account.regions_not_enabled,
+                    "regions_in_transition": account.regions_in_transition,
+                }),
             ),
             Fact::Value(regions) => Verdict::pass(
                 format!("audited in {} region(s)", regions.len()),
                 json!({
                     "regions_audited": regions,
                     "regions_not_enabled": account.regions_not_enabled,
+                    "regions_in_transition": account.regions_in_transition,
                     "regions_excluded": cx.snapshot.scope.regions_excluded,
                 }),
             ),
@@ -42,10 +47,23 @@ pub fn run(cx: &Context) -> Vec<Finding> {
                 findings.push(
                     Verdict::not_applicable(
                         format!("region {region} is not enabled for this account (an opt-in region it has not opted in to): not audited"),
-                        json!({ "region": region, "opt_in_status": "not-opted-in" }),
+                        json!({ "region": region, "opt_in_status": "DISABLED" }),
                     )
                     .into_finding(ID, id, &resource)
                     .in_region(region.clone()),
+                );
+            }
+            for changing in &account.regions_in_transition {
+                findings.push(
+                    Verdict::not_applicable(
+                        format!(
+                            "region {} is {} for this account (its opt-in status is changing): not audited",
+                            changing.region, changing.status
+                        ),
+                        json!({ "region": changing.region, "opt_in_status": changing.status }),
+                    )
+                    .into_finding(ID, id, &resource)
+                    .in_region(changing.region.clone()),
                 );
             }
         }
@@ -122,6 +140,33 @@ mod tests {
         assert_eq!(
             findings[0].evidence["regions_not_enabled"],
             json!(["ap-east-1"])
+        );
+    }
+
+    #[test]
+    fn names_regions_being_enabled_or_disabled() {
+        let mut s = single_account();
+        s.accounts[0].regions_in_transition = vec![crate::snapshot::RegionInTransition {
+            region: "me-central-1".into(),
+            status: "ENABLING".into(),
+        }];
+        // With `all`: in the evidence of the account's finding.
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(
+            findings[0].evidence["regions_in_transition"],
+            json!([{ "region": "me-central-1", "status": "ENABLING" }])
+        );
+        // Asked for by name: a finding of its own, with the status.
+        s.scope.regions_requested = Some(vec![REGION.into(), "me-central-1".into()]);
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings.len(), 2);
+        assert_eq!(findings[1].status, Status::NotApplicable);
+        assert_eq!(findings[1].region.as_deref(), Some("me-central-1"));
+        assert!(
+            findings[1].message.contains("ENABLING"),
+            "{}",
+            findings[1].message
         );
     }
 

@@ -89,6 +89,7 @@ pub fn account(account_id: &str, trail_arns: Vec<String>) -> AccountFacts {
         config: BTreeMap::new(),
         public_access_block: None,
         regions_not_enabled: Vec::new(),
+        regions_in_transition: Vec::new(),
     }
 }
 

@@ -281,7 +281,7 @@ impl Session {
     client_builders! {
         sts => aws_sdk_sts, "sts";
         organizations => aws_sdk_organizations, "organizations";
-        ec2 => aws_sdk_ec2, "ec2";
+        account => aws_sdk_account, "account";
         cloudtrail => aws_sdk_cloudtrail, "cloudtrail";
         kms => aws_sdk_kms, "kms";
         logs => aws_sdk_cloudwatchlogs, "logs";

@@ -382,12 +382,14 @@ async fn account_facts(
                 config,
                 public_access_block: None,
                 regions_not_enabled: Vec::new(),
+                regions_in_transition: Vec::new(),
             };
             return (facts, Vec::new());
         }
     };
     let regions_and_config = async {
-        let (regions, not_enabled) = scope::regions(cx, session, requested, excluded).await;
+        let (regions, not_enabled, in_transition) =
+            scope::regions(cx, session, requested, excluded).await;
         let config: BTreeMap<String, _> = match &regions {
             Fact::Value(list) => join_all(list.iter().map(|region| async move {
                 (region.clone(), config::config(cx, session, region).await)
@@ -397,9 +399,9 @@ async fn account_facts(
             .collect(),
             Fact::Error(_) => BTreeMap::new(),
         };
-        (regions, config, not_enabled)
+        (regions, config, not_enabled, in_transition)
     };
-    let ((regions, config, regions_not_enabled), trails) =
+    let ((regions, config, regions_not_enabled, regions_in_transition), trails) =
         futures::join!(regions_and_config, cloudtrail::list_trails(cx, session));
     let (trail_arns, listed) = match trails {
         Fact::Value(list) => (
@@ -416,6 +418,7 @@ async fn account_facts(
         config,
         public_access_block: None,
         regions_not_enabled,
+        regions_in_transition,
     };
     (facts, listed)
 }

@@ -5,7 +5,9 @@
 use super::clients::{Session, CHAIN_TIMEOUT};
 use super::errors::{chain_message, code_of, from_credentials, Site};
 use super::{ops, AccountScope, CollectError, CollectOptions, Collector};
-use crate::snapshot::{CallerIdentity, CollectionError, Fact, OrgAccount, Organization};
+use crate::snapshot::{
+    CallerIdentity, CollectionError, Fact, OrgAccount, Organization, RegionInTransition,
+};
 use aws_config::sts::AssumeRoleProvider;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -279,66 +281,167 @@ pub async fn sessions(
         .collect()
 }
 
-/// The regions audited in an account, and the regions not enabled for it.
+/// What one account's regions are, from AWS Account Management
+/// `ListRegions`: each region with its `RegionOptStatus`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRegions {
+    /// `ENABLED` or `ENABLED_BY_DEFAULT`: API calls there are answered.
+    pub enabled: Vec<String>,
+    /// `DISABLED`: an opt-in region the account has not opted in to.
+    pub disabled: Vec<String>,
+    /// `ENABLING` or `DISABLING`, with that status: neither reliably
+    /// answers, so they are not audited, but they are named.
+    pub in_transition: Vec<RegionInTransition>,
+}
+
+impl AccountRegions {
+    /// Sorts a `ListRegions` answer (every page) into the three groups.
+    /// A status this build does not know is treated as in transition:
+    /// named, never silently audited or dropped.
+    pub fn from_list<'a>(
+        regions: impl IntoIterator<Item = &'a aws_sdk_account::types::Region>,
+    ) -> AccountRegions {
+        use aws_sdk_account::types::RegionOptStatus;
+        let mut out = AccountRegions {
+            enabled: Vec::new(),
+            disabled: Vec::new(),
+            in_transition: Vec::new(),
+        };
+        for region in regions {
+            let Some(name) = region.region_name() else {
+                continue;
+            };
+            match region.region_opt_status() {
+                Some(RegionOptStatus::Enabled | RegionOptStatus::EnabledByDefault) => {
+                    out.enabled.push(name.to_string())
+                }
+                Some(RegionOptStatus::Disabled) => out.disabled.push(name.to_string()),
+                other => out.in_transition.push(RegionInTransition {
+                    region: name.to_string(),
+                    status: other.map_or("UNKNOWN", |s| s.as_str()).to_string(),
+                }),
+            }
+        }
+        out
+    }
+
+    /// The regions audited, and those in scope that are not (requested or,
+    /// with `all`, every one) because they are not enabled or in transition.
+    /// Excluded regions are left out of every list.
+    pub fn audited(
+        &self,
+        requested: Option<&[String]>,
+        excluded: &[String],
+    ) -> (Vec<String>, Vec<String>, Vec<RegionInTransition>) {
+        let wanted =
+            |r: &String| !excluded.contains(r) && requested.is_none_or(|list| list.contains(r));
+        let audited = match requested {
+            None => tidy(self.enabled.clone(), excluded),
+            Some(list) => tidy(
+                list.iter()
+                    .filter(|r| {
+                        !self.disabled.contains(r)
+                            && !self.in_transition.iter().any(|t| &t.region == *r)
+                    })
+                    .cloned()
+                    .collect(),
+                excluded,
+            ),
+        };
+        let not_enabled = tidy(
+            self.disabled
+                .iter()
+                .filter(|r| wanted(r))
+                .cloned()
+                .collect(),
+            excluded,
+        );
+        let mut in_transition: Vec<RegionInTransition> = self
+            .in_transition
+            .iter()
+            .filter(|t| wanted(&t.region))
+            .cloned()
+            .collect();
+        in_transition.sort_by(|a, b| a.region.cmp(&b.region));
+        in_transition.dedup_by(|a, b| a.region == b.region);
+        (audited, not_enabled, in_transition)
+    }
+}
+
+fn tidy(mut list: Vec<String>, excluded: &[String]) -> Vec<String> {
+    list.retain(|r| !excluded.contains(r));
+    list.sort();
+    list.dedup();
+    list
+}
+
+/// The regions audited in an account, the regions not enabled for it, and
+/// those being enabled or disabled.
 ///
-/// One EC2 DescribeRegions (AllRegions=true) per account: with `all`, the
-/// enabled regions are audited; with a requested list, a requested region the
-/// account has not opted in to is not audited but reported (its calls could
-/// only fail). Excluded regions are left out of both. If DescribeRegions
-/// fails, `all` is an error, and a requested list is audited as given.
+/// AWS Account Management `ListRegions` (every page) with the account's own
+/// credentials: with `all`, the enabled regions (`ENABLED`,
+/// `ENABLED_BY_DEFAULT`) are audited; with a requested list, a requested
+/// region the account has not enabled is not audited but reported (its calls
+/// could only fail). Excluded regions are left out of every list. If
+/// ListRegions fails, `all` is an error (fail closed: the regions to audit
+/// are unknown), and a requested list is audited as given.
 pub async fn regions(
     cx: &Collector,
     session: &Session,
     requested: Option<&[String]>,
     excluded: &[String],
-) -> (Fact<Vec<String>>, Vec<String>) {
-    let client = session.ec2(&cx.global_region);
-    let answer = cx
-        .call(client.describe_regions().all_regions(true).send())
-        .await;
-    let tidy = |mut list: Vec<String>| {
-        list.retain(|r| !excluded.contains(r));
-        list.sort();
-        list.dedup();
-        list
-    };
-    match answer {
-        Ok(out) => {
-            let (mut enabled, mut disabled) = (Vec::new(), Vec::new());
-            for region in out.regions() {
-                let Some(name) = region.region_name() else {
-                    continue;
-                };
-                if region.opt_in_status() == Some("not-opted-in") {
-                    disabled.push(name.to_string());
-                } else {
-                    enabled.push(name.to_string());
-                }
-            }
-            match requested {
-                None => (Fact::Value(tidy(enabled)), tidy(disabled)),
-                Some(requested) => {
-                    let (audited, not_enabled): (Vec<String>, Vec<String>) = requested
-                        .iter()
-                        .cloned()
-                        .partition(|r| !disabled.contains(r));
-                    (Fact::Value(tidy(audited)), tidy(not_enabled))
-                }
-            }
+) -> (Fact<Vec<String>>, Vec<String>, Vec<RegionInTransition>) {
+    match list_regions(cx, session).await {
+        Ok(listed) => {
+            let (audited, not_enabled, in_transition) = listed.audited(requested, excluded);
+            (Fact::Value(audited), not_enabled, in_transition)
         }
-        Err(err) => {
-            let site = Site::new(
-                &session.account_id,
-                &cx.global_region,
-                ops::EC2_DESCRIBE_REGIONS,
-            );
-            let error = cx.fail(&site, &err);
-            match requested {
-                Some(requested) => (Fact::Value(tidy(requested.to_vec())), Vec::new()),
-                None => (Fact::Error(error), Vec::new()),
-            }
+        Err(error) => match requested {
+            Some(requested) => (
+                Fact::Value(tidy(requested.to_vec(), excluded)),
+                Vec::new(),
+                Vec::new(),
+            ),
+            None => (Fact::Error(error), Vec::new(), Vec::new()),
+        },
+    }
+}
+
+/// Every page of `ListRegions` for the session's own account. The API is
+/// global: the SDK sends it to the partition's Account endpoint whatever
+/// region the client is in.
+async fn list_regions(
+    cx: &Collector,
+    session: &Session,
+) -> Result<AccountRegions, CollectionError> {
+    let client = session.account(&cx.global_region);
+    let mut regions = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = cx
+            .call(
+                client
+                    .list_regions()
+                    .max_results(50)
+                    .set_next_token(token.clone())
+                    .send(),
+            )
+            .await
+            .map_err(|err| {
+                let site = Site::new(
+                    &session.account_id,
+                    &cx.global_region,
+                    ops::ACCOUNT_LIST_REGIONS,
+                );
+                cx.fail(&site, &err)
+            })?;
+        regions.extend(page.regions().iter().cloned());
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
         }
     }
+    Ok(AccountRegions::from_list(&regions))
 }
 
 #[cfg(test)]
@@ -368,6 +471,67 @@ mod tests {
             concurrency: 4,
             call_timeout: std::time::Duration::from_secs(5),
         }
+    }
+
+    fn listed(regions: &[(&str, &str)]) -> AccountRegions {
+        let regions: Vec<aws_sdk_account::types::Region> = regions
+            .iter()
+            .map(|(name, status)| {
+                aws_sdk_account::types::Region::builder()
+                    .region_name(*name)
+                    .region_opt_status(aws_sdk_account::types::RegionOptStatus::from(*status))
+                    .build()
+            })
+            .collect();
+        AccountRegions::from_list(&regions)
+    }
+
+    fn strings(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn list_regions_statuses_sort_into_audited_not_enabled_and_changing() {
+        let account = listed(&[
+            ("us-east-1", "ENABLED_BY_DEFAULT"),
+            ("eu-south-1", "ENABLED"),
+            ("ap-east-1", "DISABLED"),
+            ("me-central-1", "ENABLING"),
+            ("af-south-1", "DISABLING"),
+            ("eu-west-1", "ENABLED_BY_DEFAULT"),
+        ]);
+        // `all`: the enabled ones, sorted; the rest named.
+        let (audited, not_enabled, changing) = account.audited(None, &strings(&["eu-west-1"]));
+        assert_eq!(audited, strings(&["eu-south-1", "us-east-1"]));
+        assert_eq!(not_enabled, strings(&["ap-east-1"]));
+        assert_eq!(
+            changing,
+            vec![
+                RegionInTransition {
+                    region: "af-south-1".into(),
+                    status: "DISABLING".into()
+                },
+                RegionInTransition {
+                    region: "me-central-1".into(),
+                    status: "ENABLING".into()
+                },
+            ]
+        );
+        // A requested list: only what was asked for, each where it belongs.
+        let requested = strings(&["us-east-1", "ap-east-1", "me-central-1"]);
+        let (audited, not_enabled, changing) = account.audited(Some(&requested), &[]);
+        assert_eq!(audited, strings(&["us-east-1"]));
+        assert_eq!(not_enabled, strings(&["ap-east-1"]));
+        assert_eq!(changing.len(), 1);
+        assert_eq!(changing[0].region, "me-central-1");
+    }
+
+    #[test]
+    fn an_unknown_opt_status_is_named_not_audited() {
+        let account = listed(&[("xx-new-1", "SOMETHING_NEW"), ("us-east-1", "ENABLED")]);
+        let (audited, _, changing) = account.audited(None, &[]);
+        assert_eq!(audited, strings(&["us-east-1"]));
+        assert_eq!(changing[0].status, "SOMETHING_NEW");
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub use report_json::evidence;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -47,13 +47,6 @@ fn python() -> PathBuf {
         .unwrap_or_else(|| panic!("no python next to {}", server.display()))
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
-}
-
 fn wait_for_port(port: u16, child: &mut Child, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
@@ -79,15 +72,31 @@ impl Moto {
     /// moto through tests/seed/moto_server.py, which adds the RPC v2 CBOR
     /// protocol the Rust CloudWatch client speaks and moto 5.2.5 lacks.
     pub fn start() -> Moto {
+        Moto::start_with_env(&[])
+    }
+
+    /// As [`Moto::start`], with settings of the test server's AWS models
+    /// (`TRAILWARDEN_MOTO_*`, documented in tests/seed/moto_server.py).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Moto {
         let server = moto_server();
-        let port = free_port();
+        // The server binds port 0 and prints the port it got: no race with
+        // another test for a port picked free beforehand.
         let mut child = Command::new(python())
             .arg(repo().join("tests/seed/moto_server.py"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
+            .args(["-H", "127.0.0.1", "-p", "0", "--print-port"])
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", server.display()));
+        let mut line = String::new();
+        if let Some(stdout) = child.stdout.take() {
+            let _ = BufReader::new(stdout).read_line(&mut line);
+        }
+        let port: u16 = line.trim().parse().unwrap_or_else(|_| {
+            let _ = child.kill();
+            panic!("moto_server.py printed no port (got {line:?})")
+        });
         wait_for_port(port, &mut child, "moto_server");
         Moto {
             child,
@@ -120,6 +129,26 @@ impl Moto {
 }
 
 impl Moto {
+    /// Sets an account's opt-in status of a region in the test server's
+    /// model of AWS Account Management (its test-only control).
+    pub fn set_region_opt_status(&self, account: &str, region: &str, status: &str) {
+        use std::io::{Read, Write};
+        let body = format!(
+            r#"{{"AccountId":"{account}","RegionName":"{region}","RegionOptStatus":"{status}"}}"#
+        );
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        write!(
+            stream,
+            "POST /moto-api/trailwarden/region-opt-status HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+
     /// Runs another script of tests/seed/ (with moto's Python) against this
     /// server and returns its JSON.
     pub fn script(&self, script: &str, args: &[&str]) -> Value {

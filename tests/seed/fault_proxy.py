@@ -22,7 +22,8 @@
                credentials read what).
 
 The error has the shape of the request's protocol: JSON (X-Amz-Target),
-query (Action=… in the form body: STS, SNS; EC2's own envelope), RPC v2 CBOR (CloudWatch)
+query (Action=… in the form body: STS, SNS; EC2's own envelope), RPC v2 CBOR (CloudWatch),
+REST-JSON (Account Management: 429 TooManyRequestsException)
 or REST-XML (S3: 503 SlowDown). Prints the listening port on the first line of stdout.
 """
 
@@ -51,6 +52,10 @@ def operation_of(headers, body, path=""):
         # EC2's query protocol has its own error envelope and throttling code.
         protocol = "ec2" if form.get("Version", [""])[0] == "2016-11-15" else "query"
         return form.get("Action", [""])[0], protocol
+    # AWS Account Management (REST-JSON): POST /listRegions and friends.
+    account_op = {"/listRegions": "ListRegions", "/getRegionOptStatus": "GetRegionOptStatus"}
+    if urllib.parse.urlsplit(path).path in account_op:
+        return account_op[urllib.parse.urlsplit(path).path], "rest-json"
     # S3 (REST-XML): only the listing is named (log verification reads it).
     if "list-type=2" in urllib.parse.urlsplit(path).query:
         return "ListObjectsV2", "rest-xml"
@@ -91,6 +96,17 @@ def make_handler(upstream, every, operation, delay_operation=None, delay=0.0, lo
                 self.end_headers()
                 self.wfile.write(body)
                 return
+            if protocol == "rest-json":
+                # Account Management's throttling error (API reference:
+                # TooManyRequestsException, HTTP 429), code in x-amzn-ErrorType.
+                body = b'{"message":"Rate exceeded"}'
+                self.send_response(429)
+                self.send_header("x-amzn-ErrorType", "TooManyRequestsException")
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
             if protocol == "json":
                 status, ctype = 400, "application/x-amz-json-1.1"
                 body = b'{"__type":"ThrottlingException","message":"Rate exceeded"}'
@@ -127,10 +143,10 @@ def make_handler(upstream, every, operation, delay_operation=None, delay=0.0, lo
             if (operation and op == operation) or (every and n % every == 0):
                 return self._throttle(protocol)
             if fail_every and n % fail_every == fail_every // 2:
-                body = b'{"__type":"InternalFailure","message":"injected"}' if protocol == "json" else (
+                body = b'{"__type":"InternalFailure","message":"injected"}' if protocol in ("json", "rest-json") else (
                     b"<Error><Code>InternalError</Code><Message>injected</Message></Error>")
                 self.send_response(500)
-                self.send_header("Content-Type", "application/x-amz-json-1.1" if protocol == "json" else "application/xml")
+                self.send_header("Content-Type", "application/x-amz-json-1.1" if protocol in ("json", "rest-json") else "application/xml")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
-"""moto's server, plus the Smithy RPC v2 CBOR protocol for CloudWatch.
+"""moto's server, taught the AWS behaviour trailwarden relies on that moto
+5.2.5 lacks. Each model below names the AWS documentation it follows.
 
     moto_server.py -H 127.0.0.1 -p PORT
+
+1. The Smithy RPC v2 CBOR protocol for CloudWatch (below).
+2. AWS Account Management's region opt-in API (`ListRegions`,
+   `GetRegionOptStatus`, `EnableRegion`, `DisableRegion`; class
+   `AccountRegions`), which moto does not implement.
 
 The Rust SDK (aws-sdk-cloudwatch >= 1.100) speaks only RPC v2 CBOR to
 CloudWatch, as real AWS now does; moto 5.2.5 serves CloudWatch over query and
@@ -28,7 +34,7 @@ from moto.moto_server.werkzeug_app import (
     MotoRequestHandler,
     create_backend_app,
 )
-from werkzeug.serving import run_simple
+from werkzeug.serving import make_server, run_simple
 
 RPC_PATH = re.compile(r"^/service/([^/]+)/operation/([^/]+)$")
 # CBOR services botocore knows, by their Smithy service name in the path.
@@ -204,6 +210,166 @@ def output_shape(service, operation):
         return None
 
 
+# --- AWS Account Management: region opt-in ---------------------------------
+#
+# Modelled on the AWS Account Management API Reference: ListRegions,
+# GetRegionOptStatus, EnableRegion, DisableRegion (REST-JSON, POST
+# /listRegions etc., signing name `account`). ListRegions takes MaxResults
+# (1-50), NextToken and RegionOptStatusContains, and answers
+# {"Regions": [{"RegionName", "RegionOptStatus"}], "NextToken"}; the statuses
+# are ENABLED, ENABLING, DISABLING, DISABLED and ENABLED_BY_DEFAULT. Errors
+# are REST-JSON: the code in `x-amzn-ErrorType`, {"message"} in the body
+# (ValidationException, HTTP 400).
+#
+# The regions and which are opt-in come from moto's EC2 model (its
+# DescribeRegions `opt-in-not-required` / `not-opted-in`), for the `aws`
+# partition only, as ListRegions lists the caller's partition. Enabling or
+# disabling takes time on AWS (the status is ENABLING / DISABLING until it
+# is done); here it takes TRAILWARDEN_MOTO_REGION_OPT_SECONDS seconds
+# (default 0: done at once). Two test-only controls, outside the AWS API
+# like moto's own /moto-api/: POST /moto-api/trailwarden/region-opt-status
+# {"AccountId", "RegionName", "RegionOptStatus"} sets a status directly (a
+# region held ENABLING), and TRAILWARDEN_MOTO_LIST_REGIONS_PAGE caps the
+# regions per page below MaxResults (AWS may return fewer than asked; the
+# client must follow NextToken).
+
+ACCOUNT_PATHS = {"/listRegions", "/getRegionOptStatus", "/enableRegion", "/disableRegion"}
+REGION_STATUSES = ("ENABLED", "ENABLING", "DISABLING", "DISABLED", "ENABLED_BY_DEFAULT")
+
+
+def _signing_service(environ):
+    """The service in a SigV4 Authorization header's credential scope."""
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    match = re.search(r"Credential=([^/]+)/[^/]+/[^/]+/([^/]+)/aws4_request", auth)
+    return (match.group(1), match.group(2)) if match else (None, None)
+
+
+class AccountRegions:
+    def __init__(self):
+        import threading
+        import time
+
+        from moto.ec2.models.availability_zones_and_regions import RegionsAndZonesBackend
+
+        self._time = time.monotonic
+        self._lock = threading.Lock()
+        aws_partition = set(botocore.session.get_session().get_available_regions("ec2"))
+        self._defaults = {
+            r.name: ("ENABLED_BY_DEFAULT" if r.opt_in_status == "opt-in-not-required" else "DISABLED")
+            for r in RegionsAndZonesBackend.regions
+            if r.name in aws_partition
+        }
+        # account id -> region -> (status, when a transition completes, final status)
+        self._accounts = {}
+        self._delay = float(os.environ.get("TRAILWARDEN_MOTO_REGION_OPT_SECONDS", "0"))
+        self._page_cap = int(os.environ.get("TRAILWARDEN_MOTO_LIST_REGIONS_PAGE", "50"))
+
+    def force(self, params):
+        """The test-only control: set one account's region status."""
+        region, status = params.get("RegionName"), params.get("RegionOptStatus")
+        if region not in self._defaults or status not in REGION_STATUSES:
+            return 400, "ValidationException", {"message": "unknown region or status"}
+        with self._lock:
+            self._accounts.setdefault(params.get("AccountId") or "123456789012", {})[region] = (
+                status, 0.0, status)
+        return 200, None, {}
+
+    def _status(self, account, region):
+        changed = self._accounts.get(account, {}).get(region)
+        if changed is None:
+            return self._defaults[region]
+        status, done_at, final = changed
+        return final if self._time() >= done_at else status
+
+    def handle(self, path, account, params):
+        """Returns (HTTP status, error code or None, JSON document)."""
+        target = params.get("AccountId") or account
+        with self._lock:
+            if path == "/listRegions":
+                return self._list(target, params)
+            region = params.get("RegionName")
+            if region not in self._defaults:
+                return 400, "ValidationException", {"message": f"Invalid region: {region!r}"}
+            current = self._status(target, region)
+            if path == "/getRegionOptStatus":
+                return 200, None, {"RegionName": region, "RegionOptStatus": current}
+            if current == "ENABLED_BY_DEFAULT":
+                return 400, "ValidationException", {
+                    "message": f"{region} is enabled by default and cannot be enabled or disabled"}
+            if current in ("ENABLING", "DISABLING"):
+                return 409, "ConflictException", {"message": f"{region} is already {current}"}
+            if path == "/enableRegion":
+                transition = ("ENABLING", "ENABLED")
+            else:
+                transition = ("DISABLING", "DISABLED")
+            self._accounts.setdefault(target, {})[region] = (
+                transition[0], self._time() + self._delay, transition[1])
+            return 200, None, {}
+
+    def _list(self, account, params):
+        size = params.get("MaxResults", 20)
+        if not isinstance(size, int) or not 1 <= size <= 50:
+            return 400, "ValidationException", {"message": "MaxResults must be between 1 and 50"}
+        wanted = params.get("RegionOptStatusContains") or list(REGION_STATUSES)
+        if any(w not in REGION_STATUSES for w in wanted):
+            return 400, "ValidationException", {"message": f"Invalid RegionOptStatusContains: {wanted}"}
+        listed = [{"RegionName": name, "RegionOptStatus": self._status(account, name)}
+                  for name in sorted(self._defaults)]
+        listed = [r for r in listed if r["RegionOptStatus"] in wanted]
+        token = params.get("NextToken")
+        try:
+            start = int(token) if token else 0
+        except ValueError:
+            return 400, "ValidationException", {"message": "Invalid NextToken"}
+        size = min(size, self._page_cap)
+        page = {"Regions": listed[start:start + size]}
+        if start + size < len(listed):
+            page["NextToken"] = str(start + size)
+        return 200, None, page
+
+
+class AccountMiddleware:
+    def __init__(self, app):
+        self.app = app
+        self.regions = AccountRegions()
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == "/moto-api/trailwarden/region-opt-status":
+            return self._answer(start_response, *self.regions.force(self._params(environ) or {}))
+        access_key, service = _signing_service(environ)
+        if path not in ACCOUNT_PATHS or service != "account" or environ.get("REQUEST_METHOD") != "POST":
+            return self.app(environ, start_response)
+        from moto.iam.models import get_account_id_from
+
+        params = self._params(environ)
+        if params is None:
+            status, code, document = 400, "SerializationException", {"message": "malformed JSON"}
+        else:
+            status, code, document = self.regions.handle(path, get_account_id_from(access_key), params)
+        return self._answer(start_response, status, code, document)
+
+    @staticmethod
+    def _params(environ):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        try:
+            params = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return None
+        return params if isinstance(params, dict) else None
+
+    @staticmethod
+    def _answer(start_response, status, code, document):
+        out = json.dumps(document).encode("utf-8")
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(out)))]
+        if code:
+            headers.append(("x-amzn-ErrorType", code))
+        reasons = {200: "OK", 400: "Bad Request", 409: "Conflict"}
+        start_response(f"{status} {reasons.get(status, 'Error')}", headers)
+        return [out]
+
+
 class CborMiddleware:
     def __init__(self, app):
         self.app = app
@@ -258,11 +424,21 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("-H", "--host", default="127.0.0.1")
     parser.add_argument("-p", "--port", type=int, default=5000)
+    parser.add_argument("--print-port", action="store_true",
+                        help="print the port listened on (useful with -p 0) as the first line of stdout")
     args = parser.parse_args(argv)
-    os.environ.setdefault("MOTO_PORT", str(args.port))
-    app = DomainDispatcherApplication(create_backend_app)
-    run_simple(args.host, args.port, CborMiddleware(app), threaded=True,
-               request_handler=MotoRequestHandler)
+    app = AccountMiddleware(CborMiddleware(DomainDispatcherApplication(create_backend_app)))
+    if not args.print_port:
+        os.environ.setdefault("MOTO_PORT", str(args.port))
+        run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+        return
+    # Bound before the port is told, so no other process can take it in
+    # between (a port picked free and then bound later can be).
+    server = make_server(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    os.environ["MOTO_PORT"] = str(server.port)
+    print(server.port, flush=True)
+    sys.stdout.close()
+    server.serve_forever()
 
 
 if __name__ == "__main__":
