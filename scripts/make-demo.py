@@ -300,7 +300,7 @@ trails = {
                 ],
             }
         ),
-        "insight_types": value(["ApiCallRateInsight"]),
+        "insight_selectors": value([{"insight_type": "ApiCallRateInsight"}]),
     },
     WORKLOAD_TRAIL: {
         "arn": WORKLOAD_TRAIL,
@@ -352,7 +352,7 @@ trails = {
                 "advanced": [],
             }
         ),
-        "insight_types": value([]),
+        "insight_selectors": value([]),
     },
 }
 
@@ -433,7 +433,7 @@ buckets = {
 }
 
 snapshot = {
-    "schema_version": 1,
+    "schema_version": 2,
     "tool": {"name": "trailwarden", "version": "0.1.0"},
     "collected_at": NOW,
     "partition": "aws",
@@ -488,7 +488,11 @@ snapshot = {
                         "name": name,
                         "pattern": pattern,
                         "transformations": [
-                            {"metric_namespace": "CISBenchmark", "metric_name": metric}
+                            {
+                                "metric_namespace": "CISBenchmark",
+                                "metric_name": metric,
+                                "metric_value": "1",
+                            }
                         ],
                     }
                     for name, pattern, metric, _ in METRIC_FILTERS
@@ -508,6 +512,10 @@ snapshot = {
                     "actions_enabled": True,
                     "alarm_actions": [topic],
                     "state_value": "OK",
+                    "statistic": "Sum",
+                    "comparison_operator": "GreaterThanOrEqualToThreshold",
+                    "threshold": 1.0,
+                    "evaluation_periods": 1,
                 }
                 for name, _, metric, topic in METRIC_FILTERS
             ]

@@ -168,9 +168,17 @@ pub fn merge_snapshots(inputs: Vec<(String, Snapshot)>) -> Result<Snapshot, Stri
                     existing.seen_by = seen.into_iter().collect();
                     existing.config = better(existing.config, trail.config);
                     existing.status = better(existing.status, trail.status);
+                    for (region, status) in trail.status_in_regions {
+                        let kept = match existing.status_in_regions.remove(&region) {
+                            Some(had) => better(had, status),
+                            None => status,
+                        };
+                        existing.status_in_regions.insert(region, kept);
+                    }
                     existing.event_selectors =
                         better(existing.event_selectors, trail.event_selectors);
-                    existing.insight_types = better(existing.insight_types, trail.insight_types);
+                    existing.insight_selectors =
+                        better(existing.insight_selectors, trail.insight_selectors);
                     merged.trails.insert(arn, existing);
                 }
             }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Bumped whenever a field changes meaning or a required field is added.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -135,7 +135,8 @@ pub struct Organization {
 pub struct OrgAccount {
     pub id: String,
     pub name: String,
-    /// `ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`…
+    /// `Account.State` (`ACTIVE`, `SUSPENDED`, `PENDING_CLOSURE`, `CLOSED`,
+    /// `PENDING_ACTIVATION`), else the retired `Account.Status`.
     pub status: String,
 }
 
@@ -305,12 +306,40 @@ pub struct TrailFacts {
     pub seen_by: Vec<String>,
     /// DescribeTrails in the home region.
     pub config: Fact<TrailConfig>,
-    /// GetTrailStatus.
+    /// GetTrailStatus in the home region.
     pub status: Fact<TrailStatus>,
+    /// GetTrailStatus (by ARN) in each audited region other than the home
+    /// region, for a multi-region trail: the API answers for one region only
+    /// (CloudTrail API reference, GetTrailStatus: "To return trail status
+    /// from all Regions, you must call the operation on each Region"), and
+    /// delivery can fail in one region alone.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub status_in_regions: BTreeMap<String, Fact<TrailStatus>>,
     /// GetEventSelectors.
     pub event_selectors: Fact<EventSelectors>,
-    /// GetInsightSelectors: the insight types enabled (empty when none).
-    pub insight_types: Fact<Vec<String>>,
+    /// GetInsightSelectors: the Insights selectors (empty when none).
+    pub insight_selectors: Fact<Vec<InsightSelector>>,
+}
+
+/// One Insights selector of a trail, as GetInsightSelectors returns it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InsightSelector {
+    /// `ApiCallRateInsight` or `ApiErrorRateInsight`.
+    pub insight_type: String,
+    /// `EventCategories` (`Management`, `Data`) when AWS returned it; absent
+    /// means management events (CloudTrail API reference, InsightSelector).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_categories: Option<Vec<String>>,
+}
+
+impl InsightSelector {
+    /// Whether the selector analyses management events: `EventCategories`
+    /// absent (AWS's default) or naming `Management`.
+    pub fn on_management_events(&self) -> bool {
+        self.event_categories
+            .as_ref()
+            .is_none_or(|categories| categories.iter().any(|c| c == "Management"))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -359,14 +388,34 @@ pub struct TrailStatus {
 }
 
 /// GetEventSelectors: a trail uses either classic or advanced selectors.
-/// Both empty means the trail has no custom selectors, which AWS treats as
-/// all management events, read and write.
+/// A trail created without selectors answers with AWS's default classic
+/// selector ([`EventSelectors::aws_default`]); both lists empty means the
+/// trail matches no event, so it logs nothing (CloudTrail API reference,
+/// EventSelector: "If the event doesn't match any event selector, the trail
+/// doesn't log the event").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct EventSelectors {
     #[serde(default)]
     pub classic: Vec<EventSelector>,
     #[serde(default)]
     pub advanced: Vec<AdvancedEventSelector>,
+}
+
+impl EventSelectors {
+    /// What GetEventSelectors returns for a trail created without
+    /// selectors: one classic selector, all management events, read and
+    /// write, no data events.
+    pub fn aws_default() -> EventSelectors {
+        EventSelectors {
+            classic: vec![EventSelector {
+                read_write_type: "All".to_string(),
+                include_management_events: true,
+                exclude_management_event_sources: Vec::new(),
+                data_resources: Vec::new(),
+            }],
+            advanced: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -535,22 +584,48 @@ pub struct LogGroupFacts {
 
 /// A CloudWatch Logs metric filter: the pattern is judged by evaluating it,
 /// never by matching its text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricFilter {
     pub name: String,
     /// The filter pattern exactly as stored.
     pub pattern: String,
     pub transformations: Vec<MetricTransformation>,
+    /// `applyOnTransformedLogs`: the pattern runs on log events as a log
+    /// transformer rewrote them, not on CloudTrail's own events.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub apply_on_transformed_logs: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A metric: a metric filter's transformation (with what it publishes), or
+/// a metric an alarm reads (namespace, name and dimensions only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricTransformation {
     pub metric_namespace: String,
     pub metric_name: String,
+    /// `metricValue`: what one matching event publishes (`1`, or `$.field`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_value: Option<String>,
+    /// `defaultValue`: what a non-matching event publishes, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_value: Option<f64>,
+    /// `dimensions` (name → `$.field` for a filter; name → value for an
+    /// alarm's metric).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dimensions: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
-/// A CloudWatch metric alarm (DescribeAlarms).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+impl MetricTransformation {
+    /// Namespace and name: what identifies a metric, dimensions aside.
+    pub fn same_metric(&self, other: &MetricTransformation) -> bool {
+        self.metric_namespace == other.metric_namespace && self.metric_name == other.metric_name
+    }
+}
+
+/// A CloudWatch metric alarm (DescribeAlarms), with what decides whether
+/// one datapoint can set it off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetricAlarm {
     pub name: String,
     pub arn: String,
@@ -569,6 +644,43 @@ pub struct MetricAlarm {
     /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
     #[serde(default)]
     pub state_value: Option<String>,
+    /// `Statistic` (`Sum`, `SampleCount`, `Average`, `Minimum`, `Maximum`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statistic: Option<String>,
+    /// `ExtendedStatistic` (a percentile such as `p99`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_statistic: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comparison_operator: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_periods: Option<i32>,
+    /// `DatapointsToAlarm` (M of "M out of N"); absent means
+    /// `EvaluationPeriods`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datapoints_to_alarm: Option<i32>,
+    /// The dimensions of a single-metric alarm's metric.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub dimensions: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// For a metric-math alarm, the query whose result it compares.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned: Option<AlarmQuery>,
+}
+
+/// The query of a metric-math alarm whose result is compared with the
+/// threshold (`ReturnData` true): an expression, or one metric's statistic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlarmQuery {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<MetricTransformation>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stat: Option<String>,
 }
 
 /// One subscription of an SNS topic (ListSubscriptionsByTopic). The
@@ -688,7 +800,7 @@ pub enum SnapshotError {
         source: serde_json::Error,
     },
     #[error(
-        "snapshot {path} has schema_version {found}; this trailwarden reads version {expected}"
+        "snapshot {path} has schema_version {found}; this trailwarden reads version {expected} (collect it again with this version)"
     )]
     Version {
         path: String,

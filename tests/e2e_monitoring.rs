@@ -55,7 +55,11 @@ fn filters_alarms_and_subscriptions_are_collected() {
             && p.contains("$.eventName!=\"HeadBucket\"")));
     assert_eq!(
         unauthorized["transformations"],
-        serde_json::json!([{"metric_namespace": "CISBenchmark", "metric_name": "UnauthorizedAPICalls"}])
+        serde_json::json!([{
+            "metric_namespace": "CISBenchmark",
+            "metric_name": "UnauthorizedAPICalls",
+            "metric_value": "1"
+        }])
     );
 
     // Alarms: read once, only where a trail log group lives (not eu-west-1,
@@ -85,11 +89,28 @@ fn filters_alarms_and_subscriptions_are_collected() {
         single["alarm_actions"],
         serde_json::json!([seeded["alerts_topic"]])
     );
+    // What decides whether one event sets the alarm off is collected.
+    assert_eq!(single["statistic"], "Sum");
+    assert_eq!(
+        single["comparison_operator"],
+        "GreaterThanOrEqualToThreshold"
+    );
+    assert_eq!(single["threshold"], 1.0);
+    assert_eq!(single["evaluation_periods"], 1);
     let math = by_name("unauthorized-api-calls-math");
+    assert_eq!(math["returned"]["id"], "m1");
+    assert_eq!(math["returned"]["stat"], "Sum");
+    assert_eq!(
+        math["returned"]["metric"]["metric_name"],
+        "UnauthorizedAPICalls"
+    );
     assert_eq!(math["metric_name"], Value::Null);
     assert_eq!(
         math["metrics"],
-        serde_json::json!([{"metric_namespace": "CISBenchmark", "metric_name": "UnauthorizedAPICalls"}])
+        serde_json::json!([{
+            "metric_namespace": "CISBenchmark",
+            "metric_name": "UnauthorizedAPICalls"
+        }])
     );
     assert_eq!(
         by_name("root-usage")["alarm_actions"],
@@ -162,6 +183,52 @@ fn monitoring_verdicts_follow_filter_alarm_and_subscriber() {
     let root = findings(&report, "monitor-root-usage", Some(ACCOUNT));
     let text = serde_json::to_string(root[0]).expect("finding JSON");
     assert!(text.contains("nobody-listens"), "{text}");
+}
+
+/// An alarm on the right metric that one matching event cannot set off
+/// (threshold 5; three datapoints for the metric-math one) fails, and the
+/// evidence says why: the alarm's fields are collected as AWS returns them.
+#[test]
+fn an_alarm_one_event_cannot_set_off_fails() {
+    let moto = Moto::start();
+    moto.seed("monitoring");
+    let topic = format!("arn:aws:sns:us-east-1:{ACCOUNT}:security-alerts");
+    moto.script(
+        "call.py",
+        &[
+            "cloudwatch",
+            "put_metric_alarm",
+            &format!(
+                r#"{{"AlarmName": "unauthorized-api-calls", "EvaluationPeriods": 1, "Threshold": 5.0,
+                    "ComparisonOperator": "GreaterThanOrEqualToThreshold", "AlarmActions": ["{topic}"],
+                    "Namespace": "CISBenchmark", "MetricName": "UnauthorizedAPICalls",
+                    "Statistic": "Sum", "Period": 300}}"#
+            ),
+        ],
+    );
+    moto.script(
+        "call.py",
+        &[
+            "cloudwatch",
+            "put_metric_alarm",
+            &format!(
+                r#"{{"AlarmName": "unauthorized-api-calls-math", "EvaluationPeriods": 3, "Threshold": 1.0,
+                    "ComparisonOperator": "GreaterThanOrEqualToThreshold", "AlarmActions": ["{topic}"],
+                    "Metrics": [{{"Id": "m1", "ReturnData": true, "MetricStat": {{"Metric":
+                    {{"Namespace": "CISBenchmark", "MetricName": "UnauthorizedAPICalls"}},
+                    "Period": 300, "Stat": "Sum"}}}}]}}"#
+            ),
+        ],
+    );
+    let (_code, report) = audit(&moto.endpoint, &[], FAKE);
+    let finding = &findings(&report, "monitor-unauthorized-api-calls", Some(ACCOUNT))[0];
+    assert_eq!(finding["status"], "fail", "{finding}");
+    let text = serde_json::to_string(&evidence(&report, finding)).expect("evidence JSON");
+    assert!(
+        text.contains("does not cross GreaterThanOrEqualToThreshold 5"),
+        "{text}"
+    );
+    assert!(text.contains("needs 3 breaching datapoints"), "{text}");
 }
 
 /// An alarm listing that fails is an error fact, recorded once, and the

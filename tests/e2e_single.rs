@@ -140,8 +140,11 @@ fn snapshot_holds_the_collected_facts() {
     assert_eq!(selector["read_write_type"], "All");
     assert_eq!(selector["data_resources"][0]["type"], "AWS::S3::Object");
     assert_eq!(
-        trail["insight_types"]["value"],
-        serde_json::json!(["ApiCallRateInsight", "ApiErrorRateInsight"])
+        trail["insight_selectors"]["value"],
+        serde_json::json!([
+            { "insight_type": "ApiCallRateInsight" },
+            { "insight_type": "ApiErrorRateInsight" }
+        ])
     );
 
     let bucket = &snap["buckets"][seeded["bucket"].as_str().expect("bucket")];
@@ -175,7 +178,9 @@ fn snapshot_holds_the_collected_facts() {
     let calls = &snap["stats"]["calls_by_operation"];
     assert_eq!(calls["cloudtrail:ListTrails"], 1);
     assert_eq!(calls["cloudtrail:DescribeTrails"], 1);
-    assert_eq!(calls["cloudtrail:GetTrailStatus"], 1);
+    // GetTrailStatus answers for one region: the multi-region trail's is
+    // read in each of the two audited regions.
+    assert_eq!(calls["cloudtrail:GetTrailStatus"], 2);
     assert_eq!(calls["s3:ListBuckets"], 1);
     let mut total = 0;
     for (key, count) in calls.as_object().expect("calls map") {
@@ -417,4 +422,108 @@ fn all_regions_are_discovered_through_the_api() {
     assert!(!regions.iter().any(|r| r == "ap-east-1"));
     let config = snap["accounts"][0]["config"].as_object().expect("config");
     assert_eq!(config.len(), regions.len());
+}
+
+/// AWS's selector semantics, as the test server models them: a trail whose
+/// Insights look only at data events fails `cloudtrail-insights`; a trail
+/// created without event selectors gets AWS's default selector and records
+/// every management event.
+#[test]
+fn insights_on_data_events_only_fail_and_a_new_trail_has_the_default_selector() {
+    let moto = Moto::start();
+    moto.seed("good");
+    let (_, before) = audit(&moto.endpoint, &[], FAKE);
+    assert_eq!(
+        statuses(&before, "cloudtrail-insights", Some(ACCOUNT)),
+        vec!["pass"]
+    );
+    moto.script(
+        "call.py",
+        &[
+            "cloudtrail",
+            "put_insight_selectors",
+            r#"{"TrailName": "main", "InsightSelectors": [
+                {"InsightType": "ApiCallRateInsight", "EventCategories": ["Data"]},
+                {"InsightType": "ApiErrorRateInsight", "EventCategories": ["Data"]}]}"#,
+        ],
+    );
+    let (_, after) = audit(&moto.endpoint, &[], FAKE);
+    let finding = &findings(&after, "cloudtrail-insights", Some(ACCOUNT))[0];
+    assert_eq!(finding["status"], "fail", "{finding}");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("only on data events"),
+        "{finding}"
+    );
+
+    // A second trail, created without selectors: AWS's default selector.
+    moto.script(
+        "call.py",
+        &[
+            "cloudtrail",
+            "create_trail",
+            r#"{"Name": "plain", "S3BucketName": "trail-main-123456789012"}"#,
+        ],
+    );
+    let snap = collect(&moto.endpoint, &[], FAKE);
+    let plain = snap["trails"]
+        .as_object()
+        .expect("trails")
+        .values()
+        .find(|t| t["name"] == "plain")
+        .expect("the new trail is collected");
+    assert_eq!(
+        plain["event_selectors"]["value"]["classic"],
+        serde_json::json!([{
+            "read_write_type": "All",
+            "include_management_events": true,
+            "exclude_management_event_sources": [],
+            "data_resources": []
+        }])
+    );
+}
+
+/// GetTrailStatus answers for one region: a multi-region trail's delivery
+/// error in a region other than its home fails `cloudtrail-delivery-health`
+/// (and `cloudtrail-sns-notifications` for a notification error), with
+/// every region's status in the evidence.
+#[test]
+fn a_delivery_error_in_one_region_of_a_multi_region_trail_fails() {
+    let moto = Moto::start();
+    let seeded = moto.seed("good");
+    let arn = seeded["trail_arn"].as_str().expect("trail ARN");
+    let (_, before) = audit(&moto.endpoint, &[], FAKE);
+    assert_eq!(
+        statuses(&before, "cloudtrail-delivery-health", None),
+        vec!["pass"]
+    );
+    moto.set_trail_status(
+        arn,
+        "eu-west-1",
+        r#"{"LatestDeliveryError": "AccessDenied", "LatestNotificationError": "NotFound"}"#,
+    );
+    let (_, after) = audit(&moto.endpoint, &[], FAKE);
+    let health = &findings(&after, "cloudtrail-delivery-health", None)[0];
+    assert_eq!(health["status"], "fail", "{health}");
+    assert!(
+        health["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("eu-west-1"),
+        "{health}"
+    );
+    let regions = &evidence(&after, health)["status_in_other_regions"];
+    assert_eq!(
+        regions["eu-west-1"]["latest_delivery_error"],
+        "AccessDenied"
+    );
+    let notify = &findings(&after, "cloudtrail-sns-notifications", None)[0];
+    assert_eq!(notify["status"], "fail", "{notify}");
+    // The home region (us-east-1) still answers without error.
+    assert_eq!(
+        statuses(&after, "cloudtrail-log-file-validation", None),
+        vec!["pass"]
+    );
 }

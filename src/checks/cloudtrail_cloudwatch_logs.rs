@@ -3,7 +3,9 @@
 //! events in CloudWatch Logs, delivered now rather than yesterday
 //! (CloudTrail.5).
 
-use super::support::{delivery_staleness, not_collected, per_trail, Assessment, Verdict};
+use super::support::{
+    delivery_staleness, judge_other_regions, not_collected, per_trail, Assessment, Verdict,
+};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::TrailFacts;
@@ -69,9 +71,54 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
             ),
         );
     }
+    judge_other_regions(
+        &mut a,
+        trail,
+        "delivery to CloudWatch Logs",
+        true,
+        |s| s.latest_cloud_watch_logs_delivery_error.as_deref(),
+        |s| {
+            serde_json::json!({
+                "latest_cloud_watch_logs_delivery_time": s.latest_cloud_watch_logs_delivery_time,
+                "latest_cloud_watch_logs_delivery_error": s.latest_cloud_watch_logs_delivery_error,
+            })
+        },
+    );
     a.into_verdict(format!(
         "delivers to existing log group {group_arn}, recently and without error"
     ))
+}
+
+#[cfg(test)]
+mod other_region_tests {
+    use crate::checks::testkit::*;
+    use crate::finding::Status;
+    use crate::snapshot::{Fact, TrailStatus};
+
+    #[test]
+    fn a_cloudwatch_logs_error_in_another_region_fails() {
+        let mut s = single_account();
+        let home = only_trail(&mut s).status.value().cloned().unwrap();
+        only_trail(&mut s).status_in_regions.insert(
+            "eu-west-1".into(),
+            Fact::Value(TrailStatus {
+                latest_cloud_watch_logs_delivery_error: Some("Throttled".to_string()),
+                ..home
+            }),
+        );
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0].message.contains("eu-west-1"),
+            "{}",
+            findings[0].message
+        );
+        assert_eq!(
+            findings[0].evidence["status_in_other_regions"]["eu-west-1"]
+                ["latest_cloud_watch_logs_delivery_error"],
+            "Throttled"
+        );
+    }
 }
 
 #[cfg(test)]

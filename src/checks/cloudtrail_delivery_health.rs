@@ -1,8 +1,11 @@
 //! `cloudtrail-delivery-health`: a trail can be configured perfectly and
 //! still record nothing: stopped, or failing to write to a deleted or
-//! locked-out bucket. Only the delivery status shows it.
+//! locked-out bucket. Only the delivery status shows it, region by region:
+//! a multi-region trail's delivery can fail in one region alone.
 
-use super::support::{delivery_staleness, not_collected, per_trail, Assessment, Verdict};
+use super::support::{
+    delivery_staleness, judge_other_regions, not_collected, per_trail, Assessment, Verdict,
+};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::TrailFacts;
@@ -45,6 +48,20 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
         );
         delivering = error.is_none() && status.latest_delivery_time.is_some() && !stale;
     }
+    judge_other_regions(
+        &mut a,
+        trail,
+        "delivery to S3",
+        true,
+        |s| s.latest_delivery_error.as_deref(),
+        |s| {
+            json!({
+                "latest_delivery_time": s.latest_delivery_time,
+                "latest_delivery_error": s.latest_delivery_error,
+                "latest_digest_delivery_time": s.latest_digest_delivery_time,
+            })
+        },
+    );
     if let Some(config) = a.read(&trail.config, "the trail's configuration") {
         a.note("s3_bucket_name", &config.s3_bucket_name);
         match config.s3_bucket_name.as_deref() {
@@ -84,6 +101,62 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
         }
     }
     a.into_verdict("logging, delivering to an existing bucket within the threshold, without error")
+}
+
+#[cfg(test)]
+mod other_region_tests {
+    use crate::checks::testkit::*;
+    use crate::finding::Status;
+    use crate::snapshot::{Fact, TrailStatus};
+
+    /// GetTrailStatus answers per region: a delivery error in a region
+    /// other than the home one fails the trail, and the evidence lists
+    /// every region's status.
+    #[test]
+    fn a_delivery_error_in_another_region_fails_and_each_region_is_evidence() {
+        let mut s = single_account();
+        let home = only_trail(&mut s).status.value().cloned().unwrap();
+        let failing = TrailStatus {
+            latest_delivery_error: Some("AccessDenied".to_string()),
+            ..home.clone()
+        };
+        let trail = only_trail(&mut s);
+        trail
+            .status_in_regions
+            .insert("eu-west-1".into(), Fact::Value(home.clone()));
+        trail
+            .status_in_regions
+            .insert("ap-south-1".into(), Fact::Value(failing));
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0].message.contains("ap-south-1")
+                && findings[0].message.contains("AccessDenied"),
+            "{}",
+            findings[0].message
+        );
+        let regions = &findings[0].evidence["status_in_other_regions"];
+        assert_eq!(
+            regions["ap-south-1"]["latest_delivery_error"],
+            "AccessDenied"
+        );
+        assert!(regions["eu-west-1"]["latest_delivery_error"].is_null());
+        // Healthy everywhere: pass.
+        only_trail(&mut s)
+            .status_in_regions
+            .insert("ap-south-1".into(), Fact::Value(home));
+        assert_eq!(run_check(super::run, &s)[0].status, Status::Pass);
+    }
+
+    #[test]
+    fn an_unreadable_status_in_another_region_is_an_error() {
+        let mut s = single_account();
+        only_trail(&mut s).status_in_regions.insert(
+            "eu-west-1".into(),
+            Fact::Error(access_denied(ACCOUNT, "cloudtrail", "GetTrailStatus")),
+        );
+        assert_eq!(run_check(super::run, &s)[0].status, Status::Error);
+    }
 }
 
 #[cfg(test)]

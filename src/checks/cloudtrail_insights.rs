@@ -1,11 +1,14 @@
 //! `cloudtrail-insights`: Insights flags unusual API call and error rates —
 //! the first visible sign of a compromised credential enumerating or
-//! brute-forcing an account.
+//! brute-forcing an account. CIS and Security Hub mean Insights on
+//! management events: a selector whose `EventCategories` is absent (AWS's
+//! default) or names `Management`. Insights on `Data` events only does not
+//! watch the control plane, so it does not count.
 
 use super::support::{any_effective_trail, Assessment};
 use super::Context;
 use crate::finding::Finding;
-use crate::snapshot::TrailFacts;
+use crate::snapshot::{InsightSelector, TrailFacts};
 
 pub const ID: &str = "cloudtrail-insights";
 
@@ -24,17 +27,39 @@ fn assess(trail: &TrailFacts, required: &[String]) -> Assessment {
         a.note("is_logging", status.is_logging);
         a.require(status.is_logging, "not logging");
     }
-    if let Some(types) = a.read(&trail.insight_types, "the trail's insight selectors") {
+    if let Some(selectors) = a.read(&trail.insight_selectors, "the trail's insight selectors") {
+        let on_management = |wanted: &str| {
+            selectors
+                .iter()
+                .any(|s| s.insight_type == wanted && s.on_management_events())
+        };
         let missing: Vec<&str> = required
             .iter()
-            .filter(|r| !types.contains(r))
+            .filter(|r| !on_management(r))
             .map(String::as_str)
             .collect();
-        a.note("insight_types", types);
+        let data_only: Vec<&str> = missing
+            .iter()
+            .copied()
+            .filter(|r| {
+                selectors
+                    .iter()
+                    .any(|s: &InsightSelector| s.insight_type == *r)
+            })
+            .collect();
+        a.note("insight_selectors", selectors);
         a.note("required_insight_types", required);
         a.require(
             missing.is_empty(),
-            format!("Insights not enabled for {}", missing.join(", ")),
+            if data_only.is_empty() {
+                format!("Insights not enabled for {}", missing.join(", "))
+            } else {
+                format!(
+                    "Insights not enabled on management events for {} ({} only on data events)",
+                    missing.join(", "),
+                    data_only.join(", ")
+                )
+            },
         );
     }
     a
@@ -44,7 +69,14 @@ fn assess(trail: &TrailFacts, required: &[String]) -> Assessment {
 mod tests {
     use crate::checks::testkit::*;
     use crate::finding::Status;
-    use crate::snapshot::Fact;
+    use crate::snapshot::{Fact, InsightSelector};
+
+    fn selector(insight_type: &str, categories: Option<&[&str]>) -> InsightSelector {
+        InsightSelector {
+            insight_type: insight_type.to_string(),
+            event_categories: categories.map(|c| c.iter().map(|s| s.to_string()).collect()),
+        }
+    }
 
     #[test]
     fn passes_a_logging_trail_with_both_insight_types() {
@@ -54,7 +86,7 @@ mod tests {
             vec![(ACCOUNT.to_string(), Status::Pass)]
         );
         assert_eq!(
-            findings[0].evidence["trails"][0]["insight_types"][1],
+            findings[0].evidence["trails"][0]["insight_selectors"][1]["insight_type"],
             "ApiErrorRateInsight"
         );
     }
@@ -62,7 +94,8 @@ mod tests {
     #[test]
     fn fails_when_one_insight_type_is_missing() {
         let mut s = single_account();
-        only_trail(&mut s).insight_types = Fact::Value(vec!["ApiCallRateInsight".to_string()]);
+        only_trail(&mut s).insight_selectors =
+            Fact::Value(vec![selector("ApiCallRateInsight", None)]);
         let findings = run_check(super::run, &s);
         assert_eq!(findings[0].status, Status::Fail);
         assert!(
@@ -75,7 +108,7 @@ mod tests {
     #[test]
     fn fails_without_insights_or_when_not_logging() {
         let mut s = single_account();
-        only_trail(&mut s).insight_types = Fact::Value(vec![]);
+        only_trail(&mut s).insight_selectors = Fact::Value(vec![]);
         assert_eq!(run_check(super::run, &s)[0].status, Status::Fail);
         let mut s = single_account();
         only_trail_status(&mut s).is_logging = false;
@@ -85,7 +118,7 @@ mod tests {
     #[test]
     fn errors_when_insight_selectors_are_unreadable() {
         let mut s = single_account();
-        only_trail(&mut s).insight_types =
+        only_trail(&mut s).insight_selectors =
             Fact::Error(access_denied(ACCOUNT, "cloudtrail", "GetInsightSelectors"));
         let findings = run_check(super::run, &s);
         assert_eq!(findings[0].status, Status::Error);
@@ -95,10 +128,46 @@ mod tests {
         );
     }
 
+    /// Insights on data events only do not watch management calls: fail,
+    /// naming why. `Management` listed (alone or with `Data`) counts.
+    #[test]
+    fn insights_on_data_events_only_fail() {
+        let mut s = single_account();
+        only_trail(&mut s).insight_selectors = Fact::Value(vec![
+            selector("ApiCallRateInsight", Some(&["Data"])),
+            selector("ApiErrorRateInsight", Some(&["Management", "Data"])),
+        ]);
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0]
+                .message
+                .contains("ApiCallRateInsight only on data events"),
+            "{}",
+            findings[0].message
+        );
+        assert_eq!(
+            findings[0].evidence["trails"][0]["insight_selectors"][0]["event_categories"],
+            serde_json::json!(["Data"])
+        );
+        only_trail(&mut s).insight_selectors = Fact::Value(vec![
+            selector("ApiCallRateInsight", Some(&["Management"])),
+            selector("ApiErrorRateInsight", Some(&["Data", "Management"])),
+        ]);
+        assert_eq!(run_check(super::run, &s)[0].status, Status::Pass);
+        // An empty list names no category: not management events.
+        only_trail(&mut s).insight_selectors = Fact::Value(vec![
+            selector("ApiCallRateInsight", Some(&[])),
+            selector("ApiErrorRateInsight", None),
+        ]);
+        assert_eq!(run_check(super::run, &s)[0].status, Status::Fail);
+    }
+
     #[test]
     fn the_required_types_are_a_parameter() {
         let mut s = single_account();
-        only_trail(&mut s).insight_types = Fact::Value(vec!["ApiCallRateInsight".to_string()]);
+        only_trail(&mut s).insight_selectors =
+            Fact::Value(vec![selector("ApiCallRateInsight", None)]);
         let mut params = params();
         params.required_insight_types = vec!["ApiCallRateInsight".to_string()];
         let cx = crate::checks::Context::new(&s, &params);

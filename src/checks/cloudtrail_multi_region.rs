@@ -56,15 +56,26 @@ mod tests {
     }
 
     #[test]
-    fn passes_with_a_multi_region_logging_trail_without_custom_selectors() {
+    fn passes_with_a_multi_region_logging_trail_with_the_default_selector() {
         let f = one(&single_account());
         assert_eq!(f.status, Status::Pass, "{}", f.message);
         assert_eq!(f.resource, format!("arn:aws:::{ACCOUNT}"));
         assert_eq!(f.evidence["trails"][0]["qualifies"], "yes");
         assert_eq!(
             f.evidence["trails"][0]["management_events"]["selector_kind"],
-            "none"
+            "classic"
         );
+    }
+
+    /// No selectors at all: the trail matches no event (AWS gives a trail
+    /// created without selectors its default one, which passes above).
+    #[test]
+    fn fails_a_trail_with_no_event_selectors_at_all() {
+        let mut s = single_account();
+        only_trail(&mut s).event_selectors = Fact::Value(Default::default());
+        let f = one(&s);
+        assert_eq!(f.status, Status::Fail);
+        assert!(f.message.contains("no event selectors"), "{}", f.message);
     }
 
     #[test]
@@ -204,6 +215,17 @@ mod tests {
                 ],
                 "member_sees_org_trail = {member_sees}"
             );
+            // Credited only through the owner's view: the evidence says so.
+            let credited = &findings[1].evidence["credited_from_the_owner_view"];
+            if member_sees {
+                assert!(credited.is_null(), "{credited}");
+            } else {
+                assert_eq!(
+                    credited["trails"][0],
+                    only_trail(&mut organization(false)).arn
+                );
+            }
+            assert!(findings[0].evidence["credited_from_the_owner_view"].is_null());
         }
     }
 

@@ -2,7 +2,7 @@
 //! lets a downstream pipeline (SIEM ingestion, archive copy) notice at once
 //! when deliveries stop.
 
-use super::support::{not_collected, per_trail, Assessment, Verdict};
+use super::support::{judge_other_regions, not_collected, per_trail, Assessment, Verdict};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::TrailFacts;
@@ -58,9 +58,44 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
             a.fail(format!("the latest notification failed: {error}"));
         }
     }
+    judge_other_regions(
+        &mut a,
+        trail,
+        "notification",
+        false,
+        |s| s.latest_notification_error.as_deref(),
+        |s| serde_json::json!({ "latest_notification_error": s.latest_notification_error }),
+    );
     a.into_verdict(format!(
         "log file deliveries are notified to existing SNS topic {topic_arn}"
     ))
+}
+
+#[cfg(test)]
+mod other_region_tests {
+    use crate::checks::testkit::*;
+    use crate::finding::Status;
+    use crate::snapshot::{Fact, TrailStatus};
+
+    #[test]
+    fn a_notification_error_in_another_region_fails() {
+        let mut s = single_account();
+        let home = only_trail(&mut s).status.value().cloned().unwrap();
+        only_trail(&mut s).status_in_regions.insert(
+            "eu-west-1".into(),
+            Fact::Value(TrailStatus {
+                latest_notification_error: Some("NotFound".to_string()),
+                ..home
+            }),
+        );
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0].message.contains("eu-west-1"),
+            "{}",
+            findings[0].message
+        );
+    }
 }
 
 #[cfg(test)]

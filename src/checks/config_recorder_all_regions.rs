@@ -1,7 +1,9 @@
 //! `config-recorder-all-regions`: AWS Config's history of resource
 //! configurations is what tells an investigator what a resource looked like
 //! when an event happened; a region without a recorder has no such history
-//! (CIS 3.3, Config.1).
+//! (CIS 3.3, Config.1). The global IAM resource types (users, groups, roles,
+//! customer managed policies) must be recorded in at least one region: the
+//! account's finding in its global region (`--region`) fails otherwise.
 
 use super::support::{account_resource, not_collected, Assessment, Verdict};
 use super::Context;
@@ -25,8 +27,26 @@ pub fn run(cx: &Context) -> Vec<Finding> {
                 continue;
             }
         };
+        let global_region = cx.snapshot.scope.global_region.as_str();
+        let global = global_iam_recording(account, regions);
+        if !regions.iter().any(|r| r == global_region) {
+            // The global region is not audited: its finding holds only the
+            // requirement that some audited region records IAM types.
+            let mut a = Assessment::new();
+            global.apply(&mut a);
+            findings.push(
+                a.into_verdict(
+                    "a recorder in an audited region records the global IAM resource types",
+                )
+                .into_finding(ID, account_id, &resource)
+                .in_region(global_region.to_string()),
+            );
+        }
         for region in regions {
             let mut a = Assessment::new();
+            if region == global_region {
+                global.apply(&mut a);
+            }
             match account.config.get(region) {
                 None => a.unknown(
                     "AWS Config in this region",
@@ -55,6 +75,154 @@ pub fn run(cx: &Context) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// The global IAM resource types AWS Config can record (IAM users, groups,
+/// roles and customer managed policies; AWS Config API reference,
+/// RecordingGroup).
+const IAM_RESOURCE_TYPES: [&str; 4] = [
+    "AWS::IAM::User",
+    "AWS::IAM::Group",
+    "AWS::IAM::Role",
+    "AWS::IAM::Policy",
+];
+
+/// Regions where AWS Config became available after February 2022: they
+/// cannot record the global IAM resource types (AWS Config API reference,
+/// ExclusionByResourceTypes; developer guide, "Recording global
+/// resources"), so they are never asked to.
+const REGIONS_WITHOUT_GLOBAL_IAM: [&str; 12] = [
+    "ap-south-2",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ap-east-2",
+    "eu-central-2",
+    "eu-south-2",
+    "me-central-1",
+    "il-central-1",
+    "ca-west-1",
+    "mx-central-1",
+];
+
+/// Whether one recorder records the IAM types: `ALL_SUPPORTED` with
+/// `includeGlobalResourceTypes`; the exclusion strategy unless it excludes
+/// one; the inclusion strategy when it lists them all.
+fn records_iam_types(recorder: &ConfigRecorder) -> bool {
+    match recorder.recording_strategy.as_deref() {
+        Some("EXCLUSION_BY_RESOURCE_TYPES") => IAM_RESOURCE_TYPES
+            .iter()
+            .all(|t| !recorder.excluded_resource_types.iter().any(|e| e == t)),
+        Some("INCLUSION_BY_RESOURCE_TYPES") => IAM_RESOURCE_TYPES
+            .iter()
+            .all(|t| recorder.resource_types.iter().any(|r| r == t)),
+        Some("ALL_SUPPORTED_RESOURCE_TYPES") => recorder.include_global_resource_types,
+        Some(_) => false,
+        None if recorder.all_supported => recorder.include_global_resource_types,
+        None => IAM_RESOURCE_TYPES
+            .iter()
+            .all(|t| recorder.resource_types.iter().any(|r| r == t)),
+    }
+}
+
+/// Whether some audited region of the account records the IAM types with
+/// a recording recorder, and each region's setting as evidence.
+struct GlobalIamRecording {
+    recorded_in: Vec<String>,
+    settings: serde_json::Map<String, serde_json::Value>,
+    unknown: Option<crate::snapshot::CollectionError>,
+}
+
+impl GlobalIamRecording {
+    fn apply(&self, a: &mut Assessment) {
+        a.note(
+            "global_iam_resource_types",
+            serde_json::json!({
+                "recorded_in": self.recorded_in,
+                "by_region": self.settings,
+            }),
+        );
+        if !self.recorded_in.is_empty() {
+            return;
+        }
+        match &self.unknown {
+            Some(e) => a.unknown("whether any region records the global IAM resource types", e.clone()),
+            None => a.fail(
+                "no audited region's recorder records the global IAM resource types (users, groups, roles, policies)",
+            ),
+        }
+    }
+}
+
+fn global_iam_recording(
+    account: &crate::snapshot::AccountFacts,
+    regions: &[String],
+) -> GlobalIamRecording {
+    let mut out = GlobalIamRecording {
+        recorded_in: Vec::new(),
+        settings: serde_json::Map::new(),
+        unknown: None,
+    };
+    for region in regions {
+        if REGIONS_WITHOUT_GLOBAL_IAM.contains(&region.as_str()) {
+            out.settings.insert(
+                region.clone(),
+                serde_json::json!("cannot record global IAM types (AWS Config came to this region after February 2022)"),
+            );
+            continue;
+        }
+        match account.config.get(region) {
+            Some(crate::snapshot::Fact::Value(config)) => {
+                let recording = |name: &str| {
+                    config
+                        .recorder_statuses
+                        .iter()
+                        .any(|s| s.name == name && s.recording)
+                };
+                let records = config
+                    .recorders
+                    .iter()
+                    .any(|r| records_iam_types(r) && recording(&r.name));
+                let setting: Vec<serde_json::Value> = config
+                    .recorders
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "recorder": r.name,
+                            "recording": recording(&r.name),
+                            "records_iam_types": records_iam_types(r),
+                            "recording_strategy": r.recording_strategy,
+                            "all_supported": r.all_supported,
+                            "include_global_resource_types": r.include_global_resource_types,
+                        })
+                    })
+                    .collect();
+                out.settings
+                    .insert(region.clone(), serde_json::json!(setting));
+                if records {
+                    out.recorded_in.push(region.clone());
+                }
+            }
+            Some(crate::snapshot::Fact::Error(e)) => {
+                out.settings
+                    .insert(region.clone(), serde_json::json!({ "collection_error": e }));
+                out.unknown.get_or_insert_with(|| e.clone());
+            }
+            None => {
+                out.unknown.get_or_insert_with(|| {
+                    not_collected(
+                        &account.account_id,
+                        Some(region),
+                        "config",
+                        "DescribeConfigurationRecorders",
+                        "AWS Config in this region",
+                    )
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Whether a recorder records every supported resource type: the
@@ -292,5 +460,101 @@ mod tests {
                 (MEMBER.to_string(), Status::Pass)
             ]
         );
+    }
+
+    /// No audited region records the IAM types: the global region fails,
+    /// naming each region's setting; another region recording them is
+    /// enough; a post-2022 region is never asked to.
+    #[test]
+    fn the_global_iam_types_must_be_recorded_somewhere() {
+        let mut s = single_account();
+        config_mut(&mut s).recorders[0].include_global_resource_types = false;
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0].message.contains("global IAM resource types"),
+            "{}",
+            findings[0].message
+        );
+        assert_eq!(
+            findings[0].evidence["global_iam_resource_types"]["by_region"][REGION][0]
+                ["records_iam_types"],
+            false
+        );
+        // Recorded in another audited region: the global region passes.
+        let mut other = config_mut(&mut s).clone();
+        other.recorders[0].include_global_resource_types = true;
+        s.accounts[0].regions = Fact::Value(vec![REGION.to_string(), "eu-west-1".to_string()]);
+        s.accounts[0]
+            .config
+            .insert("eu-west-1".to_string(), Fact::Value(other.clone()));
+        let findings = run_check(super::run, &s);
+        assert!(
+            findings.iter().all(|f| f.status == Status::Pass),
+            "{findings:#?}"
+        );
+        assert_eq!(
+            findings[0].evidence["global_iam_resource_types"]["recorded_in"],
+            serde_json::json!(["eu-west-1"])
+        );
+        // A region that cannot record them does not count.
+        s.accounts[0].config.remove("eu-west-1");
+        s.accounts[0].regions = Fact::Value(vec![REGION.to_string(), "me-central-1".to_string()]);
+        s.accounts[0]
+            .config
+            .insert("me-central-1".to_string(), Fact::Value(other));
+        let findings = run_check(super::run, &s);
+        let global: Vec<_> = findings
+            .iter()
+            .filter(|f| f.region.as_deref() == Some(REGION))
+            .collect();
+        assert_eq!(global[0].status, Status::Fail);
+    }
+
+    #[test]
+    fn the_recording_strategies_decide_which_record_iam_types() {
+        let mut r = ConfigRecorder {
+            name: "default".into(),
+            role_arn: None,
+            all_supported: false,
+            include_global_resource_types: false,
+            recording_strategy: Some("EXCLUSION_BY_RESOURCE_TYPES".into()),
+            resource_types: Vec::new(),
+            excluded_resource_types: vec!["AWS::EC2::Instance".into()],
+        };
+        assert!(records_iam_types(&r));
+        r.excluded_resource_types.push("AWS::IAM::Role".into());
+        assert!(!records_iam_types(&r));
+        r.recording_strategy = Some("INCLUSION_BY_RESOURCE_TYPES".into());
+        r.resource_types = IAM_RESOURCE_TYPES.iter().map(|t| t.to_string()).collect();
+        assert!(records_iam_types(&r));
+        r.resource_types.pop();
+        assert!(!records_iam_types(&r));
+        r.recording_strategy = Some("ALL_SUPPORTED_RESOURCE_TYPES".into());
+        assert!(!records_iam_types(&r));
+        r.include_global_resource_types = true;
+        assert!(records_iam_types(&r));
+    }
+
+    /// The global region is not audited: a finding of its own holds the
+    /// requirement.
+    #[test]
+    fn an_unaudited_global_region_gets_its_own_finding() {
+        let mut s = single_account();
+        s.scope.global_region = "us-west-2".to_string();
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings.len(), 2);
+        let global: Vec<_> = findings
+            .iter()
+            .filter(|f| f.region.as_deref() == Some("us-west-2"))
+            .collect();
+        assert_eq!(global[0].status, Status::Pass);
+        config_mut(&mut s).recorders[0].include_global_resource_types = false;
+        let findings = run_check(super::run, &s);
+        let global: Vec<_> = findings
+            .iter()
+            .filter(|f| f.region.as_deref() == Some("us-west-2"))
+            .collect();
+        assert_eq!(global[0].status, Status::Fail);
     }
 }

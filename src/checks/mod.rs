@@ -12,6 +12,8 @@ pub mod support;
 pub mod testkit;
 
 pub mod selectors;
+// Whether one matching event sets an alarm off (the monitoring checks).
+mod alarm_trigger;
 
 mod cloudtrail_cloudwatch_logs;
 mod cloudtrail_delivery_health;

@@ -248,7 +248,18 @@ fn filter_step(
         "metrics": filter.transformations.iter()
             .map(|t| format!("{}/{}", t.metric_namespace, t.metric_name))
             .collect::<Vec<_>>(),
+        "transformations": filter.transformations,
     });
+    if filter.apply_on_transformed_logs {
+        evidence["apply_on_transformed_logs"] = json!(true);
+        return Step::fail(
+            format!(
+                "filter {:?} runs on transformed log events (applyOnTransformedLogs), not on CloudTrail's own: whether it matches them cannot be shown",
+                filter.name
+            ),
+            evidence,
+        );
+    }
     let pattern = match filter_pattern::parse(&filter.pattern) {
         Ok(p) => p,
         Err(e) => {
@@ -320,14 +331,16 @@ fn filter_step(
         }
         Some(Fact::Value(alarms)) => alarms,
     };
+    // Each alarm reading one of the filter's metrics, with that metric.
     let watching: Vec<_> = alarms
         .iter()
-        .filter(|alarm| {
-            filter.transformations.iter().any(|t| {
+        .filter_map(|alarm| {
+            let t = filter.transformations.iter().find(|t| {
                 (alarm.namespace.as_deref() == Some(t.metric_namespace.as_str())
                     && alarm.metric_name.as_deref() == Some(t.metric_name.as_str()))
-                    || alarm.metrics.contains(t)
-            })
+                    || alarm.metrics.iter().any(|m| m.same_metric(t))
+            })?;
+            Some((alarm, t))
         })
         .collect();
     if watching.is_empty() {
@@ -339,7 +352,10 @@ fn filter_step(
             with_alarms(evidence, Vec::new()),
         );
     }
-    let steps = watching.iter().map(|alarm| alarm_step(cx, alarm)).collect();
+    let steps = watching
+        .iter()
+        .map(|(alarm, metric)| alarm_step(cx, alarm, metric))
+        .collect();
     Step::any(steps, "no alarm qualifies", "alarms", evidence)
 }
 
@@ -348,14 +364,38 @@ fn with_alarms(mut evidence: Value, alarms: Vec<Value>) -> Value {
     evidence
 }
 
-fn alarm_step(cx: &Context, alarm: &crate::snapshot::MetricAlarm) -> Step {
-    let evidence = json!({
+fn alarm_step(
+    cx: &Context,
+    alarm: &crate::snapshot::MetricAlarm,
+    metric: &crate::snapshot::MetricTransformation,
+) -> Step {
+    let mut evidence = json!({
         "name": alarm.name,
         "arn": alarm.arn,
         "actions_enabled": alarm.actions_enabled,
         "alarm_actions": alarm.alarm_actions,
         "state_value": alarm.state_value,
+        "statistic": alarm.statistic.as_ref().or(alarm.extended_statistic.as_ref()),
+        "comparison_operator": alarm.comparison_operator,
+        "threshold": alarm.threshold,
+        "evaluation_periods": alarm.evaluation_periods,
+        "datapoints_to_alarm": alarm.datapoints_to_alarm,
+        "dimensions": alarm.dimensions,
+        "unit": alarm.unit,
+        "returned": alarm.returned,
     });
+    let cannot_fire = super::alarm_trigger::why_it_cannot_fire(metric, alarm);
+    if !cannot_fire.is_empty() {
+        evidence["cannot_fire_because"] = json!(cannot_fire);
+        return Step::fail(
+            format!(
+                "alarm {:?} does not fire on one matching event: {}",
+                alarm.name,
+                cannot_fire.join("; ")
+            ),
+            evidence,
+        );
+    }
     if !alarm.actions_enabled {
         return Step::fail(
             format!("alarm {:?} has its actions disabled", alarm.name),
@@ -445,7 +485,12 @@ pub mod testing {
             transformations: vec![MetricTransformation {
                 metric_namespace: NAMESPACE.to_string(),
                 metric_name: METRIC.to_string(),
+                metric_value: Some("1".to_string()),
+                default_value: None,
+                dimensions: Default::default(),
+                unit: None,
             }],
+            apply_on_transformed_logs: false,
         }]));
         s.alarms.insert(
             format!("{ACCOUNT}/{REGION}"),
@@ -458,6 +503,15 @@ pub mod testing {
                 actions_enabled: true,
                 alarm_actions: vec![topic_arn()],
                 state_value: Some("OK".to_string()),
+                statistic: Some("Sum".to_string()),
+                extended_statistic: None,
+                comparison_operator: Some("GreaterThanOrEqualToThreshold".to_string()),
+                threshold: Some(1.0),
+                evaluation_periods: Some(1),
+                datapoints_to_alarm: None,
+                dimensions: Default::default(),
+                unit: None,
+                returned: None,
             }]),
         );
         let mut topic = good_topic(&topic_arn());
@@ -669,16 +723,71 @@ mod tests {
     }
 
     #[test]
-    fn passes_a_metric_math_alarm() {
+    fn passes_a_metric_math_alarm_comparing_the_metric_itself() {
         let mut s = monitored(GOOD);
         let a = alarm(&mut s);
         a.namespace = None;
         a.metric_name = None;
-        a.metrics = vec![MetricTransformation {
+        a.statistic = None;
+        let metric = MetricTransformation {
             metric_namespace: NAMESPACE.to_string(),
             metric_name: METRIC.to_string(),
-        }];
+            metric_value: None,
+            default_value: None,
+            dimensions: Default::default(),
+            unit: None,
+        };
+        a.metrics = vec![metric.clone()];
+        a.returned = Some(AlarmQuery {
+            id: "m1".to_string(),
+            expression: None,
+            metric: Some(metric),
+            stat: Some("Sum".to_string()),
+        });
         assert_eq!(one(check, &s).status, Status::Pass);
+    }
+
+    /// An alarm on the right metric that one event cannot set off fails,
+    /// and the evidence says why.
+    #[test]
+    fn fails_an_alarm_that_one_event_cannot_set_off() {
+        let mut s = monitored(GOOD);
+        alarm(&mut s).threshold = Some(10.0);
+        let f = one(check, &s);
+        assert_eq!(f.status, Status::Fail);
+        assert!(
+            f.message.contains("does not fire on one matching event"),
+            "{}",
+            f.message
+        );
+        let alarms = &filter_evidence(&f)["alarms"];
+        assert!(
+            alarms[0]["cannot_fire_because"][0]
+                .as_str()
+                .unwrap_or("")
+                .contains("does not cross"),
+            "{alarms}"
+        );
+        let mut s = monitored(GOOD);
+        alarm(&mut s).datapoints_to_alarm = Some(2);
+        assert_eq!(one(check, &s).status, Status::Fail);
+    }
+
+    #[test]
+    fn fails_a_filter_on_transformed_logs() {
+        let mut s = monitored(GOOD);
+        if let Some(Fact::Value(filters)) =
+            &mut s.log_groups.values_mut().next().unwrap().metric_filters
+        {
+            filters[0].apply_on_transformed_logs = true;
+        }
+        let f = one(check, &s);
+        assert_eq!(f.status, Status::Fail);
+        assert!(
+            f.message.contains("transformed log events"),
+            "{}",
+            f.message
+        );
     }
 
     #[test]

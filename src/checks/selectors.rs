@@ -12,7 +12,7 @@ use serde::Serialize;
 /// Which management events a trail records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ManagementCoverage {
-    /// `none` (no custom selectors), `classic` or `advanced`.
+    /// `none` (no selectors at all: nothing recorded), `classic` or `advanced`.
     pub selector_kind: &'static str,
     /// Some selector records read-only management events (maybe not from every source).
     pub read: bool,
@@ -42,7 +42,7 @@ impl ManagementCoverage {
 /// Which S3 object-level (data) events a trail records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct S3DataCoverage {
-    /// `none` (no custom selectors), `classic` or `advanced`.
+    /// `none` (no selectors at all: nothing recorded), `classic` or `advanced`.
     pub selector_kind: &'static str,
     /// Object-level read events (GetObject…) of every bucket are recorded.
     pub all_buckets_read: bool,
@@ -153,7 +153,8 @@ fn field_equals(selector: &AdvancedEventSelector, field: &str, value: &str) -> b
 
 /// Which management events the selectors record.
 ///
-/// No custom selectors: all management events. Classic: a selector with
+/// No selectors at all: nothing is recorded (AWS returns its default classic
+/// selector for a trail created without any). Classic: a selector with
 /// `IncludeManagementEvents` records read and/or write per `ReadWriteType`;
 /// a non-empty `ExcludeManagementEventSources` leaves those sources out.
 /// Advanced: a selector with `eventCategory` Equals `Management` records
@@ -171,12 +172,8 @@ pub fn management_coverage(selectors: &EventSelectors) -> ManagementCoverage {
         reason: String::new(),
     };
     if selectors.classic.is_empty() && selectors.advanced.is_empty() {
-        cov.read = true;
-        cov.write = true;
-        cov.all_read = true;
-        cov.all_write = true;
         cov.reason =
-            "no custom event selectors: all management events, read and write, are recorded"
+            "the trail has no event selectors: it matches no event, so it records no management events"
                 .to_string();
         return cov;
     }
@@ -438,12 +435,22 @@ mod tests {
     }
 
     #[test]
-    fn no_custom_selectors_record_all_management_events_and_no_data_events() {
-        let cov = management_coverage(&EventSelectors::default());
-        assert!(cov.records_all());
-        assert_eq!(cov.selector_kind, "none");
-        let data = s3_data_coverage(&EventSelectors::default());
+    fn the_aws_default_selector_records_all_management_events_and_no_data_events() {
+        let cov = management_coverage(&EventSelectors::aws_default());
+        assert!(cov.records_all(), "{}", cov.reason);
+        assert_eq!(cov.selector_kind, "classic");
+        let data = s3_data_coverage(&EventSelectors::aws_default());
         assert!(!data.all_buckets_read && !data.all_buckets_write);
+    }
+
+    /// Both lists empty: the trail matches no event (it is not the default).
+    #[test]
+    fn no_selectors_at_all_record_nothing() {
+        let cov = management_coverage(&EventSelectors::default());
+        assert!(!cov.records_all());
+        assert!(!cov.read && !cov.write);
+        assert_eq!(cov.selector_kind, "none");
+        assert!(cov.reason.contains("no event selectors"), "{}", cov.reason);
     }
 
     #[test]

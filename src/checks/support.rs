@@ -440,6 +440,43 @@ impl Assessment {
     }
 }
 
+/// Judges a multi-region trail's status in its other audited regions
+/// (`TrailFacts::status_in_regions`): each region whose `error_of` reports
+/// an error fails the assessment, naming the region; a region whose status
+/// could not be read is unknown when `unreadable_is_unknown`. Every region's
+/// `evidence_of` (or its collection error) goes to the evidence under
+/// `status_in_other_regions`.
+pub fn judge_other_regions(
+    a: &mut Assessment,
+    trail: &TrailFacts,
+    what: &str,
+    unreadable_is_unknown: bool,
+    error_of: impl Fn(&crate::snapshot::TrailStatus) -> Option<&str>,
+    evidence_of: impl Fn(&crate::snapshot::TrailStatus) -> Value,
+) {
+    if trail.status_in_regions.is_empty() {
+        return;
+    }
+    let mut evidence = serde_json::Map::new();
+    for (region, fact) in &trail.status_in_regions {
+        match fact {
+            Fact::Value(status) => {
+                evidence.insert(region.clone(), evidence_of(status));
+                if let Some(error) = error_of(status).filter(|e| !e.is_empty()) {
+                    a.fail(format!("the latest {what} in {region} failed: {error}"));
+                }
+            }
+            Fact::Error(e) => {
+                evidence.insert(region.clone(), json!({ "collection_error": e }));
+                if unreadable_is_unknown {
+                    a.unknown(&format!("the trail's status in {region}"), e.clone());
+                }
+            }
+        }
+    }
+    a.note("status_in_other_regions", Value::Object(evidence));
+}
+
 /// Whether a delivery is stale at `cx.params.now`: older than the
 /// threshold; a missing delivery counts as stale only when logging started
 /// more than the threshold ago (or the start is unknown and the trail is
@@ -486,7 +523,8 @@ pub fn any_effective_trail(
     // and share its evidence among them.
     let mut assessments: std::collections::HashMap<&str, Arc<AssessedTrail>> =
         std::collections::HashMap::new();
-    let mut verdicts: std::collections::HashMap<Vec<&str>, (Status, String, EvidenceJson)> =
+    type VerdictKey<'k> = (Vec<&'k str>, Vec<&'k str>);
+    let mut verdicts: std::collections::HashMap<VerdictKey, (Status, String, EvidenceJson)> =
         std::collections::HashMap::new();
     let mut findings = Vec::new();
     for account in cx.accounts() {
@@ -502,16 +540,36 @@ pub fn any_effective_trail(
             })
             .collect();
         let listing_error = account.trail_arns.error();
-        // The verdict depends only on the trails and the listing error: the
-        // thousands of accounts an organization trail alone covers share it.
-        let key: Option<Vec<&str>> = listing_error
-            .is_none()
-            .then(|| assessed.iter().map(|a| a.trail.arn.as_str()).collect());
+        // Organization trails credited to this account although its own
+        // ListTrails did not show them: the evidence says so.
+        let unlisted: Vec<&str> = assessed
+            .iter()
+            .map(|a| a.trail)
+            .filter(|t| t.account_id != account_id && !t.seen_by.iter().any(|s| s == account_id))
+            .map(|t| t.arn.as_str())
+            .collect();
+        // The verdict depends only on the trails, those credited unlisted,
+        // and the listing error: the thousands of accounts an organization
+        // trail alone covers share it.
+        let key: Option<(Vec<&str>, Vec<&str>)> = listing_error.is_none().then(|| {
+            (
+                assessed.iter().map(|a| a.trail.arn.as_str()).collect(),
+                unlisted.clone(),
+            )
+        });
         let decided = match key.as_ref().and_then(|k| verdicts.get(k)) {
             Some(decided) => decided.clone(),
             None => {
                 let refs: Vec<&AssessedTrail> = assessed.iter().map(|a| a.as_ref()).collect();
-                let verdict = trails_verdict(requirement, &refs, listing_error);
+                let mut verdict = trails_verdict(requirement, &refs, listing_error);
+                if !unlisted.is_empty() {
+                    verdict.evidence["credited_from_the_owner_view"] = json!({
+                        "trails": unlisted,
+                        "why": "organization trails of this account's organization, seen by their \
+                                owner; this account's own ListTrails did not list them (AWS lists \
+                                an organization trail to its members)",
+                    });
+                }
                 let decided = (
                     verdict.status,
                     verdict.message,

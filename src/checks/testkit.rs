@@ -72,10 +72,17 @@ pub fn good_trail(account: &str, name: &str) -> TrailFacts {
             latest_cloud_watch_logs_delivery_time: Some(now() - chrono::Duration::minutes(5)),
             ..TrailStatus::default()
         }),
-        event_selectors: Fact::Value(EventSelectors::default()),
-        insight_types: Fact::Value(vec![
-            "ApiCallRateInsight".to_string(),
-            "ApiErrorRateInsight".to_string(),
+        status_in_regions: BTreeMap::new(),
+        event_selectors: Fact::Value(EventSelectors::aws_default()),
+        insight_selectors: Fact::Value(vec![
+            InsightSelector {
+                insight_type: "ApiCallRateInsight".to_string(),
+                event_categories: None,
+            },
+            InsightSelector {
+                insight_type: "ApiErrorRateInsight".to_string(),
+                event_categories: None,
+            },
         ]),
     }
 }

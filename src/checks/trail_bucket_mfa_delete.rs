@@ -1,6 +1,11 @@
 //! `trail-bucket-mfa-delete`: with MFA delete, permanently deleting a log
 //! file version or suspending versioning needs the root user's MFA device,
-//! which stolen access keys do not have (CIS 2.1.2, S3.20).
+//! which stolen access keys do not have (CIS 2.1.2, S3.20). MFA delete acts
+//! only while versioning is `Enabled`: under `Suspended` versioning a delete
+//! removes the null version outright and asks for no MFA (S3 user guide,
+//! "Configuring MFA delete" and "Working with objects in a
+//! versioning-suspended bucket"), so a bucket left with `MfaDelete: Enabled`
+//! but versioning suspended fails.
 
 use super::support::{fact, per_bucket, Verdict};
 use super::Context;
@@ -23,9 +28,20 @@ fn decide(bucket: &BucketFacts) -> Verdict {
         "mfa_delete": versioning.mfa_delete,
         "versioning_status": versioning.status,
     });
-    if versioning.mfa_delete.as_deref() == Some("Enabled") {
+    let mfa_delete = versioning.mfa_delete.as_deref() == Some("Enabled");
+    let versioning_enabled = versioning.status.as_deref() == Some("Enabled");
+    if mfa_delete && versioning_enabled {
         Verdict::pass(
             format!("MFA delete is enabled on bucket {}", bucket.name),
+            evidence,
+        )
+    } else if mfa_delete {
+        Verdict::fail(
+            format!(
+                "MFA delete is set on bucket {} but versioning is {}: deletes need no MFA",
+                bucket.name,
+                versioning.status.as_deref().unwrap_or("not enabled")
+            ),
             evidence,
         )
     } else {
@@ -61,6 +77,26 @@ mod tests {
                 mfa_delete: mfa.map(str::to_string),
             });
             assert_eq!(run_check(super::run, &s)[0].status, Status::Fail, "{mfa:?}");
+        }
+    }
+
+    /// Under suspended versioning a delete needs no MFA, whatever MfaDelete says.
+    #[test]
+    fn fails_when_versioning_is_suspended_or_off() {
+        for status in [Some("Suspended"), None] {
+            let mut s = single_account();
+            only_bucket(&mut s).versioning = Fact::Value(BucketVersioning {
+                status: status.map(str::to_string),
+                mfa_delete: Some("Enabled".to_string()),
+            });
+            let findings = run_check(super::run, &s);
+            assert_eq!(findings[0].status, Status::Fail, "{status:?}");
+            assert!(
+                findings[0].message.contains("deletes need no MFA"),
+                "{}",
+                findings[0].message
+            );
+            assert_eq!(findings[0].evidence["mfa_delete"], "Enabled");
         }
     }
 

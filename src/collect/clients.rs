@@ -219,6 +219,19 @@ impl Plumbing {
         })
     }
 
+    /// Plumbing over a given SDK configuration (the replay tests' HTTP
+    /// client and credentials), without loading the standard chain.
+    #[cfg(test)]
+    pub fn for_tests(base: SdkConfig, global_region: &str) -> Plumbing {
+        Plumbing {
+            base,
+            global_region: global_region.to_string(),
+            endpoint_url: None,
+            stats: Arc::new(CallStats::default()),
+            account_concurrency: 8,
+        }
+    }
+
     /// The base configuration with another account's credentials.
     pub fn with_credentials(&self, provider: SharedCredentialsProvider) -> SdkConfig {
         self.base

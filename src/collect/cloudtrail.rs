@@ -7,7 +7,7 @@ use super::errors::{code_of, Site};
 use super::{ops, Collector};
 use crate::snapshot::{
     AdvancedEventSelector, AdvancedFieldSelector, CollectionError, DataResource, EventSelector,
-    EventSelectors, Fact, TrailConfig, TrailStatus,
+    EventSelectors, Fact, InsightSelector, TrailConfig, TrailStatus,
 };
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
@@ -132,6 +132,61 @@ fn config_of(trail: &aws_sdk_cloudtrail::types::Trail) -> TrailConfig {
     }
 }
 
+/// The Insights selectors as AWS returned them, sorted by type. An absent
+/// `EventCategories` stays absent (it means management events); a present
+/// one is kept as given, even empty.
+fn insight_selectors(
+    selectors: &[aws_sdk_cloudtrail::types::InsightSelector],
+) -> Vec<InsightSelector> {
+    let mut out: Vec<InsightSelector> = selectors
+        .iter()
+        .filter_map(|s| {
+            Some(InsightSelector {
+                insight_type: s.insight_type()?.as_str().to_string(),
+                event_categories: s
+                    .event_categories
+                    .as_ref()
+                    .map(|list| list.iter().map(|c| c.as_str().to_string()).collect()),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.insight_type.cmp(&b.insight_type));
+    out
+}
+
+/// GetTrailStatus of one trail (by ARN) in one region: the API answers
+/// for that region only.
+pub async fn trail_status(
+    cx: &Collector,
+    session: &Session,
+    region: &str,
+    arn: &str,
+) -> Fact<TrailStatus> {
+    let client = session.cloudtrail(region);
+    let account = session.account_id.as_str();
+    match cx.call(client.get_trail_status().name(arn).send()).await {
+        Ok(out) => Fact::Value(TrailStatus {
+            is_logging: out.is_logging().unwrap_or(false),
+            start_logging_time: time(out.start_logging_time()),
+            stop_logging_time: time(out.stop_logging_time()),
+            latest_delivery_time: time(out.latest_delivery_time()),
+            latest_delivery_error: non_empty(out.latest_delivery_error()),
+            latest_digest_delivery_time: time(out.latest_digest_delivery_time()),
+            latest_digest_delivery_error: non_empty(out.latest_digest_delivery_error()),
+            latest_notification_error: non_empty(out.latest_notification_error()),
+            latest_cloud_watch_logs_delivery_time: time(
+                out.latest_cloud_watch_logs_delivery_time(),
+            ),
+            latest_cloud_watch_logs_delivery_error: non_empty(
+                out.latest_cloud_watch_logs_delivery_error(),
+            ),
+        }),
+        Err(err) => {
+            Fact::Error(cx.fail(&Site::new(account, region, ops::CT_GET_TRAIL_STATUS), &err))
+        }
+    }
+}
+
 /// GetTrailStatus, GetEventSelectors and GetInsightSelectors of one trail,
 /// concurrently, in its home region.
 pub async fn trail_details(
@@ -139,32 +194,14 @@ pub async fn trail_details(
     session: &Session,
     region: &str,
     arn: &str,
-) -> (Fact<TrailStatus>, Fact<EventSelectors>, Fact<Vec<String>>) {
+) -> (
+    Fact<TrailStatus>,
+    Fact<EventSelectors>,
+    Fact<Vec<InsightSelector>>,
+) {
     let client = session.cloudtrail(region);
     let account = session.account_id.as_str();
-    let status = async {
-        match cx.call(client.get_trail_status().name(arn).send()).await {
-            Ok(out) => Fact::Value(TrailStatus {
-                is_logging: out.is_logging().unwrap_or(false),
-                start_logging_time: time(out.start_logging_time()),
-                stop_logging_time: time(out.stop_logging_time()),
-                latest_delivery_time: time(out.latest_delivery_time()),
-                latest_delivery_error: non_empty(out.latest_delivery_error()),
-                latest_digest_delivery_time: time(out.latest_digest_delivery_time()),
-                latest_digest_delivery_error: non_empty(out.latest_digest_delivery_error()),
-                latest_notification_error: non_empty(out.latest_notification_error()),
-                latest_cloud_watch_logs_delivery_time: time(
-                    out.latest_cloud_watch_logs_delivery_time(),
-                ),
-                latest_cloud_watch_logs_delivery_error: non_empty(
-                    out.latest_cloud_watch_logs_delivery_error(),
-                ),
-            }),
-            Err(err) => {
-                Fact::Error(cx.fail(&Site::new(account, region, ops::CT_GET_TRAIL_STATUS), &err))
-            }
-        }
-    };
+    let status = trail_status(cx, session, region, arn);
     // Always read the selectors: HasCustomEventSelectors can be stale (moto
     // always reports false), and a stale flag must not turn into a pass.
     let selectors = async {
@@ -191,16 +228,7 @@ pub async fn trail_details(
             .call(client.get_insight_selectors().trail_name(arn).send())
             .await
         {
-            Ok(out) => {
-                let mut types: Vec<String> = out
-                    .insight_selectors()
-                    .iter()
-                    .filter_map(|s| s.insight_type().map(|t| t.as_str().to_string()))
-                    .collect();
-                types.sort();
-                types.dedup();
-                Fact::Value(types)
-            }
+            Ok(out) => Fact::Value(insight_selectors(out.insight_selectors())),
             // AWS answers this when the trail has no Insights: a fact, not a failure.
             Err(err) if code_of(&err) == Some("InsightNotEnabledException") => {
                 Fact::Value(Vec::new())
@@ -258,7 +286,11 @@ fn advanced_selector(
 /// The same error for every fact of a trail that could not be read at all.
 pub fn all_failed(
     e: &CollectionError,
-) -> (Fact<TrailStatus>, Fact<EventSelectors>, Fact<Vec<String>>) {
+) -> (
+    Fact<TrailStatus>,
+    Fact<EventSelectors>,
+    Fact<Vec<InsightSelector>>,
+) {
     (
         Fact::Error(e.clone()),
         Fact::Error(e.clone()),

@@ -5,8 +5,9 @@
 use super::clients::Session;
 use super::errors::Site;
 use super::{ops, Collector};
-use crate::snapshot::{Fact, MetricAlarm, MetricTransformation};
+use crate::snapshot::{AlarmQuery, Fact, MetricAlarm, MetricTransformation};
 use aws_sdk_cloudwatch::types::AlarmType;
+use std::collections::BTreeMap;
 
 /// Every metric alarm in `region`, all pages; an error if any page failed
 /// (a partial list could hide the alarm a check needs).
@@ -44,19 +45,46 @@ pub async fn metric_alarms(
     Fact::Value(alarms)
 }
 
+fn dimensions(list: &[aws_sdk_cloudwatch::types::Dimension]) -> BTreeMap<String, String> {
+    list.iter()
+        .filter_map(|d| Some((d.name()?.to_string(), d.value()?.to_string())))
+        .collect()
+}
+
+fn metric(m: &aws_sdk_cloudwatch::types::Metric) -> Option<MetricTransformation> {
+    Some(MetricTransformation {
+        metric_namespace: m.namespace()?.to_string(),
+        metric_name: m.metric_name()?.to_string(),
+        metric_value: None,
+        default_value: None,
+        dimensions: dimensions(m.dimensions()),
+        unit: None,
+    })
+}
+
 /// The facts of one alarm the checks decide on.
 fn alarm(a: &aws_sdk_cloudwatch::types::MetricAlarm) -> MetricAlarm {
     let metrics = a
         .metrics()
         .iter()
-        .filter_map(|q| {
-            let metric = q.metric_stat()?.metric()?;
-            Some(MetricTransformation {
-                metric_namespace: metric.namespace()?.to_string(),
-                metric_name: metric.metric_name()?.to_string(),
-            })
-        })
+        .filter_map(|q| metric(q.metric_stat()?.metric()?))
         .collect();
+    // The compared query: `ReturnData` true, or the only query when none
+    // says (PutMetricAlarm requires exactly one to return data).
+    let returned = a
+        .metrics()
+        .iter()
+        .find(|q| q.return_data() == Some(true))
+        .or_else(|| match a.metrics() {
+            [only] => Some(only),
+            _ => None,
+        })
+        .map(|q| AlarmQuery {
+            id: q.id().unwrap_or_default().to_string(),
+            expression: q.expression().map(str::to_string),
+            metric: q.metric_stat().and_then(|s| s.metric()).and_then(metric),
+            stat: q.metric_stat().and_then(|s| s.stat()).map(str::to_string),
+        });
     MetricAlarm {
         name: a.alarm_name().unwrap_or_default().to_string(),
         arn: a.alarm_arn().unwrap_or_default().to_string(),
@@ -67,5 +95,14 @@ fn alarm(a: &aws_sdk_cloudwatch::types::MetricAlarm) -> MetricAlarm {
         actions_enabled: a.actions_enabled().unwrap_or(true),
         alarm_actions: a.alarm_actions().to_vec(),
         state_value: a.state_value().map(|s| s.as_str().to_string()),
+        statistic: a.statistic().map(|s| s.as_str().to_string()),
+        extended_statistic: a.extended_statistic().map(str::to_string),
+        comparison_operator: a.comparison_operator().map(|c| c.as_str().to_string()),
+        threshold: a.threshold(),
+        evaluation_periods: a.evaluation_periods(),
+        datapoints_to_alarm: a.datapoints_to_alarm(),
+        dimensions: dimensions(a.dimensions()),
+        unit: a.unit().map(|u| u.as_str().to_string()),
+        returned,
     }
 }

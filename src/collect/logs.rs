@@ -102,8 +102,18 @@ async fn metric_filters(
                             .map(|t| MetricTransformation {
                                 metric_namespace: t.metric_namespace().to_string(),
                                 metric_name: t.metric_name().to_string(),
+                                metric_value: Some(t.metric_value().to_string()),
+                                default_value: t.default_value(),
+                                dimensions: t
+                                    .dimensions()
+                                    .map(|d| {
+                                        d.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+                                    })
+                                    .unwrap_or_default(),
+                                unit: t.unit().map(|u| u.as_str().to_string()),
                             })
                             .collect(),
+                        apply_on_transformed_logs: f.apply_on_transformed_logs(),
                     }
                 }));
                 token = page.next_token().map(str::to_string);

@@ -10,6 +10,8 @@ mod kms;
 mod logs;
 pub mod ops;
 mod progress;
+#[cfg(test)]
+mod replay_tests;
 mod s3;
 pub(crate) mod scope;
 mod sns;
@@ -18,7 +20,8 @@ pub use ops::{Operation, OPERATIONS};
 
 use crate::snapshot::{
     AccountFacts, BucketFacts, CollectionError, CollectionStats, Fact, KmsKeyFacts, LogGroupFacts,
-    MetricAlarm, Scope, ScopeMode, Snapshot, SnsTopicFacts, ToolInfo, TrailFacts, SCHEMA_VERSION,
+    MetricAlarm, Scope, ScopeMode, Snapshot, SnsTopicFacts, ToolInfo, TrailFacts, TrailStatus,
+    SCHEMA_VERSION,
 };
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
@@ -97,6 +100,19 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
+    /// A collector over `plumbing` with no run deadline, for unit tests.
+    #[cfg(test)]
+    pub(crate) fn for_tests(plumbing: Plumbing) -> Collector {
+        Collector {
+            global_region: plumbing.global_region.clone(),
+            plumbing,
+            call_timeout: Duration::from_secs(5),
+            deadline: None,
+            permits: Semaphore::new(8),
+            errors: Mutex::new(Vec::new()),
+        }
+    }
+
     /// One of the `--concurrency` permits. The semaphore is never closed; if
     /// it were, calls would go ahead unbounded rather than fail.
     pub(crate) async fn permit(&self) -> Option<SemaphorePermit<'_>> {
@@ -174,7 +190,7 @@ type BucketLists<'a> = BTreeMap<
     &'a str,
     (
         &'a Session,
-        OnceCell<Result<BTreeSet<String>, CollectionError>>,
+        OnceCell<Result<BTreeMap<String, Option<String>>, CollectionError>>,
     ),
 >;
 
@@ -263,7 +279,13 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
         0,
         &progress::Progress::default(),
         async {
-            let trails = read_trails(&cx, &sessions, listed).await;
+            // The regions audited in each account: a multi-region trail's
+            // status is read in each of its reader's.
+            let regions_of: BTreeMap<String, Vec<String>> = accounts
+                .iter()
+                .filter_map(|a| Some((a.account_id.clone(), a.regions.value()?.clone())))
+                .collect();
+            let trails = read_trails(&cx, &sessions, &regions_of, listed).await;
             let resources = read_trail_resources(&cx, &sessions, &trails).await;
             (trails, resources)
         },
@@ -433,10 +455,13 @@ fn reader<'a>(sessions: &'a Sessions, owner: &str, fallback: &'a Session) -> &'a
 }
 
 /// Reads each distinct trail once, in its home region: DescribeTrails
-/// batched per (reader account, home region), then the per-trail calls.
+/// batched per (reader account, home region), then the per-trail calls;
+/// for a multi-region trail, also its status in each other region its
+/// reader account is audited in (`regions_of`).
 async fn read_trails(
     cx: &Collector,
     sessions: &Sessions,
+    regions_of: &BTreeMap<String, Vec<String>>,
     listed: BTreeMap<String, (ListedTrail, BTreeSet<String>)>,
 ) -> BTreeMap<String, TrailFacts> {
     // (reader account, home region) → (reader, ARNs).
@@ -466,7 +491,27 @@ async fn read_trails(
                         Fact::Error(e) if e.code != "TrailNotFound" => cloudtrail::all_failed(e),
                         _ => cloudtrail::trail_details(cx, session, &region, &arn).await,
                     };
-                    (arn, config, details)
+                    let multi_region = config.value().is_some_and(|c| c.is_multi_region_trail);
+                    let others: Vec<&String> = match regions_of.get(&session.account_id) {
+                        Some(list) if multi_region => {
+                            list.iter().filter(|r| **r != region).collect()
+                        }
+                        _ => Vec::new(),
+                    };
+                    let status_in_regions: BTreeMap<String, Fact<TrailStatus>> =
+                        join_all(others.into_iter().map(|other| {
+                            let arn = &arn;
+                            async move {
+                                (
+                                    other.clone(),
+                                    cloudtrail::trail_status(cx, session, other, arn).await,
+                                )
+                            }
+                        }))
+                        .await
+                        .into_iter()
+                        .collect();
+                    (arn, config, details, status_in_regions)
                 }
             }))
             .await
@@ -474,7 +519,9 @@ async fn read_trails(
     }))
     .await;
     let mut trails = BTreeMap::new();
-    for (arn, config, (status, event_selectors, insight_types)) in per_group.into_iter().flatten() {
+    for (arn, config, (status, event_selectors, insight_selectors), status_in_regions) in
+        per_group.into_iter().flatten()
+    {
         let Some((trail, seen_by)) = listed.get(&arn) else {
             continue;
         };
@@ -491,8 +538,9 @@ async fn read_trails(
                 seen_by: seen_by.iter().cloned().collect(),
                 config,
                 status,
+                status_in_regions,
                 event_selectors,
-                insight_types,
+                insight_selectors,
             },
         );
     }
@@ -571,8 +619,8 @@ async fn read_trail_resources(
         for account in candidates {
             let Some((session, cell)) = bucket_lists.get(account) else { continue };
             match cell.get_or_init(|| s3::list_buckets(cx, session)).await {
-                Ok(names) if names.contains(name) => {
-                    owner = Some(*session);
+                Ok(names) if names.contains_key(name) => {
+                    owner = Some((*session, names.get(name).cloned().flatten()));
                     break;
                 }
                 Ok(_) => {}
@@ -582,7 +630,9 @@ async fn read_trail_resources(
             }
         }
         let facts = match owner {
-            Some(session) => s3::owned_bucket(cx, session, name).await,
+            Some((session, region)) => {
+                s3::owned_bucket(cx, session, name, region.as_deref()).await
+            }
             None => {
                 let why = match list_error {
                     Some(e) => e,

@@ -5,28 +5,35 @@
 
 use super::clients::Session;
 use super::cloudtrail::{non_empty, time};
-use super::errors::{code_of, status_of, xml_tag, Site};
+use super::errors::{code_of, status_of, Site};
 use super::{ops, Collector};
 use crate::snapshot::{
     AclGrant, BucketFacts, BucketVersioning, CollectionError, Fact, LifecycleRule, ObjectLock,
     PublicAccessBlock,
 };
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
-/// ListBuckets (paginated) in the global region: the bucket names an
-/// account owns.
+/// Buckets per ListBuckets page. AWS rejects an unpaginated ListBuckets for
+/// an account with more than 10,000 buckets (`MaxBuckets` is then
+/// required; S3 API reference, ListBuckets), so every call pages.
+const BUCKETS_PER_PAGE: i32 = 1000;
+
+/// ListBuckets (every page, `MaxBuckets`/`ContinuationToken`) in the global
+/// region: the buckets an account owns, each with its `BucketRegion` when
+/// S3 gives it (then no GetBucketLocation is needed).
 pub async fn list_buckets(
     cx: &Collector,
     session: &Session,
-) -> Result<BTreeSet<String>, CollectionError> {
+) -> Result<BTreeMap<String, Option<String>>, CollectionError> {
     let client = session.s3(&cx.global_region);
-    let mut names = BTreeSet::new();
+    let mut names = BTreeMap::new();
     let mut token: Option<String> = None;
     loop {
         let page = cx
             .call(
                 client
                     .list_buckets()
+                    .max_buckets(BUCKETS_PER_PAGE)
                     .set_continuation_token(token.clone())
                     .send(),
             )
@@ -40,7 +47,7 @@ pub async fn list_buckets(
         names.extend(
             page.buckets()
                 .iter()
-                .filter_map(|b| b.name().map(str::to_string)),
+                .filter_map(|b| Some((b.name()?.to_string(), non_empty(b.bucket_region())))),
         );
         token = page.continuation_token().map(str::to_string);
         if token.is_none() {
@@ -88,11 +95,19 @@ pub fn unowned_bucket(name: &str, why: &CollectionError, exists: Fact<bool>) -> 
     }
 }
 
-/// Reads an owned bucket with its owner's credentials: GetBucketLocation in
-/// the global region, then the rest concurrently in the bucket's region.
-pub async fn owned_bucket(cx: &Collector, owner: &Session, name: &str) -> BucketFacts {
-    let account = owner.account_id.as_str();
-    let location = cx
+/// The region a bucket lives in, when ListBuckets did not say: its
+/// GetBucketLocation in the global region. A bucket in an opt-in region
+/// answers a request sent elsewhere with `400 IllegalLocationConstraint
+/// Exception` or a `301` redirect, each carrying its region in
+/// `x-amz-bucket-region` (S3 user guide, "Making requests" and opt-in
+/// Regions): that header then gives the region, so a readable bucket is
+/// never an `error` for being far away.
+pub(super) async fn bucket_region(
+    cx: &Collector,
+    owner: &Session,
+    name: &str,
+) -> Result<String, CollectionError> {
+    let answer = cx
         .call(
             owner
                 .s3(&cx.global_region)
@@ -101,17 +116,50 @@ pub async fn owned_bucket(cx: &Collector, owner: &Session, name: &str) -> Bucket
                 .send(),
         )
         .await;
-    let region = match location {
-        Ok(out) => location_region(out.location_constraint().map(|c| c.as_str())),
+    match answer {
+        Ok(out) => Ok(location_region(
+            out.location_constraint().map(|c| c.as_str()),
+        )),
         Err(err) => {
-            let e = cx.fail(
-                &Site::new(account, &cx.global_region, ops::S3_GET_BUCKET_LOCATION),
+            if let Some(region) = err
+                .raw_response()
+                .and_then(|r| r.headers().get("x-amz-bucket-region"))
+                .filter(|r| !r.trim().is_empty())
+            {
+                return Ok(region.trim().to_string());
+            }
+            Err(cx.fail(
+                &Site::new(
+                    &owner.account_id,
+                    &cx.global_region,
+                    ops::S3_GET_BUCKET_LOCATION,
+                ),
                 &err,
-            );
-            let mut facts = unowned_bucket(name, &e, Fact::Value(true));
-            facts.owner_account_id = Fact::Value(account.to_string());
-            return facts;
+            ))
         }
+    }
+}
+
+/// Reads an owned bucket with its owner's credentials in the bucket's
+/// region (`listed_region`, ListBuckets' `BucketRegion`, else
+/// [`bucket_region`]), every setting concurrently.
+pub async fn owned_bucket(
+    cx: &Collector,
+    owner: &Session,
+    name: &str,
+    listed_region: Option<&str>,
+) -> BucketFacts {
+    let account = owner.account_id.as_str();
+    let region = match listed_region {
+        Some(region) => region.to_string(),
+        None => match bucket_region(cx, owner, name).await {
+            Ok(region) => region,
+            Err(e) => {
+                let mut facts = unowned_bucket(name, &e, Fact::Value(true));
+                facts.owner_account_id = Fact::Value(account.to_string());
+                return facts;
+            }
+        },
     };
     let client = owner.s3(&region);
     let site = |op| Site::new(account, &region, op);
@@ -207,10 +255,7 @@ pub async fn owned_bucket(cx: &Collector, owner: &Session, name: &str) -> Bucket
                 status: out.status().map(|s| s.as_str().to_string()),
                 mfa_delete: out.mfa_delete().map(|s| s.as_str().to_string()),
             }),
-            Err(err) => match versioning_from_raw(&err) {
-                Some(versioning) => Fact::Value(versioning),
-                None => Fact::Error(cx.fail(&site(ops::S3_GET_BUCKET_VERSIONING), &err)),
-            },
+            Err(err) => Fact::Error(cx.fail(&site(ops::S3_GET_BUCKET_VERSIONING), &err)),
         }
     };
     let object_lock = async {
@@ -277,29 +322,6 @@ pub async fn owned_bucket(cx: &Collector, owner: &Session, name: &str) -> Bucket
         object_lock,
         lifecycle_rules,
     }
-}
-
-/// moto (5.2) wraps GetBucketVersioning's answer in a
-/// `GetBucketVersioningResponse` root that the SDK refuses. When a 200
-/// answer could not be parsed, read its two fields from the XML directly.
-fn versioning_from_raw<E>(
-    err: &aws_smithy_runtime_api::client::result::SdkError<
-        E,
-        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-    >,
-) -> Option<BucketVersioning> {
-    let raw = err.raw_response()?;
-    if raw.status().as_u16() != 200 {
-        return None;
-    }
-    let text = std::str::from_utf8(raw.body().bytes()?).ok()?;
-    if !text.contains("VersioningResponse") && !text.contains("VersioningConfiguration") {
-        return None;
-    }
-    Some(BucketVersioning {
-        status: xml_tag(text, "Status"),
-        mfa_delete: xml_tag(text, "MfaDelete"),
-    })
 }
 
 /// GetBucketLocation's answer as a region: none or empty is us-east-1, the
@@ -377,13 +399,6 @@ pub async fn account_public_access_block(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn xml_fields_are_read_from_unparsed_answers() {
-        let xml = r#"<?xml version="1.0"?><GetBucketVersioningResponse xmlns="x"><Status>Enabled</Status></GetBucketVersioningResponse>"#;
-        assert_eq!(xml_tag(xml, "Status").as_deref(), Some("Enabled"));
-        assert_eq!(xml_tag(xml, "MfaDelete"), None);
-    }
 
     #[test]
     fn bucket_locations_map_to_regions() {

@@ -165,13 +165,11 @@ pub async fn organization(cx: &Collector, session: &Session) -> Result<Organizat
             })?;
         for account in page.accounts() {
             let Some(id) = account.id() else { continue };
-            // `Status` is deprecated in favour of `State`; emulators may send either.
             #[allow(deprecated)]
-            let status = account
-                .status()
-                .map(|s| s.as_str().to_string())
-                .or_else(|| account.state().map(|s| s.as_str().to_string()))
-                .unwrap_or_else(|| "UNKNOWN".to_string());
+            let status = account_state(
+                account.state().map(|s| s.as_str()),
+                account.status().map(|s| s.as_str()),
+            );
             accounts.push(OrgAccount {
                 id: id.to_string(),
                 name: account.name().unwrap_or_default().to_string(),
@@ -190,6 +188,20 @@ pub async fn organization(cx: &Collector, session: &Session) -> Result<Organizat
         management_account_id: org.master_account_id().unwrap_or_default().to_string(),
         accounts,
     })
+}
+
+/// An organization account's lifecycle state. AWS Organizations retired
+/// `Account.Status` (ACTIVE, SUSPENDED, PENDING_CLOSURE) for `Account.State`
+/// (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, PENDING_ACTIVATION; API
+/// reference, `Account`): `State` decides whenever it is present, so an
+/// account that is `PENDING_ACTIVATION` is never audited as `ACTIVE` on the
+/// strength of the older field. `Status` is read only when `State` is absent.
+fn account_state(state: Option<&str>, status: Option<&str>) -> String {
+    state
+        .or(status)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("UNKNOWN")
+        .to_string()
 }
 
 /// The accounts to audit, sorted and deduplicated.
@@ -532,6 +544,17 @@ mod tests {
         let (audited, _, changing) = account.audited(None, &[]);
         assert_eq!(audited, strings(&["us-east-1"]));
         assert_eq!(changing[0].status, "SOMETHING_NEW");
+    }
+
+    #[test]
+    fn an_accounts_state_decides_over_its_retired_status() {
+        assert_eq!(
+            account_state(Some("PENDING_ACTIVATION"), Some("ACTIVE")),
+            "PENDING_ACTIVATION"
+        );
+        assert_eq!(account_state(Some("CLOSED"), None), "CLOSED");
+        assert_eq!(account_state(None, Some("SUSPENDED")), "SUSPENDED");
+        assert_eq!(account_state(None, None), "UNKNOWN");
     }
 
     #[test]

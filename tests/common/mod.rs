@@ -129,24 +129,41 @@ impl Moto {
 }
 
 impl Moto {
-    /// Sets an account's opt-in status of a region in the test server's
-    /// model of AWS Account Management (its test-only control).
-    pub fn set_region_opt_status(&self, account: &str, region: &str, status: &str) {
+    /// POSTs a JSON body to a test-only control of the test server
+    /// (documented in tests/seed/moto_server.py).
+    pub fn control(&self, path: &str, body: &str) {
         use std::io::{Read, Write};
-        let body = format!(
-            r#"{{"AccountId":"{account}","RegionName":"{region}","RegionOptStatus":"{status}"}}"#
-        );
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
         write!(
             stream,
-            "POST /moto-api/trailwarden/region-opt-status HTTP/1.1\r\nHost: 127.0.0.1\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
         .expect("send");
         let mut answer = String::new();
         stream.read_to_string(&mut answer).expect("read");
-        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{path}: {answer}");
+    }
+
+    /// Sets an account's opt-in status of a region in the test server's
+    /// model of AWS Account Management.
+    pub fn set_region_opt_status(&self, account: &str, region: &str, status: &str) {
+        self.control(
+            "/moto-api/trailwarden/region-opt-status",
+            &format!(
+                r#"{{"AccountId":"{account}","RegionName":"{region}","RegionOptStatus":"{status}"}}"#
+            ),
+        );
+    }
+
+    /// Makes GetTrailStatus for `trail_arn`, asked in `region`, answer with
+    /// `status` (a JSON object of GetTrailStatus fields) over moto's.
+    pub fn set_trail_status(&self, trail_arn: &str, region: &str, status: &str) {
+        self.control(
+            "/moto-api/trailwarden/trail-status",
+            &format!(r#"{{"TrailARN":"{trail_arn}","Region":"{region}","Status":{status}}}"#),
+        );
     }
 
     /// Runs another script of tests/seed/ (with moto's Python) against this

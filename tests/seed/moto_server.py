@@ -8,6 +8,15 @@
 2. AWS Account Management's region opt-in API (`ListRegions`,
    `GetRegionOptStatus`, `EnableRegion`, `DisableRegion`; class
    `AccountRegions`), which moto does not implement.
+3. CloudTrail selectors as AWS keeps them (`teach_cloudtrail`): a new trail's
+   default event selector, and Put*Selectors replacing what was there.
+4. S3 answers shaped as AWS serves them (`S3Middleware`): ListBuckets pages
+   with `MaxBuckets`/`ContinuationToken` and names each `BucketRegion`;
+   GetBucketVersioning's root element is `VersioningConfiguration`.
+5. A test-only control over GetTrailStatus per region (`TrailStatusOverrides`):
+   AWS answers GetTrailStatus for one region at a time, and a multi-region
+   trail's delivery can fail in one region alone; moto never reports a
+   delivery error, so a test sets one for one (trail, region).
 
 The Rust SDK (aws-sdk-cloudwatch >= 1.100) speaks only RPC v2 CBOR to
 CloudWatch, as real AWS now does; moto 5.2.5 serves CloudWatch over query and
@@ -27,6 +36,7 @@ import os
 import re
 import struct
 import sys
+import urllib.parse
 
 import botocore.session
 from moto.moto_server.werkzeug_app import (
@@ -210,6 +220,56 @@ def output_shape(service, operation):
         return None
 
 
+# --- CloudTrail selectors ----------------------------------------------------
+#
+# CloudTrail API reference, EventSelector: "By default, trails created
+# without specific event selectors will be configured to log all read and
+# write management events, and no data events", and GetEventSelectors then
+# returns that selector (the AWS CLI's get-event-selectors example shows
+# {"IncludeManagementEvents": true, "DataResources": [], "ReadWriteType":
+# "All"}); moto 5.2.5 returns no selector at all. PutEventSelectors takes
+# either EventSelectors or AdvancedEventSelectors and replaces the trail's
+# selectors with them ("You cannot apply both event selectors and advanced
+# event selectors to a trail"); moto keeps stale advanced selectors beside
+# new classic ones. PutInsightSelectors replaces the trail's Insights
+# selectors (an empty list turns Insights off; API reference,
+# PutInsightSelectors); moto appends to them.
+
+AWS_DEFAULT_EVENT_SELECTOR = {
+    "ReadWriteType": "All",
+    "IncludeManagementEvents": True,
+    "DataResources": [],
+    "ExcludeManagementEventSources": [],
+}
+
+
+def teach_cloudtrail():
+    import copy
+
+    from moto.cloudtrail import models
+
+    trail = models.Trail
+    created = trail.__init__
+
+    def __init__(self, *args, **kwargs):
+        created(self, *args, **kwargs)
+        self.event_selectors = [copy.deepcopy(AWS_DEFAULT_EVENT_SELECTOR)]
+        self.advanced_event_selectors = []
+
+    def put_event_selectors(self, event_selectors, advanced_event_selectors):
+        if advanced_event_selectors:
+            self.event_selectors, self.advanced_event_selectors = [], advanced_event_selectors
+        else:
+            self.event_selectors, self.advanced_event_selectors = event_selectors or [], []
+
+    def put_insight_selectors(self, insight_selectors):
+        self.insight_selectors = list(insight_selectors or [])
+
+    trail.__init__ = __init__
+    trail.put_event_selectors = put_event_selectors
+    trail.put_insight_selectors = put_insight_selectors
+
+
 # --- AWS Account Management: region opt-in ---------------------------------
 #
 # Modelled on the AWS Account Management API Reference: ListRegions,
@@ -328,6 +388,157 @@ class AccountRegions:
         return 200, None, page
 
 
+# --- S3: ListBuckets and GetBucketVersioning as AWS answers them ------------
+#
+# S3 API reference, ListBuckets: with `max-buckets`, at most that many
+# buckets per page and a `ContinuationToken` to ask for the next one (moto
+# 5.2.5 truncates the list and gives no token, so a paginating client would
+# silently miss buckets); each bucket has its `BucketRegion` (moto gives
+# none). GetBucketVersioning answers `<VersioningConfiguration>` (moto's
+# root is `<GetBucketVersioningResponse>`, which the Rust SDK rejects).
+
+S3_NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+
+class S3Middleware:
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        access_key, service = _signing_service(environ)
+        if service != "s3" or environ.get("REQUEST_METHOD") != "GET":
+            return self.app(environ, start_response)
+        path = environ.get("PATH_INFO", "")
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        if path in ("", "/"):
+            return self._list_buckets(environ, start_response, access_key, query)
+        if re.fullmatch(r"/[^/]+/?", path) and "versioning" in query:
+            status, headers, body = _inner(self.app, environ)
+            if status.startswith("2"):
+                body = body.replace(b"<GetBucketVersioningResponse", b"<VersioningConfiguration", 1)
+                body = body.replace(b"</GetBucketVersioningResponse>", b"</VersioningConfiguration>", 1)
+            return _respond(start_response, status, headers, body)
+        return self.app(environ, start_response)
+
+    def _list_buckets(self, environ, start_response, access_key, query):
+        import xml.etree.ElementTree as ET
+
+        from moto.iam.models import get_account_id_from
+        from moto.s3.models import s3_backends
+
+        inner = dict(environ)
+        inner["QUERY_STRING"] = ""
+        status, headers, body = _inner(self.app, inner)
+        if not status.startswith("2"):
+            return _respond(start_response, status, headers, body)
+        ET.register_namespace("", S3_NS)
+        root = ET.fromstring(body)
+        container = root.find(f"{{{S3_NS}}}Buckets")
+        buckets = list(container) if container is not None else []
+        backend = s3_backends[get_account_id_from(access_key or "")]["aws"]
+        for bucket in buckets:
+            name = bucket.findtext(f"{{{S3_NS}}}Name")
+            found = backend.buckets.get(name)
+            region = ET.SubElement(bucket, f"{{{S3_NS}}}BucketRegion")
+            region.text = found.region_name if found is not None else "us-east-1"
+        if "max-buckets" in query:
+            size = int(query["max-buckets"][0])
+            start = int(query.get("continuation-token", ["0"])[0] or 0)
+            for bucket in buckets:
+                container.remove(bucket)
+            for bucket in buckets[start:start + size]:
+                container.append(bucket)
+            if start + size < len(buckets):
+                token = ET.SubElement(root, f"{{{S3_NS}}}ContinuationToken")
+                token.text = str(start + size)
+        body = ET.tostring(root, xml_declaration=True, encoding="utf-8")
+        return _respond(start_response, status, headers, body)
+
+
+def _inner(app, environ):
+    """Calls the wrapped app: (status, headers, body)."""
+    captured = {}
+
+    def capture(status, headers, exc_info=None):
+        captured["status"], captured["headers"] = status, headers
+        return lambda _data: None
+
+    chunks = app(environ, capture)
+    try:
+        body = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return captured.get("status", "500 INTERNAL SERVER ERROR"), captured.get("headers", []), body
+
+
+def _respond(start_response, status, headers, body):
+    headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+    headers.append(("Content-Length", str(len(body))))
+    start_response(status, headers)
+    return [body]
+
+
+# --- GetTrailStatus per region (test-only control) ----------------------------
+#
+# CloudTrail API reference, GetTrailStatus: "This operation returns trail
+# status from a single Region. To return trail status from all Regions, you
+# must call the operation on each Region." moto answers with the same status
+# object in every region and never reports LatestDeliveryError and friends.
+# POST /moto-api/trailwarden/trail-status {"TrailARN", "Region", "Status":
+# {"LatestDeliveryError": ..., ...}} makes GetTrailStatus for that ARN, asked
+# in that region, answer with those fields over moto's.
+
+class TrailStatusOverrides:
+    TARGET_SUFFIX = ".GetTrailStatus"
+
+    def __init__(self, app):
+        self.app = app
+        self.overrides = {}
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == "/moto-api/trailwarden/trail-status":
+            params = AccountMiddleware._params(environ) or {}
+            self.overrides[(params.get("TrailARN"), params.get("Region"))] = params.get("Status") or {}
+            return AccountMiddleware._answer(start_response, 200, None, {})
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if not target.endswith(self.TARGET_SUFFIX) or not self.overrides:
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(raw)
+        try:
+            name = json.loads(raw or b"{}").get("Name")
+        except ValueError:
+            name = None
+        match = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+        override = self.overrides.get((name, match.group(1) if match else None))
+        if override is None:
+            return self.app(environ, start_response)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = status, headers
+            return lambda _data: None
+
+        chunks = self.app(environ, capture)
+        try:
+            answer = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        status = captured.get("status", "500 INTERNAL SERVER ERROR")
+        if status.startswith("2"):
+            document = json.loads(answer or b"{}")
+            document.update(override)
+            answer = json.dumps(document).encode("utf-8")
+        headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(answer))))
+        start_response(status, headers)
+        return [answer]
+
+
 class AccountMiddleware:
     def __init__(self, app):
         self.app = app
@@ -427,7 +638,9 @@ def main(argv=None):
     parser.add_argument("--print-port", action="store_true",
                         help="print the port listened on (useful with -p 0) as the first line of stdout")
     args = parser.parse_args(argv)
-    app = AccountMiddleware(CborMiddleware(DomainDispatcherApplication(create_backend_app)))
+    teach_cloudtrail()
+    app = TrailStatusOverrides(S3Middleware(
+        AccountMiddleware(CborMiddleware(DomainDispatcherApplication(create_backend_app)))))
     if not args.print_port:
         os.environ.setdefault("MOTO_PORT", str(args.port))
         run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
