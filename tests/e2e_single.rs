@@ -291,26 +291,7 @@ fn list_regions_is_paginated_and_opt_in_statuses_decide_the_regions() {
     moto.seed("good");
     moto.set_region_opt_status(ACCOUNT, "me-central-1", "ENABLED");
     moto.set_region_opt_status(ACCOUNT, "il-central-1", "ENABLING");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("snap.json");
-    let out = trailwarden(
-        &[
-            "collect",
-            "--endpoint-url",
-            &moto.endpoint,
-            "-o",
-            path.to_str().expect("utf-8"),
-        ],
-        FAKE,
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let snap: Value =
-        serde_json::from_slice(&std::fs::read(&path).expect("snapshot")).expect("JSON");
+    let snap = collect_every_region(&moto.endpoint);
     let account = &snap["accounts"][0];
     let regions: Vec<&str> = account["regions"]["value"]
         .as_array()
@@ -376,26 +357,7 @@ fn unknown_region_is_an_input_error() {
 fn all_regions_are_discovered_through_the_api() {
     let moto = Moto::start();
     moto.seed("good");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("snap.json");
-    let out = trailwarden(
-        &[
-            "collect",
-            "--endpoint-url",
-            &moto.endpoint,
-            "-o",
-            path.to_str().expect("utf-8"),
-        ],
-        FAKE,
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let snap: Value =
-        serde_json::from_slice(&std::fs::read(&path).expect("snapshot")).expect("JSON");
+    let snap = collect_every_region(&moto.endpoint);
     assert_eq!(snap["scope"]["regions_requested"], Value::Null);
     let regions = snap["accounts"][0]["regions"]["value"]
         .as_array()

@@ -93,19 +93,13 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
 mod other_region_tests {
     use crate::checks::testkit::*;
     use crate::finding::Status;
-    use crate::snapshot::{Fact, TrailStatus};
 
     #[test]
     fn a_cloudwatch_logs_error_in_another_region_fails() {
         let mut s = single_account();
-        let home = only_trail(&mut s).status.value().cloned().unwrap();
-        only_trail(&mut s).status_in_regions.insert(
-            "eu-west-1".into(),
-            Fact::Value(TrailStatus {
-                latest_cloud_watch_logs_delivery_error: Some("Throttled".to_string()),
-                ..home
-            }),
-        );
+        add_status_in_region(&mut s, "eu-west-1", |status| {
+            status.latest_cloud_watch_logs_delivery_error = Some("Throttled".to_string())
+        });
         let findings = run_check(super::run, &s);
         assert_eq!(findings[0].status, Status::Fail);
         assert!(

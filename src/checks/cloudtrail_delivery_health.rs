@@ -107,7 +107,7 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
 mod other_region_tests {
     use crate::checks::testkit::*;
     use crate::finding::Status;
-    use crate::snapshot::{Fact, TrailStatus};
+    use crate::snapshot::Fact;
 
     /// GetTrailStatus answers per region: a delivery error in a region
     /// other than the home one fails the trail, and the evidence lists
@@ -115,18 +115,10 @@ mod other_region_tests {
     #[test]
     fn a_delivery_error_in_another_region_fails_and_each_region_is_evidence() {
         let mut s = single_account();
-        let home = only_trail(&mut s).status.value().cloned().unwrap();
-        let failing = TrailStatus {
-            latest_delivery_error: Some("AccessDenied".to_string()),
-            ..home.clone()
-        };
-        let trail = only_trail(&mut s);
-        trail
-            .status_in_regions
-            .insert("eu-west-1".into(), Fact::Value(home.clone()));
-        trail
-            .status_in_regions
-            .insert("ap-south-1".into(), Fact::Value(failing));
+        add_status_in_region(&mut s, "eu-west-1", |_| {});
+        add_status_in_region(&mut s, "ap-south-1", |status| {
+            status.latest_delivery_error = Some("AccessDenied".to_string())
+        });
         let findings = run_check(super::run, &s);
         assert_eq!(findings[0].status, Status::Fail);
         assert!(
@@ -142,9 +134,7 @@ mod other_region_tests {
         );
         assert!(regions["eu-west-1"]["latest_delivery_error"].is_null());
         // Healthy everywhere: pass.
-        only_trail(&mut s)
-            .status_in_regions
-            .insert("ap-south-1".into(), Fact::Value(home));
+        add_status_in_region(&mut s, "ap-south-1", |_| {});
         assert_eq!(run_check(super::run, &s)[0].status, Status::Pass);
     }
 

@@ -331,6 +331,20 @@ pub fn only_trail_config(snapshot: &mut Snapshot) -> &mut TrailConfig {
 }
 
 /// The status of the only trail, to change in a test.
+/// Gives the only trail a status in `region` (besides its home): the home
+/// status changed by `change`.
+pub fn add_status_in_region(
+    snapshot: &mut Snapshot,
+    region: &str,
+    change: impl FnOnce(&mut TrailStatus),
+) {
+    let mut status = only_trail_status(snapshot).clone();
+    change(&mut status);
+    only_trail(snapshot)
+        .status_in_regions
+        .insert(region.to_string(), Fact::Value(status));
+}
+
 pub fn only_trail_status(snapshot: &mut Snapshot) -> &mut TrailStatus {
     match &mut only_trail(snapshot).status {
         Fact::Value(s) => s,

@@ -303,6 +303,30 @@ pub fn collect(endpoint: &str, extra: &[&str], creds: Option<(&str, &str)>) -> V
     serde_json::from_slice(&std::fs::read(&path).expect("snapshot written")).expect("JSON")
 }
 
+/// `collect` without `--regions` (every region enabled for the account,
+/// from ListRegions) into a temporary file: the snapshot.
+pub fn collect_every_region(endpoint: &str) -> Value {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("snapshot.json");
+    let out = trailwarden(
+        &[
+            "collect",
+            "--endpoint-url",
+            endpoint,
+            "-o",
+            path.to_str().expect("utf-8 path"),
+        ],
+        FAKE,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "collect failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&std::fs::read(&path).expect("snapshot written")).expect("JSON")
+}
+
 /// (check_id, account_id, resource, status) of every finding, sorted.
 pub fn verdicts(report: &Value) -> Vec<(String, String, String, String)> {
     let mut v: Vec<_> = report["findings"]

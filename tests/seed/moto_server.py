@@ -516,27 +516,12 @@ class TrailStatusOverrides:
         override = self.overrides.get((name, match.group(1) if match else None))
         if override is None:
             return self.app(environ, start_response)
-        captured = {}
-
-        def capture(status, headers, exc_info=None):
-            captured["status"], captured["headers"] = status, headers
-            return lambda _data: None
-
-        chunks = self.app(environ, capture)
-        try:
-            answer = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-        status = captured.get("status", "500 INTERNAL SERVER ERROR")
+        status, headers, answer = _inner(self.app, environ)
         if status.startswith("2"):
             document = json.loads(answer or b"{}")
             document.update(override)
             answer = json.dumps(document).encode("utf-8")
-        headers = [(k, v) for k, v in captured.get("headers", []) if k.lower() != "content-length"]
-        headers.append(("Content-Length", str(len(answer))))
-        start_response(status, headers)
-        return [answer]
+        return _respond(start_response, status, headers, answer)
 
 
 class AccountMiddleware:
@@ -603,19 +588,7 @@ class CborMiddleware:
             "wsgi.input": io.BytesIO(body),
         })
         inner.pop("HTTP_SMITHY_PROTOCOL", None)
-        captured = {}
-
-        def capture(status, headers, exc_info=None):
-            captured["status"], captured["headers"] = status, headers
-            return lambda _data: None
-
-        chunks = self.app(inner, capture)
-        try:
-            answer = b"".join(chunks)
-        finally:
-            if hasattr(chunks, "close"):
-                chunks.close()
-        status = captured.get("status", "500 INTERNAL SERVER ERROR")
+        status, headers, answer = _inner(self.app, inner)
         try:
             document = json.loads(answer) if answer.strip() else {}
         except ValueError:
@@ -623,7 +596,7 @@ class CborMiddleware:
         if status.startswith("2"):
             document = typed(document, output_shape(service, operation))
         out = encode(document)
-        headers = [(k, v) for k, v in captured.get("headers", [])
+        headers = [(k, v) for k, v in headers
                    if k.lower() not in ("content-type", "content-length")]
         headers += [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor"),
                     ("Content-Length", str(len(out)))]
