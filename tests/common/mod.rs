@@ -280,44 +280,29 @@ pub fn audit(endpoint: &str, extra: &[&str], creds: Option<(&str, &str)>) -> (i3
 
 /// `collect` against `endpoint` into a temporary file: the snapshot.
 pub fn collect(endpoint: &str, extra: &[&str], creds: Option<(&str, &str)>) -> Value {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("snapshot.json");
-    let path_s = path.to_str().expect("utf-8 path");
-    let mut args = vec![
-        "collect",
-        "--endpoint-url",
-        endpoint,
-        "--regions",
-        REGIONS,
-        "-o",
-        path_s,
-    ];
+    let mut args = vec!["--regions", REGIONS];
     args.extend_from_slice(extra);
-    let out = trailwarden(&args, creds);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "collect failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(&path).expect("snapshot written")).expect("JSON")
+    collect_with(endpoint, &args, creds)
 }
 
 /// `collect` without `--regions` (every region enabled for the account,
 /// from ListRegions) into a temporary file: the snapshot.
 pub fn collect_every_region(endpoint: &str) -> Value {
+    collect_with(endpoint, &[], FAKE)
+}
+
+fn collect_with(endpoint: &str, extra: &[&str], creds: Option<(&str, &str)>) -> Value {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("snapshot.json");
-    let out = trailwarden(
-        &[
-            "collect",
-            "--endpoint-url",
-            endpoint,
-            "-o",
-            path.to_str().expect("utf-8 path"),
-        ],
-        FAKE,
-    );
+    let mut args = vec![
+        "collect",
+        "--endpoint-url",
+        endpoint,
+        "-o",
+        path.to_str().expect("utf-8 path"),
+    ];
+    args.extend_from_slice(extra);
+    let out = trailwarden(&args, creds);
     assert_eq!(
         out.status.code(),
         Some(0),
