@@ -489,3 +489,35 @@ fn a_delivery_error_in_one_region_of_a_multi_region_trail_fails() {
         vec!["pass"]
     );
 }
+
+/// With log file validation on, digests arrive hourly in every region of
+/// the trail: a region whose digests stopped three days ago fails
+/// `cloudtrail-delivery-health`, naming it (the test server reports digest
+/// times as AWS does, and a test-only override ages one region's).
+#[test]
+fn a_region_whose_digests_stopped_fails_delivery_health() {
+    let moto = Moto::start();
+    let seeded = moto.seed("good");
+    let arn = seeded["trail_arn"].as_str().expect("trail ARN");
+    let (_, before) = audit(&moto.endpoint, &[], FAKE);
+    assert_eq!(
+        statuses(&before, "cloudtrail-delivery-health", None),
+        vec!["pass"]
+    );
+    let three_days_ago = chrono::Utc::now().timestamp() - 72 * 3600;
+    moto.set_trail_status(
+        arn,
+        "eu-west-1",
+        &format!(r#"{{"LatestDigestDeliveryTime": {three_days_ago}}}"#),
+    );
+    let (_, after) = audit(&moto.endpoint, &[], FAKE);
+    let health = &findings(&after, "cloudtrail-delivery-health", None)[0];
+    assert_eq!(health["status"], "fail", "{health}");
+    assert!(
+        health["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("no digest file delivered from eu-west-1"),
+        "{health}"
+    );
+}

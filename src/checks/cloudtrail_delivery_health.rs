@@ -1,7 +1,11 @@
 //! `cloudtrail-delivery-health`: a trail can be configured perfectly and
 //! still record nothing: stopped, or failing to write to a deleted or
 //! locked-out bucket. Only the delivery status shows it, region by region:
-//! a multi-region trail's delivery can fail in one region alone.
+//! a multi-region trail's delivery can fail in one region alone. With log
+//! file validation on, CloudTrail delivers a digest file every hour in every
+//! region of the trail even when no event was logged (user guide, "CloudTrail
+//! digest file structure"), so a recent digest proves delivery works in a
+//! quiet account, and a region whose digests stopped is not delivering.
 
 use super::support::{
     delivery_staleness, judge_other_regions, not_collected, per_trail, Assessment, Verdict,
@@ -20,6 +24,10 @@ pub fn run(cx: &Context) -> Vec<Finding> {
 fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
     let mut a = Assessment::new();
     let mut delivering = false;
+    let validation = trail
+        .config
+        .value()
+        .is_some_and(|c| c.log_file_validation_enabled);
     if let Some(status) = a.read(&trail.status, "the trail's status") {
         a.note("is_logging", status.is_logging);
         a.note("stop_logging_time", status.stop_logging_time);
@@ -37,7 +45,20 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
             "latest_digest_delivery_error",
             &status.latest_digest_delivery_error,
         );
-        let (stale, evidence) = delivery_staleness(cx, status.latest_delivery_time, status);
+        // A newer digest is the newer sign of life (digests come hourly).
+        let digest_is_newer =
+            validation && status.latest_digest_delivery_time > status.latest_delivery_time;
+        let latest = if digest_is_newer {
+            status.latest_digest_delivery_time
+        } else {
+            status.latest_delivery_time
+        };
+        let (stale, mut evidence) = delivery_staleness(cx, latest, status);
+        if digest_is_newer {
+            evidence["judged_on"] = json!(
+                "latest digest delivery time (log file validation is on: digests arrive hourly even when no event was logged)"
+            );
+        }
         a.note("delivery", evidence);
         a.require(
             !stale,
@@ -46,7 +67,21 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
                 cx.params.stale_after_hours
             ),
         );
-        delivering = error.is_none() && status.latest_delivery_time.is_some() && !stale;
+        delivering = error.is_none() && latest.is_some() && !stale;
+    }
+    if validation {
+        for (region, fact) in &trail.status_in_regions {
+            if let crate::snapshot::Fact::Value(status) = fact {
+                let (stale, _) = delivery_staleness(cx, status.latest_digest_delivery_time, status);
+                a.require(
+                    !stale,
+                    format!(
+                        "no digest file delivered from {region} within {} hours (log file validation is on: digests arrive hourly)",
+                        cx.params.stale_after_hours
+                    ),
+                );
+            }
+        }
     }
     judge_other_regions(
         &mut a,
@@ -138,6 +173,44 @@ mod other_region_tests {
         assert_eq!(run_check(super::run, &s)[0].status, Status::Pass);
     }
 
+    /// With validation on, a recent digest keeps a quiet trail alive, and a
+    /// region whose digests stopped fails.
+    #[test]
+    fn digests_are_a_sign_of_life_where_validation_is_on() {
+        let mut s = single_account();
+        let now = now();
+        {
+            let status = only_trail_status(&mut s);
+            status.latest_delivery_time = Some(now - chrono::Duration::hours(72));
+            status.latest_digest_delivery_time = Some(now - chrono::Duration::minutes(40));
+        }
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Pass, "{}", findings[0].message);
+        assert!(findings[0].evidence["delivery"]["judged_on"]
+            .as_str()
+            .unwrap_or("")
+            .contains("digest"));
+        // Without validation, digests are not a sign of life.
+        if let Fact::Value(c) = &mut only_trail(&mut s).config {
+            c.log_file_validation_enabled = false;
+        }
+        assert_eq!(run_check(super::run, &s)[0].status, Status::Fail);
+        // With validation, a region whose digests stopped fails.
+        let mut s = single_account();
+        add_status_in_region(&mut s, "eu-west-1", |status| {
+            status.latest_digest_delivery_time = Some(now - chrono::Duration::hours(72))
+        });
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0]
+                .message
+                .contains("no digest file delivered from eu-west-1"),
+            "{}",
+            findings[0].message
+        );
+    }
+
     #[test]
     fn an_unreadable_status_in_another_region_is_an_error() {
         let mut s = single_account();
@@ -191,6 +264,8 @@ mod tests {
         let mut s = single_account();
         let latest = now() - Duration::hours(48);
         only_trail_status(&mut s).latest_delivery_time = Some(latest);
+        // No digest either: nothing shows the trail alive.
+        only_trail_status(&mut s).latest_digest_delivery_time = None;
         let findings = run_check(super::run, &s);
         assert_eq!(findings[0].status, Status::Fail);
         assert_eq!(
@@ -205,6 +280,7 @@ mod tests {
         let mut s = single_account();
         let status = only_trail_status(&mut s);
         status.latest_delivery_time = None;
+        status.latest_digest_delivery_time = None;
         status.start_logging_time = Some(now() - Duration::minutes(3));
         assert_eq!(run_check(super::run, &s)[0].status, Status::Pass);
         only_trail_status(&mut s).start_logging_time = Some(now() - Duration::days(3));
@@ -215,6 +291,7 @@ mod tests {
     fn the_threshold_is_a_parameter() {
         let mut s = single_account();
         only_trail_status(&mut s).latest_delivery_time = Some(now() - Duration::hours(3));
+        only_trail_status(&mut s).latest_digest_delivery_time = None;
         let mut params = params();
         params.stale_after_hours = 2;
         let cx = crate::checks::Context::new(&s, &params);
@@ -250,6 +327,7 @@ mod tests {
         );
 
         only_trail_status(&mut s).latest_delivery_time = None;
+        only_trail_status(&mut s).latest_digest_delivery_time = None;
         only_trail_status(&mut s).start_logging_time = Some(now() - Duration::minutes(5));
         let findings = run_check(super::run, &s);
         assert_eq!(findings[0].status, Status::Error);

@@ -233,7 +233,12 @@ def output_shape(service, operation):
 # event selectors to a trail"); moto keeps stale advanced selectors beside
 # new classic ones. PutInsightSelectors replaces the trail's Insights
 # selectors (an empty list turns Insights off; API reference,
-# PutInsightSelectors); moto appends to them.
+# PutInsightSelectors); moto appends to them. With log file validation on,
+# CloudTrail delivers a digest file hourly in each region of the trail, even
+# when no event was logged (user guide, "CloudTrail digest file structure"),
+# and GetTrailStatus reports LatestDigestDeliveryTime; moto never does. Here a
+# logging trail with validation reports its latest digest at its latest
+# delivery (moto reports that as "now").
 
 AWS_DEFAULT_EVENT_SELECTOR = {
     "ReadWriteType": "All",
@@ -265,9 +270,24 @@ def teach_cloudtrail():
     def put_insight_selectors(self, insight_selectors):
         self.insight_selectors = list(insight_selectors or [])
 
-    trail.__init__ = __init__
+    status_class = models.TrailStatus
+    described = status_class.description
+
+    def description(self):
+        desc = described(self)
+        owner = getattr(self, "trail", None)
+        if self.is_logging and owner is not None and owner.log_validation:
+            desc["LatestDigestDeliveryTime"] = desc.get("LatestDeliveryTime")
+        return desc
+
+    def init_with_status_owner(self, *args, **kwargs):
+        __init__(self, *args, **kwargs)
+        self.status.trail = self
+
+    trail.__init__ = init_with_status_owner
     trail.put_event_selectors = put_event_selectors
     trail.put_insight_selectors = put_insight_selectors
+    status_class.description = description
 
 
 # --- AWS Account Management: region opt-in ---------------------------------
