@@ -202,3 +202,49 @@ fn cross_account_bucket_is_read_by_its_owner_or_reported_out_of_scope() {
     assert_eq!(facts["owner_account_id"]["value"], ACCOUNT);
     assert_eq!(facts["versioning"]["value"]["status"], "Enabled");
 }
+
+/// An organization trail seen from a member alone (its owner, the
+/// management account, not in scope), as AWS shows it: the member lists it
+/// and reads its settings and status, but not its selectors. The checks
+/// that need only what the member sees judge; those that need the selectors
+/// are one `error` naming the access that would read them.
+#[test]
+fn an_organization_trail_seen_from_a_member_alone() {
+    let moto = Moto::start();
+    let seeded = moto.seed("org");
+    let member = seeded["members"][0].as_str().expect("member");
+    let trail_arn = seeded["trail_arn"].as_str().expect("trail ARN");
+    let alone = [
+        "--accounts",
+        member,
+        "--role-name",
+        "OrganizationAccountAccessRole",
+    ];
+    let snap = collect(&moto.endpoint, &alone, FAKE);
+    let trail = &snap["trails"][trail_arn];
+    assert_eq!(trail["seen_by"], serde_json::json!([member]), "{trail}");
+    assert_eq!(trail["config"]["value"]["is_organization_trail"], true);
+    assert_eq!(trail["status"]["value"]["is_logging"], true);
+    let why = trail["event_selectors"]["error"]["message"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        why.contains("can be read only by its owner") && why.contains(ACCOUNT),
+        "{trail}"
+    );
+    let (_, report) = audit(&moto.endpoint, &alone, FAKE);
+    assert_eq!(
+        statuses(&report, "cloudtrail-log-file-validation", None),
+        vec!["pass"]
+    );
+    let multi = findings(&report, "cloudtrail-multi-region", Some(member));
+    assert_eq!(multi[0]["status"], "error", "{}", multi[0]);
+    assert!(
+        multi[0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("can be read only by its owner"),
+        "{}",
+        multi[0]
+    );
+}

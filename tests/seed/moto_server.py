@@ -8,8 +8,9 @@
 2. AWS Account Management's region opt-in API (`ListRegions`,
    `GetRegionOptStatus`, `EnableRegion`, `DisableRegion`; class
    `AccountRegions`), which moto does not implement.
-3. CloudTrail selectors as AWS keeps them (`teach_cloudtrail`): a new trail's
-   default event selector, and Put*Selectors replacing what was there.
+3. CloudTrail as AWS answers (`teach_cloudtrail`): a new trail's default
+   event selector, Put*Selectors replacing what was there, digest times,
+   and organization trails seen from a member account.
 4. S3 answers shaped as AWS serves them (`S3Middleware`): ListBuckets pages
    with `MaxBuckets`/`ContinuationToken` and names each `BucketRegion`;
    GetBucketVersioning's root element is `VersioningConfiguration`.
@@ -288,6 +289,57 @@ def teach_cloudtrail():
     trail.put_event_selectors = put_event_selectors
     trail.put_insight_selectors = put_insight_selectors
     status_class.description = description
+    teach_member_view_of_organization_trails(models)
+
+
+# CloudTrail user guide, "Creating a trail for an organization": member
+# accounts see the organization trail (ListTrails, DescribeTrails, and
+# GetTrailStatus by its ARN) but cannot change it, and its event and
+# Insights selectors are the management account's to read: a member's
+# GetEventSelectors / GetInsightSelectors on it fails (moto already answers
+# TrailNotFoundException there, one of the codes AWS uses). moto shows a
+# member none of it: DescribeTrails (and so ListTrails and GetTrailStatus)
+# here add the organization trails of the organization the caller belongs
+# to, as a shadow trail is added in the regions of a multi-region trail.
+
+def teach_member_view_of_organization_trails(models):
+    backend_class = models.CloudTrailBackend
+    described = backend_class.describe_trails
+
+    def members_of(owner):
+        from moto.organizations.models import organizations_backends
+
+        try:
+            organizations = organizations_backends[owner]["aws"]
+        except KeyError:
+            return set()
+        if organizations.org is None or organizations.org.master_account_id != owner:
+            return set()
+        return {account.id for account in organizations.accounts}
+
+    def describe_trails(self, include_shadow_trails):
+        trails = list(described(self, include_shadow_trails))
+        if not include_shadow_trails:
+            return trails
+        seen = {t.arn for t in trails}
+        for owner, regions in list(models.cloudtrail_backends.items()):
+            if owner == self.account_id:
+                continue
+            members = None
+            for backend in list(regions.values()):
+                for t in list(backend.trails.values()):
+                    if not t.is_org_trail or t.arn in seen:
+                        continue
+                    if not (t.is_multi_region or t.region_name == self.region_name):
+                        continue
+                    if members is None:
+                        members = members_of(owner)
+                    if self.account_id in members:
+                        trails.append(t)
+                        seen.add(t.arn)
+        return trails
+
+    backend_class.describe_trails = describe_trails
 
 
 # --- AWS Account Management: region opt-in ---------------------------------
