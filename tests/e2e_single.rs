@@ -447,12 +447,10 @@ fn insights_on_data_events_only_fail_and_a_new_trail_has_the_default_selector() 
     );
 }
 
-/// GetTrailStatus answers for one region: a multi-region trail's delivery
-/// error in a region other than its home fails `cloudtrail-delivery-health`
-/// (and `cloudtrail-sns-notifications` for a notification error), with
-/// every region's status in the evidence.
-#[test]
-fn a_delivery_error_in_one_region_of_a_multi_region_trail_fails() {
+/// The "good" account audited once as seeded (delivery health passes), then
+/// again with GetTrailStatus for its multi-region trail answering `status`
+/// (GetTrailStatus fields, JSON) in eu-west-1: the second report.
+fn audit_with_status_in_eu_west_1(status: &str) -> Value {
     let moto = Moto::start();
     let seeded = moto.seed("good");
     let arn = seeded["trail_arn"].as_str().expect("trail ARN");
@@ -461,12 +459,19 @@ fn a_delivery_error_in_one_region_of_a_multi_region_trail_fails() {
         statuses(&before, "cloudtrail-delivery-health", None),
         vec!["pass"]
     );
-    moto.set_trail_status(
-        arn,
-        "eu-west-1",
+    moto.set_trail_status(arn, "eu-west-1", status);
+    audit(&moto.endpoint, &[], FAKE).1
+}
+
+/// GetTrailStatus answers for one region: a multi-region trail's delivery
+/// error in a region other than its home fails `cloudtrail-delivery-health`
+/// (and `cloudtrail-sns-notifications` for a notification error), with
+/// every region's status in the evidence.
+#[test]
+fn a_delivery_error_in_one_region_of_a_multi_region_trail_fails() {
+    let after = audit_with_status_in_eu_west_1(
         r#"{"LatestDeliveryError": "AccessDenied", "LatestNotificationError": "NotFound"}"#,
     );
-    let (_, after) = audit(&moto.endpoint, &[], FAKE);
     let health = &findings(&after, "cloudtrail-delivery-health", None)[0];
     assert_eq!(health["status"], "fail", "{health}");
     assert!(
@@ -496,21 +501,10 @@ fn a_delivery_error_in_one_region_of_a_multi_region_trail_fails() {
 /// times as AWS does, and a test-only override ages one region's).
 #[test]
 fn a_region_whose_digests_stopped_fails_delivery_health() {
-    let moto = Moto::start();
-    let seeded = moto.seed("good");
-    let arn = seeded["trail_arn"].as_str().expect("trail ARN");
-    let (_, before) = audit(&moto.endpoint, &[], FAKE);
-    assert_eq!(
-        statuses(&before, "cloudtrail-delivery-health", None),
-        vec!["pass"]
-    );
     let three_days_ago = chrono::Utc::now().timestamp() - 72 * 3600;
-    moto.set_trail_status(
-        arn,
-        "eu-west-1",
-        &format!(r#"{{"LatestDigestDeliveryTime": {three_days_ago}}}"#),
-    );
-    let (_, after) = audit(&moto.endpoint, &[], FAKE);
+    let after = audit_with_status_in_eu_west_1(&format!(
+        r#"{{"LatestDigestDeliveryTime": {three_days_ago}}}"#
+    ));
     let health = &findings(&after, "cloudtrail-delivery-health", None)[0];
     assert_eq!(health["status"], "fail", "{health}");
     assert!(

@@ -145,9 +145,19 @@ fn statistic_of_one_event(
     why: &mut Vec<String>,
 ) -> Option<f64> {
     match statistic {
-        // One datapoint of `value`; a default value (0 or more) never
-        // lowers a sum or a maximum below it.
-        Some("Sum" | "Maximum") => value,
+        // One datapoint of `value`: a default value never lowers a maximum
+        // below it, nor a sum unless the default is negative.
+        Some("Maximum") => value,
+        Some("Sum") => match filter.default_value {
+            Some(default) if default < 0.0 => {
+                why.push(format!(
+                    "with a negative default value ({}), non-matching events lower the Sum of a period holding one matching event",
+                    fmt(default)
+                ));
+                None
+            }
+            _ => value,
+        },
         // Each published datapoint counts: at least the one event.
         Some("SampleCount") => Some(1.0),
         // A percentile (`p99`, `tm90`…), average or minimum of one value is
@@ -312,6 +322,20 @@ mod tests {
             why.iter().any(|w| w.contains("default value of 0")),
             "{why:?}"
         );
+    }
+
+    #[test]
+    fn a_negative_default_value_can_cancel_a_sum() {
+        let mut f = filter();
+        f.default_value = Some(-1.0);
+        let why = why_it_cannot_fire(&f, &alarm());
+        assert!(
+            why.iter().any(|w| w.contains("negative default value")),
+            "{why:?}"
+        );
+        let mut a = alarm();
+        a.statistic = Some("Maximum".into());
+        assert!(fires(&f, &a));
     }
 
     #[test]

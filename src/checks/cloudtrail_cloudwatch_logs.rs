@@ -75,7 +75,6 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
         &mut a,
         trail,
         "delivery to CloudWatch Logs",
-        true,
         |s| s.latest_cloud_watch_logs_delivery_error.as_deref(),
         |s| {
             serde_json::json!({
@@ -87,32 +86,6 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
     a.into_verdict(format!(
         "delivers to existing log group {group_arn}, recently and without error"
     ))
-}
-
-#[cfg(test)]
-mod other_region_tests {
-    use crate::checks::testkit::*;
-    use crate::finding::Status;
-
-    #[test]
-    fn a_cloudwatch_logs_error_in_another_region_fails() {
-        let mut s = single_account();
-        add_status_in_region(&mut s, "eu-west-1", |status| {
-            status.latest_cloud_watch_logs_delivery_error = Some("Throttled".to_string())
-        });
-        let findings = run_check(super::run, &s);
-        assert_eq!(findings[0].status, Status::Fail);
-        assert!(
-            findings[0].message.contains("eu-west-1"),
-            "{}",
-            findings[0].message
-        );
-        assert_eq!(
-            findings[0].evidence["status_in_other_regions"]["eu-west-1"]
-                ["latest_cloud_watch_logs_delivery_error"],
-            "Throttled"
-        );
-    }
 }
 
 #[cfg(test)]
@@ -200,6 +173,26 @@ mod tests {
         assert_eq!(
             findings[0].evidence["collection_error"]["code"],
             "NotCollected"
+        );
+    }
+
+    #[test]
+    fn a_cloudwatch_logs_error_in_another_region_fails() {
+        let mut s = single_account();
+        add_status_in_region(&mut s, "eu-west-1", |status| {
+            status.latest_cloud_watch_logs_delivery_error = Some("Throttled".to_string())
+        });
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0].message.contains("eu-west-1"),
+            "{}",
+            findings[0].message
+        );
+        assert_eq!(
+            findings[0].evidence["status_in_other_regions"]["eu-west-1"]
+                ["latest_cloud_watch_logs_delivery_error"],
+            "Throttled"
         );
     }
 }

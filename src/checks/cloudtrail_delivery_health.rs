@@ -87,7 +87,6 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
         &mut a,
         trail,
         "delivery to S3",
-        true,
         |s| s.latest_delivery_error.as_deref(),
         |s| {
             json!({
@@ -136,90 +135,6 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
         }
     }
     a.into_verdict("logging, delivering to an existing bucket within the threshold, without error")
-}
-
-#[cfg(test)]
-mod other_region_tests {
-    use crate::checks::testkit::*;
-    use crate::finding::Status;
-    use crate::snapshot::Fact;
-
-    /// GetTrailStatus answers per region: a delivery error in a region
-    /// other than the home one fails the trail, and the evidence lists
-    /// every region's status.
-    #[test]
-    fn a_delivery_error_in_another_region_fails_and_each_region_is_evidence() {
-        let mut s = single_account();
-        add_status_in_region(&mut s, "eu-west-1", |_| {});
-        add_status_in_region(&mut s, "ap-south-1", |status| {
-            status.latest_delivery_error = Some("AccessDenied".to_string())
-        });
-        let findings = run_check(super::run, &s);
-        assert_eq!(findings[0].status, Status::Fail);
-        assert!(
-            findings[0].message.contains("ap-south-1")
-                && findings[0].message.contains("AccessDenied"),
-            "{}",
-            findings[0].message
-        );
-        let regions = &findings[0].evidence["status_in_other_regions"];
-        assert_eq!(
-            regions["ap-south-1"]["latest_delivery_error"],
-            "AccessDenied"
-        );
-        assert!(regions["eu-west-1"]["latest_delivery_error"].is_null());
-        // Healthy everywhere: pass.
-        add_status_in_region(&mut s, "ap-south-1", |_| {});
-        assert_eq!(run_check(super::run, &s)[0].status, Status::Pass);
-    }
-
-    /// With validation on, a recent digest keeps a quiet trail alive, and a
-    /// region whose digests stopped fails.
-    #[test]
-    fn digests_are_a_sign_of_life_where_validation_is_on() {
-        let mut s = single_account();
-        let now = now();
-        {
-            let status = only_trail_status(&mut s);
-            status.latest_delivery_time = Some(now - chrono::Duration::hours(72));
-            status.latest_digest_delivery_time = Some(now - chrono::Duration::minutes(40));
-        }
-        let findings = run_check(super::run, &s);
-        assert_eq!(findings[0].status, Status::Pass, "{}", findings[0].message);
-        assert!(findings[0].evidence["delivery"]["judged_on"]
-            .as_str()
-            .unwrap_or("")
-            .contains("digest"));
-        // Without validation, digests are not a sign of life.
-        if let Fact::Value(c) = &mut only_trail(&mut s).config {
-            c.log_file_validation_enabled = false;
-        }
-        assert_eq!(run_check(super::run, &s)[0].status, Status::Fail);
-        // With validation, a region whose digests stopped fails.
-        let mut s = single_account();
-        add_status_in_region(&mut s, "eu-west-1", |status| {
-            status.latest_digest_delivery_time = Some(now - chrono::Duration::hours(72))
-        });
-        let findings = run_check(super::run, &s);
-        assert_eq!(findings[0].status, Status::Fail);
-        assert!(
-            findings[0]
-                .message
-                .contains("no digest file delivered from eu-west-1"),
-            "{}",
-            findings[0].message
-        );
-    }
-
-    #[test]
-    fn an_unreadable_status_in_another_region_is_an_error() {
-        let mut s = single_account();
-        only_trail(&mut s).status_in_regions.insert(
-            "eu-west-1".into(),
-            Fact::Error(access_denied(ACCOUNT, "cloudtrail", "GetTrailStatus")),
-        );
-        assert_eq!(run_check(super::run, &s)[0].status, Status::Error);
-    }
 }
 
 #[cfg(test)]
@@ -357,5 +272,82 @@ mod tests {
                 ]
             );
         }
+    }
+
+    /// GetTrailStatus answers per region: a delivery error in a region
+    /// other than the home one fails the trail, and the evidence lists
+    /// every region's status.
+    #[test]
+    fn a_delivery_error_in_another_region_fails_and_each_region_is_evidence() {
+        let mut s = single_account();
+        add_status_in_region(&mut s, "eu-west-1", |_| {});
+        add_status_in_region(&mut s, "ap-south-1", |status| {
+            status.latest_delivery_error = Some("AccessDenied".to_string())
+        });
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0].message.contains("ap-south-1")
+                && findings[0].message.contains("AccessDenied"),
+            "{}",
+            findings[0].message
+        );
+        let regions = &findings[0].evidence["status_in_other_regions"];
+        assert_eq!(
+            regions["ap-south-1"]["latest_delivery_error"],
+            "AccessDenied"
+        );
+        assert!(regions["eu-west-1"]["latest_delivery_error"].is_null());
+        // Healthy everywhere: pass.
+        add_status_in_region(&mut s, "ap-south-1", |_| {});
+        assert_eq!(run_check(super::run, &s)[0].status, Status::Pass);
+    }
+
+    /// With validation on, a recent digest keeps a quiet trail alive, and a
+    /// region whose digests stopped fails.
+    #[test]
+    fn digests_are_a_sign_of_life_where_validation_is_on() {
+        let mut s = single_account();
+        let now = now();
+        {
+            let status = only_trail_status(&mut s);
+            status.latest_delivery_time = Some(now - chrono::Duration::hours(72));
+            status.latest_digest_delivery_time = Some(now - chrono::Duration::minutes(40));
+        }
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Pass, "{}", findings[0].message);
+        assert!(findings[0].evidence["delivery"]["judged_on"]
+            .as_str()
+            .unwrap_or("")
+            .contains("digest"));
+        // Without validation, digests are not a sign of life.
+        if let Fact::Value(c) = &mut only_trail(&mut s).config {
+            c.log_file_validation_enabled = false;
+        }
+        assert_eq!(run_check(super::run, &s)[0].status, Status::Fail);
+        // With validation, a region whose digests stopped fails.
+        let mut s = single_account();
+        add_status_in_region(&mut s, "eu-west-1", |status| {
+            status.latest_digest_delivery_time = Some(now - chrono::Duration::hours(72))
+        });
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0]
+                .message
+                .contains("no digest file delivered from eu-west-1"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    #[test]
+    fn an_unreadable_status_in_another_region_is_an_error() {
+        let mut s = single_account();
+        only_trail(&mut s).status_in_regions.insert(
+            "eu-west-1".into(),
+            Fact::Error(access_denied(ACCOUNT, "cloudtrail", "GetTrailStatus")),
+        );
+        assert_eq!(run_check(super::run, &s)[0].status, Status::Error);
     }
 }

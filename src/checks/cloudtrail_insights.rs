@@ -38,26 +38,30 @@ fn assess(trail: &TrailFacts, required: &[String]) -> Assessment {
             .filter(|r| !on_management(r))
             .map(String::as_str)
             .collect();
-        let data_only: Vec<&str> = missing
+        // Missing types enabled on data events instead, named as such.
+        let on_data_only: Vec<&str> = missing
             .iter()
             .copied()
             .filter(|r| {
-                selectors
-                    .iter()
-                    .any(|s: &InsightSelector| s.insight_type == *r)
+                selectors.iter().any(|s: &InsightSelector| {
+                    s.insight_type == *r
+                        && s.event_categories
+                            .as_ref()
+                            .is_some_and(|c| c.iter().any(|c| c == "Data"))
+                })
             })
             .collect();
         a.note("insight_selectors", selectors);
         a.note("required_insight_types", required);
         a.require(
             missing.is_empty(),
-            if data_only.is_empty() {
+            if on_data_only.is_empty() {
                 format!("Insights not enabled for {}", missing.join(", "))
             } else {
                 format!(
                     "Insights not enabled on management events for {} ({} only on data events)",
                     missing.join(", "),
-                    data_only.join(", ")
+                    on_data_only.join(", ")
                 )
             },
         );

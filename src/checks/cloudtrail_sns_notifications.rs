@@ -43,9 +43,9 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
             }
         },
     }
-    // A notification error is known from the status; an unreadable status
-    // does not stop judging the topic itself.
-    if let Some(status) = trail.status.value() {
+    // A notification error is known only from the status: an unreadable
+    // status (in any region) leaves the verdict unknown, never a pass.
+    if let Some(status) = a.read(&trail.status, "the trail's status") {
         a.note(
             "latest_notification_error",
             &status.latest_notification_error,
@@ -62,34 +62,12 @@ fn decide(cx: &Context, trail: &TrailFacts) -> Verdict {
         &mut a,
         trail,
         "notification",
-        false,
         |s| s.latest_notification_error.as_deref(),
         |s| serde_json::json!({ "latest_notification_error": s.latest_notification_error }),
     );
     a.into_verdict(format!(
         "log file deliveries are notified to existing SNS topic {topic_arn}"
     ))
-}
-
-#[cfg(test)]
-mod other_region_tests {
-    use crate::checks::testkit::*;
-    use crate::finding::Status;
-
-    #[test]
-    fn a_notification_error_in_another_region_fails() {
-        let mut s = single_account();
-        add_status_in_region(&mut s, "eu-west-1", |status| {
-            status.latest_notification_error = Some("NotFound".to_string())
-        });
-        let findings = run_check(super::run, &s);
-        assert_eq!(findings[0].status, Status::Fail);
-        assert!(
-            findings[0].message.contains("eu-west-1"),
-            "{}",
-            findings[0].message
-        );
-    }
 }
 
 #[cfg(test)]
@@ -144,5 +122,36 @@ mod tests {
             findings[0].evidence["collection_error"]["code"],
             "NotCollected"
         );
+    }
+
+    #[test]
+    fn a_notification_error_in_another_region_fails() {
+        let mut s = single_account();
+        add_status_in_region(&mut s, "eu-west-1", |status| {
+            status.latest_notification_error = Some("NotFound".to_string())
+        });
+        let findings = run_check(super::run, &s);
+        assert_eq!(findings[0].status, Status::Fail);
+        assert!(
+            findings[0].message.contains("eu-west-1"),
+            "{}",
+            findings[0].message
+        );
+    }
+
+    /// Whether the latest notification failed is known only from the
+    /// trail's status: unreadable in any region, the verdict is unknown.
+    #[test]
+    fn errors_when_a_status_is_unreadable() {
+        let mut s = single_account();
+        only_trail(&mut s).status =
+            Fact::Error(access_denied(ACCOUNT, "cloudtrail", "GetTrailStatus"));
+        assert_eq!(run_check(super::run, &s)[0].status, Status::Error);
+        let mut s = single_account();
+        only_trail(&mut s).status_in_regions.insert(
+            "eu-west-1".into(),
+            Fact::Error(access_denied(ACCOUNT, "cloudtrail", "GetTrailStatus")),
+        );
+        assert_eq!(run_check(super::run, &s)[0].status, Status::Error);
     }
 }

@@ -443,14 +443,13 @@ impl Assessment {
 /// Judges a multi-region trail's status in its other audited regions
 /// (`TrailFacts::status_in_regions`): each region whose `error_of` reports
 /// an error fails the assessment, naming the region; a region whose status
-/// could not be read is unknown when `unreadable_is_unknown`. Every region's
+/// could not be read makes it unknown (fail closed). Every region's
 /// `evidence_of` (or its collection error) goes to the evidence under
 /// `status_in_other_regions`.
 pub fn judge_other_regions(
     a: &mut Assessment,
     trail: &TrailFacts,
     what: &str,
-    unreadable_is_unknown: bool,
     error_of: impl Fn(&crate::snapshot::TrailStatus) -> Option<&str>,
     evidence_of: impl Fn(&crate::snapshot::TrailStatus) -> Value,
 ) {
@@ -468,9 +467,7 @@ pub fn judge_other_regions(
             }
             Fact::Error(e) => {
                 evidence.insert(region.clone(), json!({ "collection_error": e }));
-                if unreadable_is_unknown {
-                    a.unknown(&format!("the trail's status in {region}"), e.clone());
-                }
+                a.unknown(&format!("the trail's status in {region}"), e.clone());
             }
         }
     }

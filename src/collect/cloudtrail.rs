@@ -187,13 +187,50 @@ pub async fn trail_status(
     }
 }
 
+/// A failed selectors call, recorded. `organization_owner` is set when the
+/// trail is an organization trail read from another account than its owner:
+/// AWS shows a member the trail and its status, but its event and Insights
+/// selectors only to the management account or a CloudTrail delegated
+/// administrator (CloudTrail user guide, "Organization trails"), answering
+/// the member `TrailNotFoundException` or `CloudTrailARNInvalidException`.
+/// The error then says so, and what access would read them.
+fn selectors_failure<E>(
+    cx: &Collector,
+    site: &Site,
+    err: &aws_smithy_runtime_api::client::result::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+    organization_owner: Option<&str>,
+) -> CollectionError
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let mut e = super::errors::from_sdk(site, err);
+    let refused = matches!(
+        e.code.as_str(),
+        "TrailNotFoundException" | "CloudTrailARNInvalidException"
+    );
+    if let Some(owner) = organization_owner.filter(|_| refused) {
+        e.message = format!(
+            "an organization trail's selectors can be read only by its owner, the management \
+             account {owner}, or a CloudTrail delegated administrator; a member account gets {}: \
+             audit {owner} too (--org, or add it to --accounts) ({})",
+            e.code, e.message
+        );
+    }
+    cx.record(e)
+}
+
 /// GetTrailStatus, GetEventSelectors and GetInsightSelectors of one trail,
-/// concurrently, in its home region.
+/// concurrently, in `region` (its home region), read by `session`;
+/// `organization_owner` as for [`selectors_failure`].
 pub async fn trail_details(
     cx: &Collector,
     session: &Session,
     region: &str,
     arn: &str,
+    organization_owner: Option<&str>,
 ) -> (
     Fact<TrailStatus>,
     Fact<EventSelectors>,
@@ -217,9 +254,11 @@ pub async fn trail_details(
                     .map(advanced_selector)
                     .collect(),
             }),
-            Err(err) => Fact::Error(cx.fail(
+            Err(err) => Fact::Error(selectors_failure(
+                cx,
                 &Site::new(account, region, ops::CT_GET_EVENT_SELECTORS),
                 &err,
+                organization_owner,
             )),
         }
     };
@@ -233,9 +272,11 @@ pub async fn trail_details(
             Err(err) if code_of(&err) == Some("InsightNotEnabledException") => {
                 Fact::Value(Vec::new())
             }
-            Err(err) => Fact::Error(cx.fail(
+            Err(err) => Fact::Error(selectors_failure(
+                cx,
                 &Site::new(account, region, ops::CT_GET_INSIGHT_SELECTORS),
                 &err,
+                organization_owner,
             )),
         }
     };

@@ -454,28 +454,6 @@ fn reader<'a>(sessions: &'a Sessions, owner: &str, fallback: &'a Session) -> &'a
         .unwrap_or(fallback)
 }
 
-/// An organization trail read from a member account (its owner is not in
-/// scope): AWS shows a member the trail and its status, but its event and
-/// Insights selectors only to the management account or a CloudTrail
-/// delegated administrator (CloudTrail user guide, "Organization trails"),
-/// answering the member `TrailNotFoundException` or
-/// `CloudTrailARNInvalidException`. Say so, and what access would read them.
-fn explain_member_view<T>(fact: &mut Fact<T>, owner: &str) {
-    if let Fact::Error(e) = fact {
-        if matches!(
-            e.code.as_str(),
-            "TrailNotFoundException" | "CloudTrailARNInvalidException"
-        ) {
-            e.message = format!(
-                "an organization trail's selectors can be read only by its owner, the management \
-                 account {owner}, or a CloudTrail delegated administrator; a member account gets \
-                 {}: audit {owner} too (--org, or add it to --accounts) ({})",
-                e.code, e.message
-            );
-        }
-    }
-}
-
 /// Reads each distinct trail once, in its home region: DescribeTrails
 /// batched per (reader account, home region), then the per-trail calls;
 /// for a multi-region trail, also its status in each other region its
@@ -508,18 +486,26 @@ async fn read_trails(
             join_all(configs.into_iter().map(|(arn, config)| {
                 let region = region.clone();
                 async move {
-                    let mut details = match &config {
+                    // An organization trail read by another account than its owner.
+                    let owner = account_from_arn(&arn).unwrap_or_default();
+                    let organization_owner = config
+                        .value()
+                        .is_some_and(|c| c.is_organization_trail && owner != session.account_id)
+                        .then_some(owner.as_str());
+                    let details = match &config {
                         // Without the trail itself, its other calls would fail the same way.
                         Fact::Error(e) if e.code != "TrailNotFound" => cloudtrail::all_failed(e),
-                        _ => cloudtrail::trail_details(cx, session, &region, &arn).await,
+                        _ => {
+                            cloudtrail::trail_details(
+                                cx,
+                                session,
+                                &region,
+                                &arn,
+                                organization_owner,
+                            )
+                            .await
+                        }
                     };
-                    let owner = account_from_arn(&arn).unwrap_or_default();
-                    let organization_trail =
-                        config.value().is_some_and(|c| c.is_organization_trail);
-                    if organization_trail && owner != session.account_id {
-                        explain_member_view(&mut details.1, &owner);
-                        explain_member_view(&mut details.2, &owner);
-                    }
                     let multi_region = config.value().is_some_and(|c| c.is_multi_region_trail);
                     let others: Vec<&String> = match regions_of.get(&session.account_id) {
                         Some(list) if multi_region => {

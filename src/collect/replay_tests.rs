@@ -156,7 +156,7 @@ async fn advanced_selectors_insight_categories_and_regional_delivery_errors() {
     let (cx, session) = replayed(&replay);
     let arn = "arn:aws:cloudtrail:us-east-1:111111111111:trail/main";
     let (status, selectors, insights) =
-        super::cloudtrail::trail_details(&cx, &session, "eu-west-1", arn).await;
+        super::cloudtrail::trail_details(&cx, &session, "eu-west-1", arn, None).await;
     let status = status.value().expect("status");
     assert!(status.is_logging);
     assert_eq!(
