@@ -26,6 +26,14 @@ pub struct Snapshot {
     /// Present when the audit was of a whole organization (`--org`).
     #[serde(default)]
     pub organization: Option<Organization>,
+    /// The organization's CloudTrail delegated administrators (Organizations
+    /// `ListDelegatedAdministrators`, service principal
+    /// `cloudtrail.amazonaws.com`). Asked only when an organization trail's
+    /// owner (the management account) could not be read but other accounts
+    /// in scope see the trail: a delegated administrator reads its selectors
+    /// where a member cannot. `None` when not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloudtrail_delegated_administrators: Option<Fact<Vec<String>>>,
     /// One entry per account in scope, sorted by account id.
     pub accounts: Vec<AccountFacts>,
     /// Every trail seen by any account, deduplicated by ARN.
@@ -304,6 +312,11 @@ pub struct TrailFacts {
     pub account_id: String,
     /// Accounts in scope whose ListTrails returned this trail.
     pub seen_by: Vec<String>,
+    /// The account whose session read the trail's details, when it is not
+    /// the owner (the owner out of scope or its role not assumable): a
+    /// member's view, or a CloudTrail delegated administrator's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_by: Option<String>,
     /// DescribeTrails in the home region.
     pub config: Fact<TrailConfig>,
     /// GetTrailStatus in the home region.

@@ -12,6 +12,7 @@
 mod common;
 
 use common::*;
+use serde_json::Value;
 
 #[test]
 fn listed_accounts_are_audited_through_the_role() {
@@ -119,6 +120,180 @@ fn organization_trail_covers_every_member() {
     );
     let trail = &snap["trails"][seeded["trail_arn"].as_str().expect("arn")];
     assert_eq!(trail["config"]["value"]["is_organization_trail"], true);
+    // Read by its owner: no one else is asked for, or credited with, it.
+    assert!(trail.get("read_by").is_none(), "{trail}");
+    assert!(snap.get("cloudtrail_delegated_administrators").is_none());
+    assert!(snap["stats"]["calls_by_operation"]
+        .get("organizations:ListDelegatedAdministrators")
+        .is_none());
+}
+
+/// `--org` run as AWS recommends for security tools: from a member that is
+/// a delegated administrator of Organizations, through a role deployed to
+/// the members only. The management account's role cannot be assumed (it
+/// has none), so the organization trail is seen through the members and
+/// its selectors are read by the CloudTrail delegated administrator:
+/// `cloudtrail_admin` names who that is (the tooling account, another
+/// member, or nobody).
+struct DelegatedRun {
+    seeded: Value,
+    snapshot: Value,
+    report: Value,
+}
+
+fn delegated_run(scenario: &str) -> DelegatedRun {
+    let moto = Moto::start();
+    let seeded = moto.seed(scenario);
+    let creds = Some((
+        seeded["access_key_id"].as_str().expect("key"),
+        seeded["secret_access_key"].as_str().expect("secret"),
+    ));
+    let role = seeded["role"].as_str().expect("role");
+    let args = ["--org", "--role-name", role];
+    let snapshot = collect(&moto.endpoint, &args, creds);
+    let (_, report) = audit(&moto.endpoint, &args, creds);
+    DelegatedRun {
+        seeded,
+        snapshot,
+        report,
+    }
+}
+
+impl DelegatedRun {
+    fn members(&self) -> Vec<&str> {
+        self.seeded["members"]
+            .as_array()
+            .expect("members")
+            .iter()
+            .filter_map(|m| m.as_str())
+            .collect()
+    }
+
+    fn trail(&self) -> &Value {
+        &self.snapshot["trails"][self.seeded["trail_arn"].as_str().expect("trail ARN")]
+    }
+
+    /// The management account is listed, not audited, and its
+    /// audit-coverage finding says what that leaves unseen.
+    fn assert_management_unseen(&self, selectors_read: bool) {
+        let organization = &self.snapshot["organization"];
+        assert_eq!(organization["management_account_id"], ACCOUNT);
+        assert_eq!(organization["accounts"].as_array().map(Vec::len), Some(4));
+        let management = self.snapshot["accounts"]
+            .as_array()
+            .expect("accounts")
+            .iter()
+            .find(|a| a["account_id"] == ACCOUNT)
+            .expect("the management account is in the snapshot");
+        assert_eq!(management["regions"]["error"]["operation"], "AssumeRole");
+        assert_eq!(management["regions"]["error"]["code"], "AccessDenied");
+        let coverage = &findings(&self.report, "audit-coverage", Some(ACCOUNT))[0];
+        assert_eq!(coverage["status"], "error");
+        assert!(
+            coverage["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("unseen"),
+            "{coverage}"
+        );
+        let trail = &coverage["evidence"]["organization_trails"][0];
+        assert_eq!(trail["arn"], self.seeded["trail_arn"]);
+        assert_eq!(trail["selectors_read"], selectors_read, "{coverage}");
+        // The members are audited as usual.
+        for member in self.members() {
+            assert_eq!(
+                statuses(&self.report, "audit-coverage", Some(member)),
+                vec!["pass"],
+                "{member}"
+            );
+        }
+    }
+}
+
+#[test]
+fn org_from_a_delegated_administrator_reads_selectors_as_cloudtrail_delegate() {
+    let run = delegated_run("org-delegated");
+    let tooling = run.seeded["tooling"].as_str().expect("tooling");
+    assert_eq!(
+        run.snapshot["cloudtrail_delegated_administrators"]["value"],
+        serde_json::json!([tooling])
+    );
+    let trail = run.trail();
+    assert_eq!(trail["read_by"], tooling, "{trail}");
+    assert!(trail["event_selectors"]["value"].is_object(), "{trail}");
+    assert_eq!(trail["status"]["value"]["is_logging"], true);
+    run.assert_management_unseen(true);
+    for member in run.members() {
+        let multi = &findings(&run.report, "cloudtrail-multi-region", Some(member))[0];
+        assert_eq!(multi["status"], "pass", "{multi}");
+        let shared = multi["evidence"]["trails"][0]["shared_evidence"]
+            .as_str()
+            .expect("shared evidence");
+        let evidence = &run.report["shared_evidence"][shared];
+        assert_eq!(
+            evidence["trail"]["read_by_account_id"], tooling,
+            "{evidence}"
+        );
+    }
+    // The management account's key is not the delegate's to describe: AWS
+    // refuses (an error), it does not say the key is missing (a fail).
+    let key = run.trail()["config"]["value"]["kms_key_id"]
+        .as_str()
+        .expect("key");
+    assert_eq!(
+        run.snapshot["kms_keys"][key]["metadata"]["error"]["code"],
+        "AccessDeniedException"
+    );
+    assert_eq!(
+        run.snapshot["stats"]["calls_by_operation"]["organizations:ListDelegatedAdministrators"],
+        1
+    );
+}
+
+#[test]
+fn org_from_a_delegated_administrator_reads_selectors_through_the_member_delegate() {
+    let run = delegated_run("org-delegated-member");
+    let admin = run.seeded["cloudtrail_admin"].as_str().expect("admin");
+    assert_ne!(admin, run.seeded["tooling"]);
+    let trail = run.trail();
+    assert_eq!(trail["read_by"], admin, "{trail}");
+    assert!(trail["event_selectors"]["value"].is_object(), "{trail}");
+    run.assert_management_unseen(true);
+    for member in run.members() {
+        assert_eq!(
+            statuses(&run.report, "cloudtrail-multi-region", Some(member)),
+            vec!["pass"]
+        );
+    }
+}
+
+#[test]
+fn org_from_a_delegated_administrator_without_a_cloudtrail_delegate() {
+    let run = delegated_run("org-delegated-none");
+    assert_eq!(
+        run.snapshot["cloudtrail_delegated_administrators"]["value"],
+        serde_json::json!([])
+    );
+    let trail = run.trail();
+    let why = trail["event_selectors"]["error"]["message"]
+        .as_str()
+        .unwrap_or("");
+    assert!(
+        why.contains("the organization has no CloudTrail delegated administrator"),
+        "{trail}"
+    );
+    run.assert_management_unseen(false);
+    for member in run.members() {
+        // Needs the selectors: one clear error. Needs only the member's view: judged.
+        assert_eq!(
+            statuses(&run.report, "cloudtrail-multi-region", Some(member)),
+            vec!["error"]
+        );
+        assert_eq!(
+            statuses(&run.report, "cloudtrail-log-file-validation", Some(member)),
+            vec!["pass"]
+        );
+    }
 }
 
 /// With IAM enforced, the caller may not assume the second member's role:

@@ -18,6 +18,7 @@ pub fn run(cx: &Context) -> Vec<Finding> {
         let id = account.account_id.as_str();
         let resource = account_resource(cx, id);
         let verdict = match &account.regions {
+            Fact::Error(e) if is_management(cx, id) => unaudited_management_account(cx, e),
             Fact::Error(e) => Verdict::error("the account (its regions could not be listed)", e)
                 .with_message_prefix("not audited: "),
             Fact::Value(regions) if regions.is_empty() => Verdict::fail(
@@ -90,6 +91,61 @@ pub fn run(cx: &Context) -> Vec<Finding> {
     findings
 }
 
+fn is_management(cx: &Context, account_id: &str) -> bool {
+    cx.snapshot
+        .organization
+        .as_ref()
+        .is_some_and(|o| o.management_account_id == account_id)
+}
+
+/// The management account could not be audited: the usual case when
+/// `--org` runs from a delegated administrator (AWS's recommended home for
+/// security tools), since the management account has no
+/// `OrganizationAccountAccessRole` unless one was made. Say what is then
+/// unseen, and how each organization trail it owns was read instead.
+fn unaudited_management_account(cx: &Context, e: &crate::snapshot::CollectionError) -> Verdict {
+    let mut verdict = Verdict::error(
+        "the management account (its regions could not be listed)",
+        e,
+    )
+    .with_message_prefix("not audited: ");
+    let organization_trails: Vec<_> = cx
+        .snapshot
+        .trails
+        .values()
+        .filter(|t| {
+            is_management(cx, &t.account_id)
+                && t.config.value().is_some_and(|c| c.is_organization_trail)
+        })
+        .map(|t| {
+            json!({
+                "arn": t.arn,
+                "read_by_account_id": t.read_by,
+                "selectors_read": t.event_selectors.value().is_some(),
+            })
+        })
+        .collect();
+    let unread = organization_trails
+        .iter()
+        .filter(|t| t["selectors_read"] == false)
+        .count();
+    verdict.message.push_str(&format!(
+        "; unseen: its own trails, AWS Config and resources; its {} organization trail(s) are \
+         judged from the members' view ({unread} without their event selectors, which only \
+         the management account or a CloudTrail delegated administrator can read)",
+        organization_trails.len()
+    ));
+    verdict.evidence["unseen"] = json!([
+        "the management account's own trails, AWS Config recorders and Block Public Access (its findings are error)",
+        "the buckets, KMS keys, log groups and topics it owns, unless their policies let an audited account read them",
+        "the event and Insights selectors of its organization trails, unless a CloudTrail delegated administrator in scope read them",
+    ]);
+    verdict.evidence["organization_trails"] = json!(organization_trails);
+    verdict.evidence["cloudtrail_delegated_administrators"] =
+        json!(cx.snapshot.cloudtrail_delegated_administrators);
+    verdict
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +161,59 @@ mod tests {
             vec![(ACCOUNT.to_string(), Status::Pass)]
         );
         assert_eq!(findings[0].evidence["regions_audited"], json!([REGION]));
+    }
+
+    /// `--org` from a delegated administrator: the management account's
+    /// role cannot be assumed. Its finding names what is then unseen and
+    /// how its organization trail was read (by whom, selectors or not).
+    #[test]
+    fn an_unaudited_management_account_names_what_is_unseen() {
+        for (reader, selectors_read) in [(MEMBER, false), ("333333333333", true)] {
+            let mut s = organization(true);
+            let denied = access_denied(ACCOUNT, "sts", "AssumeRole");
+            s.accounts[0].regions = Fact::Error(denied.clone());
+            s.cloudtrail_delegated_administrators =
+                Some(Fact::Value(vec!["333333333333".to_string()]));
+            let trail = only_trail(&mut s);
+            trail.read_by = Some(reader.to_string());
+            if !selectors_read {
+                trail.event_selectors = Fact::Error(denied.clone());
+            }
+            let findings = run_check(super::run, &s);
+            let management = findings
+                .iter()
+                .find(|f| f.account_id == ACCOUNT)
+                .expect("management finding");
+            assert_eq!(management.status, Status::Error);
+            let unread = usize::from(!selectors_read);
+            assert!(
+                management.message.starts_with("not audited: ")
+                    && management.message.contains(&format!(
+                        "its 1 organization trail(s) are judged from the members' view ({unread} without"
+                    )),
+                "{}",
+                management.message
+            );
+            let trail = &management.evidence["organization_trails"][0];
+            assert_eq!(trail["read_by_account_id"], reader);
+            assert_eq!(trail["selectors_read"], selectors_read);
+            assert_eq!(
+                management.evidence["cloudtrail_delegated_administrators"]["value"][0],
+                "333333333333"
+            );
+            assert!(management.evidence["unseen"]
+                .as_array()
+                .is_some_and(|u| u.len() == 3));
+            // A member is not the management account: the plain message.
+            let mut s = organization(true);
+            s.accounts[1].regions = Fact::Error(access_denied(MEMBER, "sts", "AssumeRole"));
+            let findings = run_check(super::run, &s);
+            let member = findings
+                .iter()
+                .find(|f| f.account_id == MEMBER)
+                .expect("member");
+            assert!(!member.message.contains("unseen"), "{}", member.message);
+        }
     }
 
     #[test]

@@ -83,6 +83,11 @@ pub fn trail_summary(trail: &TrailFacts) -> Value {
         summary["is_multi_region_trail"] = json!(config.is_multi_region_trail);
         summary["is_organization_trail"] = json!(config.is_organization_trail);
     }
+    // Read through another account than its owner (a member's view, or a
+    // CloudTrail delegated administrator's): the evidence says whose.
+    if let Some(reader) = &trail.read_by {
+        summary["read_by_account_id"] = json!(reader);
+    }
     summary
 }
 

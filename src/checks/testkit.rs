@@ -46,6 +46,7 @@ pub fn good_trail(account: &str, name: &str) -> TrailFacts {
         home_region: REGION.to_string(),
         account_id: account.to_string(),
         seen_by: vec![account.to_string()],
+        read_by: None,
         config: Fact::Value(TrailConfig {
             s3_bucket_name: Some(BUCKET.to_string()),
             s3_key_prefix: None,
@@ -406,6 +407,7 @@ pub fn empty(accounts: Vec<AccountFacts>) -> Snapshot {
             global_region: REGION.to_string(),
         },
         organization: None,
+        cloudtrail_delegated_administrators: None,
         accounts,
         trails: BTreeMap::new(),
         buckets: BTreeMap::new(),

@@ -187,13 +187,49 @@ pub async fn trail_status(
     }
 }
 
-/// A failed selectors call, recorded. `organization_owner` is set when the
+/// An organization trail read by another account than its owner.
+#[derive(Debug, Clone, Copy)]
+pub struct OrganizationTrailRead<'a> {
+    /// The owner: the organization's management account.
+    pub owner: &'a str,
+    /// What Organizations said of the CloudTrail delegated administrators,
+    /// when it was asked (see [`crate::snapshot::Snapshot::cloudtrail_delegated_administrators`]).
+    pub delegated_administrators: Option<&'a Fact<Vec<String>>>,
+}
+
+impl OrganizationTrailRead<'_> {
+    /// What would read the selectors, for the error's message.
+    fn remedy(&self) -> String {
+        let owner = self.owner;
+        let audit_owner = format!("audit {owner} too (--org, or add it to --accounts)");
+        match self.delegated_administrators {
+            None => format!("{audit_owner}, or a CloudTrail delegated administrator"),
+            Some(Fact::Value(ids)) if ids.is_empty() => {
+                format!("the organization has no CloudTrail delegated administrator: {audit_owner}")
+            }
+            Some(Fact::Value(ids)) => format!(
+                "{audit_owner}, or the CloudTrail delegated administrator ({}) through a role \
+                 it can be read with",
+                ids.join(", ")
+            ),
+            Some(Fact::Error(e)) => format!(
+                "{audit_owner}; the CloudTrail delegated administrators could not be listed \
+                 (organizations:ListDelegatedAdministrators, from the management account or an \
+                 Organizations delegated administrator: {})",
+                e.code
+            ),
+        }
+    }
+}
+
+/// A failed selectors call, recorded. `organization` is set when the
 /// trail is an organization trail read from another account than its owner:
 /// AWS shows a member the trail and its status, but its event and Insights
 /// selectors only to the management account or a CloudTrail delegated
-/// administrator (CloudTrail user guide, "Organization trails"), answering
-/// the member `TrailNotFoundException` or `CloudTrailARNInvalidException`.
-/// The error then says so, and what access would read them.
+/// administrator (CloudTrail user guide, "Organization trails" and
+/// "Organization delegated administrator"), answering the member
+/// `TrailNotFoundException` or `CloudTrailARNInvalidException`. The error
+/// then says so, and what access would read them.
 fn selectors_failure<E>(
     cx: &Collector,
     site: &Site,
@@ -201,7 +237,7 @@ fn selectors_failure<E>(
         E,
         aws_smithy_runtime_api::client::orchestrator::HttpResponse,
     >,
-    organization_owner: Option<&str>,
+    organization: Option<OrganizationTrailRead<'_>>,
 ) -> CollectionError
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
@@ -211,12 +247,15 @@ where
         e.code.as_str(),
         "TrailNotFoundException" | "CloudTrailARNInvalidException"
     );
-    if let Some(owner) = organization_owner.filter(|_| refused) {
+    if let Some(read) = organization.filter(|_| refused) {
         e.message = format!(
             "an organization trail's selectors can be read only by its owner, the management \
-             account {owner}, or a CloudTrail delegated administrator; a member account gets {}: \
-             audit {owner} too (--org, or add it to --accounts) ({})",
-            e.code, e.message
+             account {}, or a CloudTrail delegated administrator; account {} gets {}: {} ({})",
+            read.owner,
+            site.account_id,
+            e.code,
+            read.remedy(),
+            e.message
         );
     }
     cx.record(e)
@@ -224,13 +263,13 @@ where
 
 /// GetTrailStatus, GetEventSelectors and GetInsightSelectors of one trail,
 /// concurrently, in `region` (its home region), read by `session`;
-/// `organization_owner` as for [`selectors_failure`].
+/// `organization` as for [`selectors_failure`].
 pub async fn trail_details(
     cx: &Collector,
     session: &Session,
     region: &str,
     arn: &str,
-    organization_owner: Option<&str>,
+    organization: Option<OrganizationTrailRead<'_>>,
 ) -> (
     Fact<TrailStatus>,
     Fact<EventSelectors>,
@@ -258,7 +297,7 @@ pub async fn trail_details(
                 cx,
                 &Site::new(account, region, ops::CT_GET_EVENT_SELECTORS),
                 &err,
-                organization_owner,
+                organization,
             )),
         }
     };
@@ -276,7 +315,7 @@ pub async fn trail_details(
                 cx,
                 &Site::new(account, region, ops::CT_GET_INSIGHT_SELECTORS),
                 &err,
-                organization_owner,
+                organization,
             )),
         }
     };

@@ -273,6 +273,28 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
         accounts.push(facts);
     }
 
+    // An organization trail whose owner (the management account) cannot be
+    // read is seen only through members, and AWS refuses members its
+    // selectors; a CloudTrail delegated administrator may read them. Who
+    // that is is asked only then, and only when more than one account is
+    // in scope (a member audited alone has no one to ask for).
+    let owner_unread = |arn: &String| {
+        account_from_arn(arn).is_some_and(|owner| !matches!(sessions.get(&owner), Some(Ok(_))))
+    };
+    let cloudtrail_delegated_administrators =
+        if sessions.len() > 1 && listed.keys().any(owner_unread) {
+            Some(scope::cloudtrail_delegated_administrators(&cx, &caller_session).await)
+        } else {
+            None
+        };
+    let delegates = TrailReaders {
+        delegate: cloudtrail_delegated_administrators
+            .as_ref()
+            .and_then(Fact::value)
+            .and_then(|ids| ids.iter().find_map(|id| sessions.get(id)?.as_ref().ok())),
+        listed: cloudtrail_delegated_administrators.as_ref(),
+    };
+
     let (trails, resources) = progress::show(
         &cx,
         "trails and their resources",
@@ -285,7 +307,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
                 .iter()
                 .filter_map(|a| Some((a.account_id.clone(), a.regions.value()?.clone())))
                 .collect();
-            let trails = read_trails(&cx, &sessions, &regions_of, listed).await;
+            let trails = read_trails(&cx, &sessions, &delegates, &regions_of, listed).await;
             let resources = read_trail_resources(&cx, &sessions, &trails).await;
             (trails, resources)
         },
@@ -361,6 +383,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
             global_region: cx.global_region.clone(),
         },
         organization,
+        cloudtrail_delegated_administrators,
         accounts,
         trails,
         buckets: resources.buckets,
@@ -454,13 +477,25 @@ fn reader<'a>(sessions: &'a Sessions, owner: &str, fallback: &'a Session) -> &'a
         .unwrap_or(fallback)
 }
 
+/// Who reads an organization trail whose owner cannot be read.
+struct TrailReaders<'a> {
+    /// The first CloudTrail delegated administrator with a session.
+    delegate: Option<&'a Session>,
+    /// Organizations' list of them, when it was asked.
+    listed: Option<&'a Fact<Vec<String>>>,
+}
+
 /// Reads each distinct trail once, in its home region: DescribeTrails
 /// batched per (reader account, home region), then the per-trail calls;
 /// for a multi-region trail, also its status in each other region its
-/// reader account is audited in (`regions_of`).
+/// reader account is audited in (`regions_of`). The reader is the owner
+/// when it is in scope and reachable; else, for a trail seen from another
+/// account (an organization trail), a CloudTrail delegated administrator in
+/// scope, which may read its selectors; else the first viewer.
 async fn read_trails(
     cx: &Collector,
     sessions: &Sessions,
+    readers: &TrailReaders<'_>,
     regions_of: &BTreeMap<String, Vec<String>>,
     listed: BTreeMap<String, (ListedTrail, BTreeSet<String>)>,
 ) -> BTreeMap<String, TrailFacts> {
@@ -473,7 +508,10 @@ async fn read_trails(
             .iter()
             .find_map(|v| sessions.get(v).and_then(|s| s.as_ref().ok()));
         let Some(viewer) = viewer else { continue };
-        let session = reader(sessions, &owner, viewer);
+        let session = match readers.delegate {
+            Some(delegate) if !matches!(sessions.get(&owner), Some(Ok(_))) => delegate,
+            _ => reader(sessions, &owner, viewer),
+        };
         groups
             .entry((session.account_id.clone(), trail.home_region.clone()))
             .or_insert_with(|| (session, Vec::new()))
@@ -488,22 +526,19 @@ async fn read_trails(
                 async move {
                     // An organization trail read by another account than its owner.
                     let owner = account_from_arn(&arn).unwrap_or_default();
-                    let organization_owner = config
+                    let organization = config
                         .value()
                         .is_some_and(|c| c.is_organization_trail && owner != session.account_id)
-                        .then_some(owner.as_str());
+                        .then_some(cloudtrail::OrganizationTrailRead {
+                            owner: owner.as_str(),
+                            delegated_administrators: readers.listed,
+                        });
                     let details = match &config {
                         // Without the trail itself, its other calls would fail the same way.
                         Fact::Error(e) if e.code != "TrailNotFound" => cloudtrail::all_failed(e),
                         _ => {
-                            cloudtrail::trail_details(
-                                cx,
-                                session,
-                                &region,
-                                &arn,
-                                organization_owner,
-                            )
-                            .await
+                            cloudtrail::trail_details(cx, session, &region, &arn, organization)
+                                .await
                         }
                     };
                     let multi_region = config.value().is_some_and(|c| c.is_multi_region_trail);
@@ -526,7 +561,13 @@ async fn read_trails(
                         .await
                         .into_iter()
                         .collect();
-                    (arn, config, details, status_in_regions)
+                    (
+                        arn,
+                        config,
+                        details,
+                        status_in_regions,
+                        session.account_id.clone(),
+                    )
                 }
             }))
             .await
@@ -534,7 +575,7 @@ async fn read_trails(
     }))
     .await;
     let mut trails = BTreeMap::new();
-    for (arn, config, (status, event_selectors, insight_selectors), status_in_regions) in
+    for (arn, config, (status, event_selectors, insight_selectors), status_in_regions, reader) in
         per_group.into_iter().flatten()
     {
         let Some((trail, seen_by)) = listed.get(&arn) else {
@@ -549,6 +590,7 @@ async fn read_trails(
                 arn: arn.clone(),
                 name: trail.name.clone(),
                 home_region: trail.home_region.clone(),
+                read_by: (reader != account_id).then_some(reader),
                 account_id,
                 seen_by: seen_by.iter().cloned().collect(),
                 config,

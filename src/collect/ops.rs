@@ -35,6 +35,7 @@ operations! {
     STS_ASSUME_ROLE = ("sts", "AssumeRole", "sts:AssumeRole");
     ORG_DESCRIBE_ORGANIZATION = ("organizations", "DescribeOrganization", "organizations:DescribeOrganization");
     ORG_LIST_ACCOUNTS = ("organizations", "ListAccounts", "organizations:ListAccounts");
+    ORG_LIST_DELEGATED_ADMINISTRATORS = ("organizations", "ListDelegatedAdministrators", "organizations:ListDelegatedAdministrators");
     ACCOUNT_LIST_REGIONS = ("account", "ListRegions", "account:ListRegions");
     CT_LIST_TRAILS = ("cloudtrail", "ListTrails", "cloudtrail:ListTrails");
     CT_DESCRIBE_TRAILS = ("cloudtrail", "DescribeTrails", "cloudtrail:DescribeTrails");

@@ -266,3 +266,55 @@ async fn organization_accounts_are_judged_by_state() {
         ]
     );
 }
+
+#[tokio::test]
+async fn cloudtrail_delegated_administrators_are_read_on_every_page() {
+    let replay = Replay::new(&[
+        "organizations/list-delegated-administrators-page-1.json",
+        "organizations/list-delegated-administrators-page-2.json",
+    ]);
+    let (cx, session) = replayed(&replay);
+    let listed = super::scope::cloudtrail_delegated_administrators(&cx, &session).await;
+    assert_eq!(
+        listed.value().cloned(),
+        Some(vec!["333333333333".to_string(), "444444444444".to_string()])
+    );
+    let requests = replay.requests();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+}
+
+/// A member reading an organization trail's selectors is refused; the
+/// error says who can read them, naming the delegated administrators
+/// Organizations listed.
+#[tokio::test]
+async fn an_organization_trails_selectors_refused_to_a_member_name_who_can_read_them() {
+    let replay = Replay::new(&[
+        "cloudtrail/get-trail-status-delivery-errors.json",
+        "cloudtrail/get-event-selectors-org-trail-from-member.json",
+        "cloudtrail/get-insight-selectors-org-trail-from-member.json",
+    ]);
+    let (cx, session) = replayed(&replay);
+    let arn = "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail";
+    let delegates = crate::snapshot::Fact::Value(vec!["444444444444".to_string()]);
+    let read = super::cloudtrail::OrganizationTrailRead {
+        owner: "111111111111",
+        delegated_administrators: Some(&delegates),
+    };
+    let (status, selectors, insights) =
+        super::cloudtrail::trail_details(&cx, &session, "us-east-1", arn, Some(read)).await;
+    assert!(status.value().is_some());
+    for error in [selectors.error(), insights.error()] {
+        let error = error.expect("refused");
+        assert_eq!(error.code, "TrailNotFoundException");
+        assert!(
+            error
+                .message
+                .contains("can be read only by its owner, the management account 111111111111")
+                && error
+                    .message
+                    .contains("the CloudTrail delegated administrator (444444444444)"),
+            "{}",
+            error.message
+        );
+    }
+}

@@ -190,6 +190,55 @@ pub async fn organization(cx: &Collector, session: &Session) -> Result<Organizat
     })
 }
 
+/// The accounts Organizations names as CloudTrail's delegated
+/// administrators (`ListDelegatedAdministrators` for
+/// `cloudtrail.amazonaws.com`, every page), sorted. Callable from the
+/// management account or an Organizations delegated administrator; a
+/// failure is recorded, never fatal: it only means no delegated
+/// administrator can stand in for the management account.
+pub async fn cloudtrail_delegated_administrators(
+    cx: &Collector,
+    session: &Session,
+) -> Fact<Vec<String>> {
+    let client = session.organizations(&cx.global_region);
+    let mut ids = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let page = cx
+            .call(
+                client
+                    .list_delegated_administrators()
+                    .service_principal("cloudtrail.amazonaws.com")
+                    .set_next_token(token.clone())
+                    .send(),
+            )
+            .await;
+        let page = match page {
+            Ok(page) => page,
+            Err(err) => {
+                let site = Site::new(
+                    &session.account_id,
+                    &cx.global_region,
+                    ops::ORG_LIST_DELEGATED_ADMINISTRATORS,
+                );
+                return Fact::Error(cx.fail(&site, &err));
+            }
+        };
+        ids.extend(
+            page.delegated_administrators()
+                .iter()
+                .filter_map(|a| a.id().map(str::to_string)),
+        );
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            break;
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    Fact::Value(ids)
+}
+
 /// An organization account's lifecycle state. AWS Organizations retired
 /// `Account.Status` (ACTIVE, SUSPENDED, PENDING_CLOSURE) for `Account.State`
 /// (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, PENDING_ACTIVATION; API

@@ -14,7 +14,12 @@
 4. S3 answers shaped as AWS serves them (`S3Middleware`): ListBuckets pages
    with `MaxBuckets`/`ContinuationToken` and names each `BucketRegion`;
    GetBucketVersioning's root element is `VersioningConfiguration`.
-5. A test-only control over GetTrailStatus per region (`TrailStatusOverrides`):
+5. Who may call what across accounts (`teach_accounts`): AssumeRole needs
+   the role to exist; Organizations' listing calls answer a delegated
+   administrator and refuse other members; a CloudTrail delegated
+   administrator reads an organization trail's selectors; DescribeKey of
+   another account's key is refused unless its key policy allows it.
+6. A test-only control over GetTrailStatus per region (`TrailStatusOverrides`):
    AWS answers GetTrailStatus for one region at a time, and a multi-region
    trail's delivery can fail in one region alone; moto never reports a
    delivery error, so a test sets one for one (trail, region).
@@ -340,6 +345,211 @@ def teach_member_view_of_organization_trails(models):
         return trails
 
     backend_class.describe_trails = describe_trails
+
+
+# --- Who may call what across accounts ------------------------------------
+
+CLOUDTRAIL_PRINCIPAL = "cloudtrail.amazonaws.com"
+
+
+def _management_backend(account_id):
+    """The Organizations backend of the management account of the
+    organization `account_id` is a member of, or None."""
+    from moto.organizations.models import organizations_backends
+
+    entry = organizations_backends.master_accounts.get(account_id)
+    if entry is None:
+        return None
+    management_id, partition = entry
+    backend = organizations_backends[management_id][partition]
+    return backend if backend.org is not None else None
+
+
+def _delegated_services(account_id):
+    """The service principals `account_id` is a delegated administrator for."""
+    management = _management_backend(account_id)
+    if management is None or management.account_id == account_id:
+        return set()
+    return {service for admin in management.admins if admin.account.id == account_id
+            for service in admin.services}
+
+
+def _arn_parts(arn):
+    """(region, account) of an ARN, or (None, None)."""
+    parts = arn.split(":") if isinstance(arn, str) and arn.startswith("arn:") else []
+    return (parts[3], parts[4]) if len(parts) > 5 else (None, None)
+
+
+def teach_accounts():
+    teach_assume_role()
+    teach_organizations()
+    teach_cloudtrail_delegated_administrator()
+    teach_kms_cross_account()
+
+
+# STS API reference, AssumeRole: the role is an IAM role of the target
+# account; when it does not exist (or its trust policy does not let the
+# caller in) AWS answers `AccessDenied` ("User: ... is not authorized to
+# perform: sts:AssumeRole on resource: ..."). moto hands out credentials for
+# any ARN. An organization's management account has no
+# OrganizationAccountAccessRole (AWS Organizations user guide, "Accessing
+# member accounts": Organizations creates it in the member accounts it
+# creates), so an `--org` audit run from a delegated administrator cannot
+# assume it there unless the role was made.
+def teach_assume_role():
+    from moto.iam.models import iam_backends
+    from moto.sts.exceptions import STSClientError
+    from moto.sts.models import STSBackend
+
+    assumed = STSBackend.assume_role
+    pattern = re.compile(r"^arn:(aws[\w-]*):iam::(\d{12}):role/(?:.*/)?([^/]+)$")
+
+    def assume_role(self, *args, **kwargs):
+        role_arn = kwargs.get("role_arn", "")
+        match = pattern.match(role_arn)
+        if match:
+            partition, account, name = match.groups()
+            roles = iam_backends[account][partition].roles.values()
+            if not any(role.name == name for role in roles):
+                raise STSClientError(
+                    "AccessDenied",
+                    f"User: arn:{partition}:iam::{self.account_id}:root is not authorized to "
+                    f"perform: sts:AssumeRole on resource: {role_arn}",
+                )
+        return assumed(self, *args, **kwargs)
+
+    STSBackend.assume_role = assume_role
+
+
+# AWS Organizations API reference, ListAccounts, ListDelegatedAdministrators
+# and DescribeOrganization: "can be called only from the organization's
+# management account or by a member account that is a delegated
+# administrator"; any other member gets AccessDeniedException. moto answers
+# a member as if it had no organization (no accounts). The AWS
+# Organizations user guide ("AWS services that you can use with AWS
+# Organizations") lists CloudTrail among the services that support a
+# delegated administrator; moto rejects its service principal.
+def teach_organizations():
+    from moto.organizations import models
+    from moto.organizations.exceptions import OrganizationsClientError
+
+    supported = models.FakeDelegatedAdministrator.SUPPORTED_SERVICES
+    if CLOUDTRAIL_PRINCIPAL not in supported:
+        supported.append(CLOUDTRAIL_PRINCIPAL)
+    backend_class = models.OrganizationsBackend
+
+    def from_management(name):
+        original = getattr(backend_class, name)
+
+        def method(self, *args, **kwargs):
+            management = None if self.org is not None else _management_backend(self.account_id)
+            if management is None:
+                return original(self, *args, **kwargs)
+            if not _delegated_services(self.account_id):
+                raise OrganizationsClientError(
+                    "AccessDeniedException",
+                    "You don't have permissions to access this resource.",
+                )
+            return original(management, *args, **kwargs)
+
+        setattr(backend_class, name, method)
+
+    for name in ("list_accounts", "list_delegated_administrators"):
+        from_management(name)
+
+
+# CloudTrail user guide, "Organization delegated administrator": a
+# CloudTrail delegated administrator "can perform the same administrative
+# tasks ... in CloudTrail as the management account" and "has
+# administrative permissions on all organization trails", so it reads an
+# organization trail's event and Insights selectors (by ARN) where any
+# other member is refused.
+def teach_cloudtrail_delegated_administrator():
+    from moto.cloudtrail import models
+    from moto.cloudtrail.exceptions import TrailNotFoundException
+
+    backend_class = models.CloudTrailBackend
+
+    def through_delegation(name):
+        original = getattr(backend_class, name)
+
+        def method(self, trail_name):
+            try:
+                return original(self, trail_name)
+            except TrailNotFoundException:
+                region, owner = _arn_parts(trail_name)
+                management = _management_backend(self.account_id)
+                if (owner is None or management is None or management.account_id != owner
+                        or CLOUDTRAIL_PRINCIPAL not in _delegated_services(self.account_id)):
+                    raise
+                owner_backend = models.cloudtrail_backends[owner][region]
+                if not owner_backend.get_trail(trail_name).is_org_trail:
+                    raise
+                return original(owner_backend, trail_name)
+
+        setattr(backend_class, name, method)
+
+    for name in ("get_event_selectors", "get_insight_selectors"):
+        through_delegation(name)
+
+
+# AWS KMS developer guide, "Allowing users in other accounts to use a KMS
+# key": another account's key is named by its ARN, and DescribeKey
+# succeeds only when the key policy (with IAM in the caller's account)
+# allows it; otherwise AWS answers AccessDeniedException, not
+# NotFoundException. moto looks the key up in the caller's own account only.
+def teach_kms_cross_account():
+    from moto.kms import models
+    from moto.kms.exceptions import AccessDeniedException
+    from moto.kms.responses import KmsResponse
+
+    def grants(policy, account, action):
+        try:
+            statements = json.loads(policy or "{}").get("Statement", [])
+        except ValueError:
+            return False
+        for statement in statements if isinstance(statements, list) else [statements]:
+            if statement.get("Effect") != "Allow":
+                continue
+            principal = statement.get("Principal")
+            aws = principal.get("AWS") if isinstance(principal, dict) else principal
+            aws = aws if isinstance(aws, list) else [aws]
+            if not any(p == "*" or p == account or (isinstance(p, str) and f":{account}:" in p)
+                       for p in aws):
+                continue
+            actions = statement.get("Action")
+            actions = actions if isinstance(actions, list) else [actions]
+            if any(a in ("*", "kms:*", action) for a in actions):
+                return True
+        return False
+
+    def cross_account(name, action):
+        original = getattr(KmsResponse, name)
+
+        def method(self):
+            key_id = self._get_param("KeyId") or ""
+            region, owner = _arn_parts(key_id)
+            caller = self.current_account
+            if owner is None or owner == caller:
+                return original(self)
+            owner_backend = models.kms_backends[owner][region]
+            key = owner_backend.keys.get(owner_backend.get_key_id(key_id))
+            if key is None:
+                return original(self)
+            if not grants(key.policy, caller, action):
+                raise AccessDeniedException(
+                    f"User: arn:aws:iam::{caller}:root is not authorized to perform: "
+                    f"{action} on resource: {key_id} because no resource-based policy allows "
+                    f"the {action} action"
+                )
+            # Answered from the key's own account, as AWS does.
+            self.current_account = owner
+            return original(self)
+
+        setattr(KmsResponse, name, method)
+
+    cross_account("describe_key", "kms:DescribeKey")
+    cross_account("get_key_rotation_status", "kms:GetKeyRotationStatus")
 
 
 # --- AWS Account Management: region opt-in ---------------------------------
@@ -684,6 +894,7 @@ def main(argv=None):
                         help="print the port listened on (useful with -p 0) as the first line of stdout")
     args = parser.parse_args(argv)
     teach_cloudtrail()
+    teach_accounts()
     app = TrailStatusOverrides(S3Middleware(
         AccountMiddleware(CborMiddleware(DomainDispatcherApplication(create_backend_app)))))
     if not args.print_port:

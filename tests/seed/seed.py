@@ -16,6 +16,12 @@ ARNs, access keys). Scenarios:
             cloudtrail:GetTrailStatus; then IAM is enforced
   bench     an organization with N accounts and a mix of postures over 2 regions
   org-closed  'org', plus a third member that is closed (SUSPENDED)
+  org-delegated, org-delegated-member, org-delegated-none
+            the layout AWS recommends for security tools: the audit runs
+            from a member (security tooling) account that is a delegated
+            administrator of Organizations; the management account has no
+            audit role. The CloudTrail delegated administrator is the tooling
+            account itself, another member, or nobody.
 """
 
 import argparse
@@ -301,6 +307,34 @@ def enforce_iam(endpoint):
     urllib.request.urlopen(req).read()
 
 
+AUDIT_ROLE = "TrailwardenAudit"
+
+
+def delegated_organization(mgmt, name):
+    members = organization(mgmt, 3, names={0: "security-tooling"})
+    tooling = members[0]
+    orgs = mgmt.client("organizations")
+    orgs.enable_aws_service_access(ServicePrincipal="cloudtrail.amazonaws.com")
+    # Any delegation makes the tooling account able to list the organization.
+    orgs.register_delegated_administrator(AccountId=tooling,
+                                          ServicePrincipal="guardduty.amazonaws.com")
+    cloudtrail_admin = {"org-delegated": tooling, "org-delegated-member": members[2]}.get(name)
+    if cloudtrail_admin:
+        orgs.register_delegated_administrator(AccountId=cloudtrail_admin,
+                                              ServicePrincipal="cloudtrail.amazonaws.com")
+    # The audit role, deployed to the members (as a StackSet would) and
+    # trusting the tooling account; never to the management account.
+    for m in members[1:]:
+        create_role(mgmt.assume(m), role=AUDIT_ROLE, trusted=tooling)
+    t = good_trail(mgmt, "org-trail", org=True, with_config=False)
+    iam = mgmt.assume(tooling).client("iam")
+    iam.create_user(UserName="auditor")
+    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    return {"management": MGMT, "members": members, "tooling": tooling,
+            "cloudtrail_admin": cloudtrail_admin, "role": AUDIT_ROLE, **t,
+            "access_key_id": key["AccessKeyId"], "secret_access_key": key["SecretAccessKey"]}
+
+
 def scenario(endpoint, name, n_accounts):
     mgmt = Account(endpoint)
     if name == "good":
@@ -331,6 +365,8 @@ def scenario(endpoint, name, n_accounts):
         mgmt.client("organizations").close_account(AccountId=members[2])
         t = good_trail(mgmt, "org-trail", org=True, with_config=False)
         return {"management": MGMT, "members": members[:2], "closed": members[2], **t}
+    if name.startswith("org-delegated"):
+        return delegated_organization(mgmt, name)
     if name == "denied":
         t = good_trail(mgmt)
         iam = mgmt.client("iam")
