@@ -700,6 +700,7 @@ fn verify_logs(args: VerifyLogsArgs) -> Result<Outcome> {
         end,
         account_id,
         regions,
+        expected: Default::default(),
         s3_bucket: args.s3_bucket.clone(),
         s3_prefix: args
             .s3_prefix

@@ -251,23 +251,35 @@ fn key(f: &ReportFinding) -> policy::FindingKey {
     policy::key_of(&f.check_id, &f.account_id, f.region.as_deref(), &f.resource)
 }
 
-/// Merges shard reports: findings are concatenated (a finding two shards
-/// both report keeps the one that is not an `error`), and every count,
-/// the per-control view, the waiver states and the exit code are recomputed.
+/// Merges shard reports: findings are concatenated, and every count, the
+/// per-control view, the waiver states and the exit code are recomputed.
+/// No order of the inputs changes the result: a finding several inputs
+/// hold keeps the worst verdict (fail > error > waived > pass >
+/// not_applicable, [`model::badness`]), its evidence listing every input's
+/// verdict when they disagree; shared evidence that differs between inputs
+/// is kept apart under content-derived keys; findings come out in the
+/// catalog's order.
 pub fn merge_reports(
     inputs: Vec<(String, Report, String)>,
     catalog: &Catalog,
 ) -> Result<Report, String> {
+    let renames = conflicting_shared_evidence(&inputs);
     let mut iter = inputs.into_iter();
-    let (first_name, mut merged, first_sha) = iter.next().ok_or("merge: nothing to merge")?;
-    let mut shas = vec![first_sha];
-    let mut index: BTreeMap<policy::FindingKey, usize> = merged
-        .findings
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (key(f), i))
-        .collect();
-    for (name, r, sha) in iter {
+    let (first_name, first, first_sha) = iter.next().ok_or("merge: nothing to merge")?;
+    let mut merged = Report {
+        findings: Vec::new(),
+        shared_evidence: BTreeMap::new(),
+        ..first.clone()
+    };
+    let mut shas = Vec::new();
+    let mut index: BTreeMap<policy::FindingKey, usize> = BTreeMap::new();
+    // Every input's verdict of a finding more than one input holds, by
+    // position of the input; the input each finding was first seen in.
+    let mut verdicts: BTreeMap<usize, Vec<(usize, Status, String)>> = BTreeMap::new();
+    let mut first_seen_in: Vec<usize> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let rest = std::iter::once((first_name.clone(), first, first_sha)).chain(iter);
+    for (position, (name, r, sha)) in rest.enumerate() {
         let policy_of = |r: &Report| {
             (
                 r.fail_on,
@@ -284,54 +296,57 @@ pub fn merge_reports(
             ));
         }
         shas.push(sha);
+        names.push(name.clone());
         for (id, check) in r.checks {
             merged.checks.entry(id).or_insert(check);
         }
-        // Shards judged the same organization trail at different times: its
-        // shared evidence may differ, so a key already taken by other
-        // evidence is renamed in this shard's findings.
-        let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+        let renamed = &renames[position];
         for (key, shared) in r.shared_evidence {
-            match merged.shared_evidence.get(&key) {
-                None => {
-                    merged.shared_evidence.insert(key, shared);
-                }
-                Some(existing) if existing.json == shared.json => {}
-                Some(_) => {
-                    let fresh = (2..)
-                        .map(|n| format!("{key}#{n}"))
-                        .find(|k| !merged.shared_evidence.contains_key(k))
-                        .expect("an unused key");
-                    merged.shared_evidence.insert(
-                        fresh.clone(),
-                        Arc::new(SharedEvidence {
-                            key: fresh.clone(),
-                            json: shared.json.clone(),
-                        }),
-                    );
-                    renamed.insert(key, fresh);
-                }
-            }
+            let key = renamed.get(&key).cloned().unwrap_or(key);
+            merged
+                .shared_evidence
+                .entry(key.clone())
+                .or_insert_with(|| {
+                    Arc::new(SharedEvidence {
+                        key,
+                        json: shared.json.clone(),
+                    })
+                });
         }
         for mut finding in r.findings {
             if !renamed.is_empty() {
                 let mut evidence = finding.evidence.value();
-                rename_shared_keys(&mut evidence, &renamed);
+                rename_shared_keys(&mut evidence, renamed);
                 finding.evidence = EvidenceJson::of(&evidence);
             }
             let k = key(&finding);
             match index.get(&k) {
                 Some(&i) => {
-                    if merged.findings[i].status == Status::Error && finding.status != Status::Error
-                    {
+                    let kept = &merged.findings[i];
+                    verdicts
+                        .entry(i)
+                        .or_insert_with(|| {
+                            vec![(first_seen_in[i], kept.status, kept.message.clone())]
+                        })
+                        .push((position, finding.status, finding.message.clone()));
+                    if rank(&finding) > rank(kept) {
                         merged.findings[i] = finding;
                     }
                 }
                 None => {
                     index.insert(k, merged.findings.len());
                     merged.findings.push(finding);
+                    first_seen_in.push(position);
                 }
             }
+        }
+        if position == 0 {
+            merged.collection_errors = r.collection_errors;
+            merged.scope.accounts = r.scope.accounts;
+            merged.scope.regions = r.scope.regions;
+            merged.policy.waivers = r.policy.waivers;
+            merged.baseline = r.baseline;
+            continue;
         }
         merged.collection_errors.extend(r.collection_errors);
         merged.scope.accounts.extend(r.scope.accounts);
@@ -349,6 +364,33 @@ pub fn merge_reports(
         if let (Some(mine), Some(theirs)) = (merged.baseline.as_mut(), r.baseline) {
             mine.no_longer_reported.extend(theirs.no_longer_reported);
         }
+    }
+    // Where inputs disagreed on a verdict, the evidence says so.
+    for (i, mut list) in verdicts {
+        if list.iter().all(|(_, status, _)| *status == list[0].1) {
+            continue;
+        }
+        list.sort_by(|a, b| {
+            (std::cmp::Reverse(model::badness(a.1)), &a.2, &names[a.0]).cmp(&(
+                std::cmp::Reverse(model::badness(b.1)),
+                &b.2,
+                &names[b.0],
+            ))
+        });
+        let finding = &mut merged.findings[i];
+        let mut evidence = finding.evidence.value();
+        if !evidence.is_object() {
+            evidence = serde_json::json!({ "value": evidence });
+        }
+        evidence["merge_disagreement"] = serde_json::json!(list
+            .iter()
+            .map(|(input, status, message)| serde_json::json!({
+                "input": names[*input],
+                "status": status,
+                "message": message,
+            }))
+            .collect::<Vec<_>>());
+        finding.evidence = EvidenceJson::of(&evidence);
     }
     for list in [&mut merged.scope.accounts, &mut merged.scope.regions] {
         list.sort();
@@ -370,7 +412,32 @@ pub fn merge_reports(
         baseline
             .no_longer_reported
             .retain(|f| !index.contains_key(&key(f)) && seen.insert(key(f)));
+        baseline.no_longer_reported.sort_by_key(key);
     }
+    // The catalog's order, as in a report of one run.
+    let position = |id: &str| {
+        catalog
+            .all()
+            .iter()
+            .position(|m| m.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    merged.findings.sort_by(|a, b| {
+        (
+            position(&a.check_id),
+            &a.check_id,
+            &a.account_id,
+            &a.resource,
+            &a.region,
+        )
+            .cmp(&(
+                position(&b.check_id),
+                &b.check_id,
+                &b.account_id,
+                &b.resource,
+                &b.region,
+            ))
+    });
     // Shared evidence only the dropped duplicates referred to goes too.
     let mut referenced = BTreeSet::new();
     for f in &merged.findings {
@@ -386,6 +453,48 @@ pub fn merge_reports(
     merged.snapshot.sha256 = sha256_hex(shas.join("\n").as_bytes());
     recount(&mut merged, catalog);
     Ok(merged)
+}
+
+/// How a finding ranks among several inputs' copies: its verdict's
+/// badness, then its words and evidence, so that the choice between two
+/// copies never depends on which input came first.
+fn rank(f: &ReportFinding) -> (u8, std::cmp::Reverse<(&str, &str)>) {
+    (
+        model::badness(f.status),
+        std::cmp::Reverse((f.message.as_str(), f.evidence.text())),
+    )
+}
+
+/// For each input, the shared-evidence keys it must rename: a key that
+/// inputs fill with different evidence (shards that judged an organization
+/// trail at different times) is kept apart as `KEY#<digest of the
+/// evidence>` in every input, so the names do not depend on input order.
+fn conflicting_shared_evidence(
+    inputs: &[(String, Report, String)],
+) -> Vec<BTreeMap<String, String>> {
+    let mut versions: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (_, report, _) in inputs {
+        for (key, shared) in &report.shared_evidence {
+            versions
+                .entry(key.as_str())
+                .or_default()
+                .insert(shared.json.text());
+        }
+    }
+    inputs
+        .iter()
+        .map(|(_, report, _)| {
+            report
+                .shared_evidence
+                .iter()
+                .filter(|(key, _)| versions.get(key.as_str()).is_some_and(|v| v.len() > 1))
+                .map(|(key, shared)| {
+                    let digest = sha256_hex(shared.json.text().as_bytes());
+                    (key.clone(), format!("{key}#{}", &digest[..12]))
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Recomputes every figure derived from the findings.
@@ -490,9 +599,15 @@ mod tests {
         .unwrap();
         assert_eq!(resolved(&merged, check, "111111111111"), want_a);
         assert_eq!(resolved(&merged, check, "222222222222"), want_b);
+        // Both versions under content-derived keys, whatever the order.
         let key = format!("{check}:{ORG_TRAIL}");
-        assert!(merged.shared_evidence.contains_key(&key));
-        assert!(merged.shared_evidence.contains_key(&format!("{key}#2")));
+        let versions: Vec<&String> = merged
+            .shared_evidence
+            .keys()
+            .filter(|k| k.starts_with(&format!("{key}#")))
+            .collect();
+        assert_eq!(versions.len(), 2, "{versions:?}");
+        assert!(!merged.shared_evidence.contains_key(&key));
         // Every entry is referred to by some finding.
         let mut referenced = BTreeSet::new();
         for f in &merged.findings {
@@ -504,5 +619,76 @@ mod tests {
         assert_eq!(keys, referenced);
         // The workload account's trail was in neither shard.
         assert!(!keys.iter().any(|k| k.contains("333333333333")));
+    }
+
+    /// Issue 14, item 8: swapping the inputs changed the fail count. Every
+    /// permutation of three inputs now gives the same report, a finding two
+    /// inputs judged differently keeps the worst verdict, and its evidence
+    /// names every input's verdict.
+    #[test]
+    fn no_order_of_the_inputs_changes_the_merged_report() {
+        let snapshot = demo();
+        let management = "111111111111";
+        let mut a = shard(&snapshot, management);
+        let b = shard(&snapshot, "222222222222");
+        let mut c = shard(&snapshot, management);
+        c.findings.extend(shard(&snapshot, "333333333333").findings);
+        // The management account is in every shard; one shard saw a check
+        // pass that another saw fail, a third could not read.
+        let check = "cloudtrail-log-file-validation";
+        let at = |r: &Report| {
+            r.findings
+                .iter()
+                .position(|f| f.check_id == check && f.account_id == management)
+                .unwrap()
+        };
+        let (ia, ic) = (at(&a), at(&c));
+        a.findings[ia].status = Status::Pass;
+        a.findings[ia].message = "passed in shard a".into();
+        c.findings[ic].status = Status::Error;
+        c.findings[ic].message = "unreadable in shard c".into();
+        let mut b = b;
+        b.findings.push({
+            let mut f = c.findings[ic].clone();
+            f.status = Status::Fail;
+            f.message = "failed in shard b".into();
+            f
+        });
+        let inputs = [("a", a), ("b", b), ("c", c)];
+        let orders = [
+            [0, 1, 2],
+            [0, 2, 1],
+            [1, 0, 2],
+            [1, 2, 0],
+            [2, 0, 1],
+            [2, 1, 0],
+        ];
+        let mut outputs = BTreeSet::new();
+        for order in orders {
+            let list = order
+                .iter()
+                .map(|&i| {
+                    let (name, report) = &inputs[i];
+                    (name.to_string(), report.clone(), format!("sha-{name}"))
+                })
+                .collect();
+            let merged = merge_reports(list, Catalog::embedded()).unwrap();
+            let f = merged
+                .findings
+                .iter()
+                .find(|f| f.check_id == check && f.account_id == management)
+                .unwrap();
+            assert_eq!(f.status, Status::Fail, "the worst verdict is kept");
+            let told = &f.evidence.value()["merge_disagreement"];
+            let statuses: Vec<&str> = told
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["status"].as_str().unwrap())
+                .collect();
+            assert_eq!(statuses, ["fail", "error", "pass"], "{told}");
+            outputs.insert(crate::report::json::render(&merged));
+        }
+        assert_eq!(outputs.len(), 1, "every order gives the same report");
     }
 }

@@ -758,6 +758,16 @@ pub struct LogIntegrity {
     pub problems: Vec<IntegrityProblem>,
     #[serde(default)]
     pub problems_omitted: u64,
+    /// Where the regions verified came from (the audited regions the trail
+    /// covers, with their status).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions_from: Option<String>,
+    /// `account/region` folders whose newest digests could not be compared
+    /// with AWS's latest delivery (an organization trail's member folders:
+    /// AWS reports one delivery time for the trail), so deleting their
+    /// newest digests would go unnoticed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tail_unproven: Vec<String>,
 }
 
 impl LogIntegrity {

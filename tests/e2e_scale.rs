@@ -109,6 +109,25 @@ fn shards_cover_the_organization_once_and_merge_to_the_whole() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Any order of the shards gives the same report, byte for byte.
+    let reversed = path("merged-reversed.json");
+    let out = trailwarden(
+        &[
+            "merge",
+            &path("shard3.json"),
+            &path("shard1.json"),
+            &path("shard2.json"),
+            "-o",
+            &reversed,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(whole_code));
+    assert_eq!(
+        std::fs::read(&merged).unwrap(),
+        std::fs::read(&reversed).unwrap(),
+        "the order of the shards changed the merged report"
+    );
     let merged: Value = serde_json::from_slice(&std::fs::read(&merged).unwrap()).unwrap();
     assert_same_verdicts(&merged, &whole);
     // Every finding's evidence resolves against the merged shared evidence

@@ -176,12 +176,23 @@ fn a_deleted_newest_digest_is_detected_only_with_an_anchor() {
     assert_eq!(code, 0, "{stderr}");
     let newest = chain.digest_keys.last().unwrap();
     std::fs::remove_file(work.path(&format!("copy/{newest}"))).unwrap();
-    // What the AWS tool sees: a shorter, valid chain.
+    // What the AWS tool sees: a shorter, valid chain. Offline, without an
+    // anchor, the report says plainly that the tail is unproven, and that
+    // only the folders found were verified.
     let (code, report, _) = run_local(&work, "keys.json", &[]);
     assert_eq!(code, 0, "{report:#}");
+    assert!(
+        report["regions"][0]["tail_unproven"].is_string(),
+        "{report:#}"
+    );
+    assert!(report["regions_from"]
+        .as_str()
+        .unwrap()
+        .starts_with("the digest folders found"));
     let (code, report, _) = run_local(&work, "keys.json", &["--anchor", &anchor]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(report["regions"][0]["anchor"]["status"], "not_reached");
+    assert!(report["regions"][0]["tail_unproven"].is_null());
     assert_eq!(report["result"], "INVALID");
 }
 
@@ -358,11 +369,28 @@ fn moto_chain_in(
     let seeded = moto.script("verify_logs.py", &setup);
     let trail = seeded["trail_arn"].as_str().unwrap().to_string();
     let archive_account = seeded["archive_account"].as_str().map(str::to_string);
-    let mut spec = ChainSpec::new(BUCKET, first_end, 3, 2);
-    spec.prefix = Some("team".into());
-    let chain = build(&spec);
+    let chain = both_regions(|region| {
+        let mut spec = ChainSpec::new(BUCKET, first_end, 3, 2);
+        spec.prefix = Some("team".into());
+        spec.region = region.into();
+        spec
+    });
     upload(moto, work, &chain, BUCKET, archive_account.as_deref());
     (trail, chain, archive_account)
+}
+
+/// The regions the end-to-end audits cover (`common::REGIONS`): a
+/// multi-region trail delivers digests in each.
+const AUDITED: [&str; 2] = ["us-east-1", "eu-west-1"];
+
+/// One chain per audited region, us-east-1's first (so its digest and log
+/// keys come first in the merged chain).
+fn both_regions(spec: impl Fn(&str) -> ChainSpec) -> Chain {
+    let mut chain = Chain::default();
+    for region in AUDITED {
+        chain.merge(build(&spec(region)));
+    }
+    chain
 }
 
 /// Uploads `chain` into `bucket` in moto, digests with their signature
@@ -409,6 +437,8 @@ fn s3_through_moto_reads_the_trail_bucket_and_signature_metadata() {
             "2026-11-28T00:00:00Z",
             "--endpoint-url",
             moto.endpoint.as_str(),
+            "--regions",
+            "us-east-1,eu-west-1",
         ];
         a.extend_from_slice(extra);
         a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
@@ -422,14 +452,21 @@ fn s3_through_moto_reads_the_trail_bucket_and_signature_metadata() {
     assert_eq!(code, 0, "{stderr}\n{report:#}");
     assert_eq!(report["source"]["bucket"], BUCKET);
     assert_eq!(report["source"]["prefix"], "team");
-    assert_eq!(report["summary"]["digests"]["valid"], 3);
-    assert_eq!(report["summary"]["logs"]["valid"], 6);
+    assert_eq!(report["summary"]["digests"]["valid"], 6);
+    assert_eq!(report["summary"]["logs"]["valid"], 12);
+    assert!(
+        report["regions_from"]
+            .as_str()
+            .unwrap()
+            .starts_with("--regions"),
+        "{report:#}"
+    );
 
     // moto has no ListPublicKeys: without the file, nothing is valid (exit 3).
     let (code, report, _) = run(&[]);
     assert_eq!(code, 3, "{report:#}");
     assert_eq!(report["summary"]["digests"]["valid"], 0);
-    assert_eq!(report["summary"]["digests"]["unreadable"], 3);
+    assert_eq!(report["summary"]["digests"]["unreadable"], 6);
 
     // A digest re-uploaded without its metadata, a deleted log.
     let middle = &chain.digest_keys[1];
@@ -460,6 +497,54 @@ fn s3_through_moto_reads_the_trail_bucket_and_signature_metadata() {
     // The newest is still verified, and so is the oldest, reached by listing.
     assert_eq!(status_of(&report, &chain.digest_keys[2]), "valid");
     assert_eq!(status_of(&report, &chain.digest_keys[0]), "valid");
+
+    // Every digest of eu-west-1 deleted: the region is not simply gone from
+    // the report, it is INVALID, since the trail was delivering there.
+    for key in &chain.digest_keys[3..] {
+        moto.script(
+            "verify_logs.py",
+            &["delete", "--bucket", BUCKET, "--key", key],
+        );
+    }
+    let (code, report, _) = run(&["--public-keys", &keys]);
+    assert_eq!(code, 1, "{report:#}");
+    let region = |report: &Value, name: &str| {
+        report["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["region"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {report:#}"))
+    };
+    let eu = region(&report, "eu-west-1");
+    assert!(
+        eu["digests_missing"]
+            .as_str()
+            .is_some_and(|why| why.contains("no digest file")),
+        "{eu:#}"
+    );
+    assert_eq!(report["summary"]["regions_missing_digests"], 1);
+
+    // Without --regions, every region enabled for the account is expected
+    // (ListRegions), each judged by its GetTrailStatus: the test server's
+    // regions without digests are INVALID too.
+    let a = args(&["--public-keys", &keys]);
+    let without: Vec<&str> = a
+        .iter()
+        .map(String::as_str)
+        .filter(|s| *s != "--regions" && *s != "us-east-1,eu-west-1")
+        .collect();
+    let (code, report, _) = verify(&without);
+    assert_eq!(code, 1, "{report:#}");
+    assert!(
+        report["regions_from"]
+            .as_str()
+            .unwrap()
+            .contains("ListRegions"),
+        "{report:#}"
+    );
+    assert!(region(&report, "ap-southeast-2")["digests_missing"].is_string());
 
     // A trail that does not exist is bad input.
     let (code, _, stderr) = verify(&[
@@ -498,7 +583,7 @@ fn audit_verify_logs_judges_each_trail() {
     assert_eq!(f[0]["status"], "pass", "{:#}", f[0]);
     assert_eq!(
         evidence(&report, f[0])["log_integrity"]["digests"]["valid"],
-        3
+        6
     );
 
     // The saved snapshot re-evaluates to the same verdict.
@@ -542,6 +627,63 @@ fn audit_verify_logs_judges_each_trail() {
             .as_str()
             .unwrap()
             .ends_with(&chain.log_keys[2][0])));
+}
+
+/// `audit --verify-logs` knows which regions the trail delivers to and
+/// when AWS last delivered a digest in each (GetTrailStatus): a region whose
+/// digests were all deleted, or whose newest digests were, fails the trail;
+/// the chain that is left is valid, so only that knowledge catches it.
+#[test]
+fn audit_verify_logs_catches_a_deleted_region_and_deleted_newest_digests() {
+    let check = "cloudtrail-log-integrity";
+    for deleted in ["region", "newest"] {
+        let moto = Moto::start();
+        let work = Work::new();
+        let (_, chain) = moto_chain(&moto, &work, recent_first_end(3));
+        let keys = work.s("keys.json");
+        let args = ["--verify-logs", "24", "--public-keys", &keys];
+        let (_, report) = audit(&moto.endpoint, &args, FAKE);
+        assert_eq!(findings(&report, check, None)[0]["status"], "pass");
+        // digest_keys: us-east-1's three, then eu-west-1's, oldest first.
+        let gone: &[String] = match deleted {
+            "region" => &chain.digest_keys[3..],
+            _ => &chain.digest_keys[1..3],
+        };
+        for key in gone {
+            moto.script(
+                "verify_logs.py",
+                &["delete", "--bucket", BUCKET, "--key", key],
+            );
+        }
+        let (code, report) = audit(&moto.endpoint, &args, FAKE);
+        let f = &findings(&report, check, None)[0];
+        assert_eq!(f["status"], "fail", "{deleted}: {f:#}");
+        assert_eq!(code, 1);
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains("digests missing in 1 region(s)"),
+            "{f:#}"
+        );
+        let problems = evidence(&report, f)["log_integrity"]["problems"].clone();
+        let missing = problems
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["status"] == "INVALID: digests missing")
+            .unwrap_or_else(|| panic!("{problems:#}"))
+            .clone();
+        let (region, words) = match deleted {
+            "region" => ("eu-west-1", "no digest file"),
+            _ => ("us-east-1", "LatestDigestDeliveryTime"),
+        };
+        assert_eq!(missing["region"], region, "{missing:#}");
+        assert!(
+            missing["detail"].as_str().unwrap().contains(words),
+            "{missing:#}"
+        );
+    }
 }
 
 /// The key path helper keeps keys inside the copy.
@@ -695,9 +837,11 @@ fn audit_verify_logs_reads_a_log_archive_bucket_through_its_owners_role() {
         &keys,
         "--role-arn",
         &role,
+        "--regions",
+        "us-east-1,eu-west-1",
     ]);
     assert_eq!(code, 0, "{stderr}\n{report:#}");
-    assert_eq!(report["summary"]["digests"]["valid"], 3);
+    assert_eq!(report["summary"]["digests"]["valid"], 6);
 }
 
 /// `audit --org --verify-logs`: an organization trail is verified in the
@@ -721,11 +865,14 @@ fn audit_org_verify_logs_checks_every_accounts_folder() {
     let work = Work::new();
     let mut chain = Chain::default();
     for account in &accounts {
-        let mut spec = ChainSpec::new(&bucket, recent_first_end(3), 3, 2);
-        spec.org_id = Some(org_id.to_string());
-        spec.account_id = account.clone();
-        spec.trail_name = "org-trail".into();
-        chain.merge(build(&spec));
+        chain.merge(both_regions(|region| {
+            let mut spec = ChainSpec::new(&bucket, recent_first_end(3), 3, 2);
+            spec.org_id = Some(org_id.to_string());
+            spec.account_id = account.clone();
+            spec.trail_name = "org-trail".into();
+            spec.region = region.into();
+            spec
+        }));
     }
     upload(&moto, &work, &chain, &bucket, None);
     let keys = work.s("keys.json");
@@ -738,10 +885,11 @@ fn audit_org_verify_logs_checks_every_accounts_folder() {
         assert_eq!(finding["resource"], trail.as_str());
         assert_eq!(finding["status"], "pass", "{finding:#}");
     }
-    // Every account's folder was verified: 3 × 3 digests, 3 × 6 logs.
+    // Every account's folder was verified in both regions: 3 × 2 × 3
+    // digests, 3 × 2 × 6 logs.
     let integrity = evidence(&report, f[0]);
-    assert_eq!(integrity["log_integrity"]["digests"]["valid"], 9);
-    assert_eq!(integrity["log_integrity"]["logs"]["valid"], 18);
+    assert_eq!(integrity["log_integrity"]["digests"]["valid"], 18);
+    assert_eq!(integrity["log_integrity"]["logs"]["valid"], 36);
 
     // A log deleted from the last member's folder fails the trail.
     let member_log = chain

@@ -41,10 +41,20 @@ fn judge(integrity: &LogIntegrity) -> Verdict {
     let evidence = json!({ "log_integrity": integrity });
     let hours = (integrity.end_time - integrity.start_time).num_hours();
     let (d, l) = (&integrity.digests, &integrity.logs);
+    let regions_missing = integrity
+        .problems
+        .iter()
+        .filter(|p| p.invalid && p.kind == "region")
+        .count();
     if d.invalid + l.invalid > 0 || integrity.problems.iter().any(|p| p.invalid) {
+        let missing = if regions_missing > 0 {
+            format!("; digests missing in {regions_missing} region(s) AWS was delivering to")
+        } else {
+            String::new()
+        };
         return Verdict::fail(
             format!(
-                "{} digest file(s) and {} log file(s) of the last {hours} h are INVALID (modified, forged, moved or deleted)",
+                "{} digest file(s) and {} log file(s) of the last {hours} h are INVALID (modified, forged, moved or deleted){missing}",
                 d.invalid, l.invalid
             ),
             evidence,
@@ -109,6 +119,8 @@ mod tests {
             gaps: Vec::new(),
             problems: Vec::new(),
             problems_omitted: 0,
+            regions_from: None,
+            tail_unproven: Vec::new(),
         }
     }
 
@@ -151,6 +163,25 @@ mod tests {
         assert_eq!(
             with(Some(Fact::Value(region_problem)))[0].status,
             Status::Error
+        );
+        // Every valid file verified, but a region AWS delivered to has no
+        // digest: fail, and the message says so.
+        let mut missing = integrity(24, 0, 0);
+        missing.problems.push(IntegrityProblem {
+            account_id: ACCOUNT.into(),
+            region: "eu-west-1".into(),
+            kind: "region".into(),
+            location: String::new(),
+            status: crate::verify::report::DIGESTS_MISSING.into(),
+            detail: Some("no digest file".into()),
+            invalid: true,
+        });
+        let f = with(Some(Fact::Value(missing)));
+        assert_eq!(f[0].status, Status::Fail);
+        assert!(
+            f[0].message.contains("digests missing in 1 region(s)"),
+            "{}",
+            f[0].message
         );
         let f = with(Some(Fact::Error(access_denied(ACCOUNT, "s3", "GetObject"))));
         assert_eq!(f[0].status, Status::Error);

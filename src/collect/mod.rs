@@ -2,7 +2,7 @@
 //! could read and every call that failed; it never decides pass or fail.
 
 pub(crate) mod clients;
-mod cloudtrail;
+pub(crate) mod cloudtrail;
 mod cloudwatch;
 mod config;
 pub(crate) mod errors;
@@ -109,6 +109,19 @@ impl Collector {
             call_timeout: Duration::from_secs(5),
             deadline: None,
             permits: Semaphore::new(8),
+            errors: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A collector for a few calls outside a collection (`verify-logs`
+    /// asking which regions must hold digests): no run deadline.
+    pub(crate) fn standalone(plumbing: Plumbing, call_timeout: Duration) -> Collector {
+        Collector {
+            global_region: plumbing.global_region.clone(),
+            plumbing,
+            call_timeout,
+            deadline: None,
+            permits: Semaphore::new(32),
             errors: Mutex::new(Vec::new()),
         }
     }

@@ -533,6 +533,7 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
         }
     }
     if listed_keys.is_empty() {
+        region.listed_nothing = true;
         region.error = Some(format!(
             "no digest file between {} and {} (is log file validation on, and is this the right bucket, prefix and account?)",
             plan.start.to_rfc3339(),

@@ -8,6 +8,7 @@
 
 pub mod chain;
 pub mod digest;
+pub mod expected;
 #[doc(hidden)]
 pub mod fixture;
 pub mod keys;

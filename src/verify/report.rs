@@ -194,7 +194,24 @@ pub struct RegionResult {
     /// `--record-anchor` writes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub newest_valid: Option<Anchor>,
+    /// `INVALID: digests missing`: AWS was delivering digests here (the
+    /// region is one the trail must cover, and GetTrailStatus, or
+    /// `--regions`, says so) but none was found in the window, or the
+    /// newest found is older than the newest AWS delivered. Why, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digests_missing: Option<String>,
+    /// Why deleting the newest digests would go unnoticed here (no
+    /// `LatestDigestDeliveryTime` to compare with, no `--anchor`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tail_unproven: Option<String>,
+    /// The listing held no digest of the window (set by the walk; judged
+    /// against what AWS says of the region).
+    #[serde(skip)]
+    pub listed_nothing: bool,
 }
+
+/// The status text of a region whose digests are missing.
+pub const DIGESTS_MISSING: &str = "INVALID: digests missing";
 
 impl RegionResult {
     pub fn digest_counts(&self) -> Counts {
@@ -206,10 +223,12 @@ impl RegionResult {
     }
 
     pub fn has_invalid(&self) -> bool {
-        self.digests
-            .iter()
-            .chain(&self.logs)
-            .any(|f| f.status.is_invalid())
+        self.digests_missing.is_some()
+            || self
+                .digests
+                .iter()
+                .chain(&self.logs)
+                .any(|f| f.status.is_invalid())
             || self
                 .anchor
                 .as_ref()
@@ -249,6 +268,9 @@ pub struct Verification {
     pub start_time: DateTime<Utc>,
     pub end_time: DateTime<Utc>,
     pub source: SourceInfo,
+    /// Where the list of regions verified came from (the trail's regions
+    /// from AWS, `--regions`, or only the digest folders found).
+    pub regions_from: String,
     pub regions: Vec<RegionResult>,
 }
 
@@ -259,6 +281,9 @@ pub struct Summary {
     pub logs: Counts,
     pub gaps: usize,
     pub regions_not_verified: usize,
+    /// Regions whose digests are missing (all of them, or the newest).
+    #[serde(default)]
+    pub regions_missing_digests: usize,
 }
 
 impl Verification {
@@ -269,6 +294,7 @@ impl Verification {
             s.logs.add(r.log_counts());
             s.gaps += r.gaps.len();
             s.regions_not_verified += usize::from(r.error.is_some());
+            s.regions_missing_digests += usize::from(r.digests_missing.is_some());
         }
         s
     }
@@ -296,6 +322,7 @@ impl Verification {
             "start_time": self.start_time,
             "end_time": self.end_time,
             "source": self.source,
+            "regions_from": self.regions_from,
             "result": result_word(outcome),
             "exit_code": outcome.code(),
             "summary": self.summary(),
@@ -319,12 +346,13 @@ impl Verification {
             SourceInfo::Local { dir, .. } => format!("local copy {dir}"),
         };
         out.push_str(&format!(
-            "Trail {}\nAccount {}, {} to {}, from {}\n",
+            "Trail {}\nAccount {}, {} to {}, from {}\nRegions: {}\n",
             self.trail_arn,
             self.account_id,
             t(&self.start_time),
             t(&self.end_time),
-            source
+            source,
+            self.regions_from
         ));
         for r in &self.regions {
             let d = r.digest_counts();
@@ -342,6 +370,12 @@ impl Verification {
             ));
             if let Some(e) = &r.error {
                 out.push_str(&format!("  ERROR: {e}\n"));
+            }
+            if let Some(why) = &r.digests_missing {
+                out.push_str(&format!("  {DIGESTS_MISSING}: {why}\n"));
+            }
+            if let Some(why) = &r.tail_unproven {
+                out.push_str(&format!("  Tail unproven: {why}\n"));
             }
             for f in r.digests.iter().chain(&r.logs) {
                 if verbose || f.status != Status::Valid {
@@ -380,11 +414,12 @@ impl Verification {
         let s = self.summary();
         let outcome = self.outcome();
         out.push_str(&format!(
-            "\nResult: {}: {} digest(s) and {} log file(s) valid; {} invalid; {} not verifiable or not readable; {} gap(s)\n",
+            "\nResult: {}: {} digest(s) and {} log file(s) valid; {} invalid; {} region(s) missing digests; {} not verifiable or not readable; {} gap(s)\n",
             result_word(outcome),
             s.digests.valid,
             s.logs.valid,
             s.digests.invalid + s.logs.invalid,
+            s.regions_missing_digests,
             s.digests.unverifiable + s.digests.unreadable + s.logs.unverifiable + s.logs.unreadable + s.regions_not_verified,
             s.gaps
         ));

@@ -4,13 +4,14 @@
 //! concurrently.
 
 use super::chain::{verify_region, RegionPlan};
+use super::expected::{Expectations, RegionExpectation, FOLDERS_ONLY};
 use super::keys::PublicKeys;
 use super::report::{Anchor, RegionResult, SourceInfo, Verification};
 use super::source::{FetchError, LocalSource, S3Source, Source};
 use crate::collect::clients::{Plumbing, Session};
 use crate::collect::errors::{from_sdk, Site};
 use crate::collect::{ops, AccountScope, CollectOptions};
-use crate::snapshot::CollectionError;
+use crate::snapshot::{CollectionError, Fact};
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
 use futures::StreamExt;
@@ -100,6 +101,10 @@ pub struct VerifyRequest {
     /// The account whose files are verified (organization trails: a member).
     pub account_id: String,
     pub regions: Option<Vec<String>>,
+    /// The regions that must hold digests and what AWS says of each:
+    /// given by `audit --verify-logs` (from the snapshot), else found by
+    /// [`verify`] through the API (or `--regions` offline).
+    pub expected: Expectations,
     pub s3_bucket: Option<String>,
     pub s3_prefix: Option<String>,
     pub local: Option<PathBuf>,
@@ -130,10 +135,13 @@ fn unreadable(e: &CollectionError) -> VerifyError {
 /// The sessions a verification reads through: the caller's, for CloudTrail
 /// (DescribeTrails, ListPublicKeys), and the bucket's, for S3: the bucket
 /// may be another account's (a log archive), read through a role there.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Sessions {
     caller: Session,
     bucket: Session,
+    /// For the CloudTrail and Account calls that say which regions must
+    /// hold digests.
+    cx: std::sync::Arc<crate::collect::Collector>,
 }
 
 impl Sessions {
@@ -156,12 +164,26 @@ impl Sessions {
         Ok(Sessions {
             caller: Session::new(account_id, plumbing.base.clone(), &plumbing),
             bucket: Session::new(account_id, bucket_sdk, &plumbing),
+            cx: std::sync::Arc::new(crate::collect::Collector::standalone(
+                plumbing,
+                aws.call_timeout,
+            )),
         })
     }
 }
 
 /// Runs the verification.
 pub async fn verify(request: &VerifyRequest) -> Result<Verification, VerifyError> {
+    let sessions = connect_for(request).await?;
+    let mut request = request.clone();
+    if request.expected.regions.is_empty() {
+        request.expected = aws_expectations(sessions.as_ref(), &request).await;
+    }
+    verify_through(&request, sessions.as_ref()).await
+}
+
+/// The sessions [`verify`] needs: none offline with a public-keys file.
+async fn connect_for(request: &VerifyRequest) -> Result<Option<Sessions>, VerifyError> {
     let needs_aws = request.local.is_none() || request.public_keys.is_none();
     let sessions = if needs_aws {
         let connected = Sessions::connect(&request.aws, &request.account_id).await;
@@ -176,7 +198,83 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, VerifyError
     } else {
         None
     };
-    verify_through(request, sessions.as_ref()).await
+    Ok(sessions)
+}
+
+/// The regions `verify-logs` run alone must find digests in: `--regions`
+/// when given, else the trail's (DescribeTrails: its home region, or every
+/// region enabled for the caller's account when it is multi-region), each
+/// with its `GetTrailStatus` when AWS can be asked. Offline without
+/// `--regions`, nothing is known.
+async fn aws_expectations(sessions: Option<&Sessions>, request: &VerifyRequest) -> Expectations {
+    let trail = &request.trail;
+    // AWS's latest delivery describes the trail owner's folder only.
+    let tail = request.account_id == trail.account_id;
+    let Some(sessions) = sessions else {
+        return match &request.regions {
+            Some(regions) => Expectations {
+                regions: regions
+                    .iter()
+                    .map(|r| (r.clone(), RegionExpectation::named("named with --regions")))
+                    .collect(),
+                source: Some("--regions".into()),
+            },
+            None => Expectations::default(),
+        };
+    };
+    let cx = &sessions.cx;
+    let caller = &sessions.caller;
+    let (regions, why, source) = match &request.regions {
+        Some(regions) => (
+            regions.clone(),
+            "named with --regions",
+            "--regions, with GetTrailStatus in each".to_string(),
+        ),
+        None => match describe_trail(caller, trail).await {
+            Err(e) => {
+                return Expectations {
+                    regions: BTreeMap::new(),
+                    source: Some(format!("{FOLDERS_ONLY}; DescribeTrails failed: {e}")),
+                }
+            }
+            Ok(described) if !described.multi_region => (
+                vec![trail.home_region.clone()],
+                "the trail's home region",
+                "the trail's home region (DescribeTrails), with GetTrailStatus".to_string(),
+            ),
+            Ok(_) => match crate::collect::scope::regions(cx, caller, None, &[]).await.0 {
+                Fact::Value(regions) => (
+                    regions,
+                    "a region enabled for the account, which the multi-region trail covers",
+                    "every region enabled for the caller's account (ListRegions), which the multi-region trail covers, with GetTrailStatus in each".to_string(),
+                ),
+                Fact::Error(e) => {
+                    return Expectations {
+                        regions: BTreeMap::new(),
+                        source: Some(format!(
+                            "{FOLDERS_ONLY}; the account's regions could not be listed: {}: {}",
+                            e.code, e.message
+                        )),
+                    }
+                }
+            },
+        },
+    };
+    let statuses = join_all(regions.iter().map(|region| async move {
+        let status = crate::collect::cloudtrail::trail_status(cx, caller, region, &trail.arn).await;
+        let expectation = match (&request.regions, &status) {
+            // The user named the region: digests are expected even when
+            // its status cannot be read.
+            (Some(_), Fact::Error(_)) => RegionExpectation::named(why),
+            _ => RegionExpectation::from_status(why.to_string(), &status, request.start, tail),
+        };
+        (region.clone(), expectation)
+    }))
+    .await;
+    Expectations {
+        regions: statuses.into_iter().collect(),
+        source: Some(source),
+    }
 }
 
 /// [`verify`] through sessions already connected (`None`: offline, with a
@@ -215,6 +313,7 @@ pub async fn verify_through(
     let Some(Sessions {
         caller,
         bucket: bucket_session,
+        ..
     }) = sessions
     else {
         return Err(VerifyError::Input("no AWS access configured".into()));
@@ -248,11 +347,17 @@ pub async fn verify_through(
     .await
 }
 
-/// DescribeTrails in the trail's home region: its bucket and prefix.
-async fn trail_bucket(
+/// What DescribeTrails (in the trail's home region) says of the trail.
+struct DescribedTrail {
+    bucket: Option<String>,
+    prefix: Option<String>,
+    multi_region: bool,
+}
+
+async fn describe_trail(
     session: &Session,
     trail: &TrailArn,
-) -> Result<(String, Option<String>), VerifyError> {
+) -> Result<DescribedTrail, VerifyError> {
     let client = session.cloudtrail(&trail.home_region);
     let out = client
         .describe_trails()
@@ -280,15 +385,29 @@ async fn trail_bucket(
                 trail.arn, trail.home_region
             ))
         })?;
-    let bucket = found
-        .s3_bucket_name()
-        .filter(|b| !b.is_empty())
+    Ok(DescribedTrail {
+        bucket: found
+            .s3_bucket_name()
+            .filter(|b| !b.is_empty())
+            .map(str::to_string),
+        prefix: found
+            .s3_key_prefix()
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
+        multi_region: found.is_multi_region_trail().unwrap_or(false),
+    })
+}
+
+/// The trail's bucket and prefix.
+async fn trail_bucket(
+    session: &Session,
+    trail: &TrailArn,
+) -> Result<(String, Option<String>), VerifyError> {
+    let described = describe_trail(session, trail).await?;
+    let bucket = described
+        .bucket
         .ok_or_else(|| VerifyError::Input(format!("trail {} has no S3 bucket", trail.arn)))?;
-    let prefix = found
-        .s3_key_prefix()
-        .filter(|p| !p.is_empty())
-        .map(str::to_string);
-    Ok((bucket.to_string(), prefix))
+    Ok((bucket, described.prefix))
 }
 
 /// The bucket's region (GetBucketLocation), so S3 answers without a
@@ -409,7 +528,7 @@ async fn verify_with<S: Source>(
             FetchError::Unreadable(e) => unreadable(&e),
             FetchError::NotFound => VerifyError::Unreadable(format!("bucket {bucket} not found")),
         })?;
-    let regions = match &request.regions {
+    let mut regions = match &request.regions {
         Some(regions) => regions.clone(),
         None => source
             .list_folders(bucket, &format!("{base}CloudTrail-Digest/"))
@@ -421,12 +540,32 @@ async fn verify_with<S: Source>(
                 }
             })?,
     };
+    // A region that must hold digests is verified whether or not its
+    // folder is still there: deleting a folder must not remove a region.
+    if request.regions.is_none() {
+        regions.extend(
+            request
+                .expected
+                .regions
+                .iter()
+                .filter(|(_, e)| e.delivering != Some(false))
+                .map(|(r, _)| r.clone()),
+        );
+        regions.sort();
+        regions.dedup();
+    }
     let mut verification = Verification {
         trail_arn: request.trail.arn.clone(),
         account_id: request.account_id.clone(),
         start_time: request.start,
         end_time: request.end,
         source: info,
+        regions_from: request
+            .expected
+            .source
+            .clone()
+            .or_else(|| request.regions.as_ref().map(|_| "--regions".to_string()))
+            .unwrap_or_else(|| FOLDERS_ONLY.to_string()),
         regions: Vec::new(),
     };
     if regions.is_empty() {
@@ -496,7 +635,15 @@ async fn verify_with<S: Source>(
                 keys: region_keys,
                 anchor,
             };
-            verify_region(source, &plan).await
+            let mut result = verify_region(source, &plan).await;
+            super::expected::judge(
+                &mut result,
+                request.expected.regions.get(region.as_str()),
+                request.start,
+                request.end,
+                anchor.is_some(),
+            );
+            result
         }
     }))
     .await;
@@ -593,6 +740,7 @@ pub async fn audit_integrity(
                         end,
                         account_id: account.clone(),
                         regions: None,
+                        expected: audited_expectations(trail, config, account, start),
                         s3_bucket: Some(bucket.clone()),
                         s3_prefix: config.s3_key_prefix.clone(),
                         local: None,
@@ -647,6 +795,50 @@ pub async fn audit_integrity(
     per_trail.into_iter().collect()
 }
 
+/// For `audit --verify-logs`: the regions `account`'s folder of the trail
+/// must hold digests in are the trail's home region and, for a
+/// multi-region trail, every other audited region (those whose status was
+/// read), each judged by its `GetTrailStatus` from the snapshot. Its
+/// `LatestDigestDeliveryTime` describes the owner's folder only.
+fn audited_expectations(
+    trail: &crate::snapshot::TrailFacts,
+    config: &crate::snapshot::TrailConfig,
+    account: &str,
+    start: DateTime<Utc>,
+) -> Expectations {
+    let tail = account == trail.account_id;
+    let mut regions = BTreeMap::new();
+    regions.insert(
+        trail.home_region.clone(),
+        RegionExpectation::from_status(
+            "the trail's home region".into(),
+            &trail.status,
+            start,
+            tail,
+        ),
+    );
+    if config.is_multi_region_trail {
+        for (region, status) in &trail.status_in_regions {
+            regions.insert(
+                region.clone(),
+                RegionExpectation::from_status(
+                    "an audited region the multi-region trail covers".into(),
+                    status,
+                    start,
+                    tail,
+                ),
+            );
+        }
+    }
+    Expectations {
+        regions,
+        source: Some(
+            "the audited regions the trail covers, with GetTrailStatus in each (from the audit)"
+                .into(),
+        ),
+    }
+}
+
 /// How to read `bucket`: through the audit role of the in-scope account
 /// that owns it when that is not the caller's (a log-archive account, as
 /// AWS Control Tower sets up), else with the caller's credentials.
@@ -699,6 +891,8 @@ pub fn summarize(
         gaps: Vec::new(),
         problems: Vec::new(),
         problems_omitted: 0,
+        regions_from: runs.first().map(|r| r.regions_from.clone()),
+        tail_unproven: Vec::new(),
     };
     let mut problems = Vec::new();
     for run in runs {
@@ -721,6 +915,22 @@ pub fn summarize(
                     from: g.from,
                     to: g.to,
                 });
+            }
+            if let Some(why) = &region.digests_missing {
+                problems.push(IntegrityProblem {
+                    account_id: run.account_id.clone(),
+                    region: region.region.clone(),
+                    kind: "region".into(),
+                    location: String::new(),
+                    status: super::report::DIGESTS_MISSING.into(),
+                    detail: Some(why.clone()),
+                    invalid: true,
+                });
+            }
+            if region.tail_unproven.is_some() {
+                integrity
+                    .tail_unproven
+                    .push(format!("{}/{}", run.account_id, region.region));
             }
             if let Some(e) = &region.error {
                 problems.push(IntegrityProblem {

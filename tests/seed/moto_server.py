@@ -19,7 +19,10 @@
    administrator and refuse other members; a CloudTrail delegated
    administrator reads an organization trail's selectors; DescribeKey of
    another account's key is refused unless its key policy allows it.
-6. A test-only control over GetTrailStatus per region (`TrailStatusOverrides`):
+6. Digest deliveries (`DigestDeliveries`): a digest a test puts into a
+   trail's bucket counts as delivered, and GetTrailStatus reports the
+   newest as `LatestDigestDeliveryTime`, remembered after a delete.
+7. A test-only control over GetTrailStatus per region (`TrailStatusOverrides`):
    AWS answers GetTrailStatus for one region at a time, and a multi-region
    trail's delivery can fail in one region alone; moto never reports a
    delivery error, so a test sets one for one (trail, region).
@@ -771,6 +774,76 @@ def _respond(start_response, status, headers, body):
 # {"LatestDeliveryError": ..., ...}} makes GetTrailStatus for that ARN, asked
 # in that region, answer with those fields over moto's.
 
+# --- Digest deliveries ------------------------------------------------------
+#
+# CloudTrail API reference, GetTrailStatus: `LatestDigestDeliveryTime` is
+# when CloudTrail last delivered a digest file to the trail's bucket (in the
+# region asked). moto delivers nothing, so this model takes the digests a
+# test puts into a bucket (the key layout of the CloudTrail user guide,
+# "CloudTrail digest file structure": AWSLogs/[o-id/]ACCOUNT/CloudTrail-
+# Digest/REGION/YYYY/MM/DD/..._YYYYMMDDTHHMMSSZ.json.gz, the time being the
+# digest's end) as delivered five minutes after their end, and answers
+# GetTrailStatus with the newest per (bucket, trail owner, region). Like
+# AWS, it remembers a delivery after the object is deleted: deleting the
+# newest digests does not move LatestDigestDeliveryTime back.
+
+DIGEST_KEY = re.compile(
+    r"(?:^|/)AWSLogs/(?:o-[a-z0-9]+/)?(\d{12})/CloudTrail-Digest/([a-z0-9-]+)/"
+    r"\d{4}/\d{2}/\d{2}/[^/]*_(\d{8}T\d{6}Z)\.json\.gz$")
+DELIVERY_LAG_SECONDS = 300
+
+
+class DigestDeliveries:
+    def __init__(self, app):
+        self.app = app
+        self.delivered = {}
+
+    def __call__(self, environ, start_response):
+        method = environ.get("REQUEST_METHOD")
+        _, service = _signing_service(environ)
+        path = urllib.parse.unquote(environ.get("PATH_INFO", ""))
+        if service == "s3" and method == "PUT":
+            match = DIGEST_KEY.search(path)
+            bucket = path.lstrip("/").split("/", 1)[0]
+            if match and bucket:
+                status, headers, body = _inner(self.app, environ)
+                if status.startswith("2"):
+                    account, region, stamp = match.groups()
+                    end = datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(
+                        tzinfo=datetime.timezone.utc)
+                    at = end.timestamp() + DELIVERY_LAG_SECONDS
+                    key = (bucket, account, region)
+                    self.delivered[key] = max(at, self.delivered.get(key, at))
+                return _respond(start_response, status, headers, body)
+        if not environ.get("HTTP_X_AMZ_TARGET", "").endswith(".GetTrailStatus") or not self.delivered:
+            return self.app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        raw = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(raw)
+        try:
+            name = json.loads(raw or b"{}").get("Name") or ""
+        except ValueError:
+            name = ""
+        home, owner = _arn_parts(name)
+        match = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+        if owner is None or not match:
+            return self.app(environ, start_response)
+        from moto.cloudtrail.models import cloudtrail_backends
+
+        trail = next((t for t in cloudtrail_backends[owner][home].trails.values() if t.arn == name),
+                     None)
+        at = trail and trail.log_validation and self.delivered.get(
+            (trail.bucket_name, owner, match.group(1)))
+        if not at:
+            return self.app(environ, start_response)
+        status, headers, answer = _inner(self.app, environ)
+        if status.startswith("2"):
+            document = json.loads(answer or b"{}")
+            document["LatestDigestDeliveryTime"] = at
+            answer = json.dumps(document).encode("utf-8")
+        return _respond(start_response, status, headers, answer)
+
+
 class TrailStatusOverrides:
     TARGET_SUFFIX = ".GetTrailStatus"
 
@@ -895,8 +968,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     teach_cloudtrail()
     teach_accounts()
-    app = TrailStatusOverrides(S3Middleware(
-        AccountMiddleware(CborMiddleware(DomainDispatcherApplication(create_backend_app)))))
+    app = TrailStatusOverrides(DigestDeliveries(S3Middleware(
+        AccountMiddleware(CborMiddleware(DomainDispatcherApplication(create_backend_app))))))
     if not args.print_port:
         os.environ.setdefault("MOTO_PORT", str(args.port))
         run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
