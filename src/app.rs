@@ -734,7 +734,11 @@ fn verify_logs(args: VerifyLogsArgs) -> Result<Outcome> {
             "{}\n",
             serde_json::to_string_pretty(&verification.to_json())?
         ),
-        ListFormat::Console => verification.to_console(crate::log::verbosity() > 0),
+        // Keys and details come from the bucket: inert for the terminal.
+        ListFormat::Console => {
+            crate::inert::terminal_text(&verification.to_console(crate::log::verbosity() > 0))
+                .into_owned()
+        }
     };
     report::write_output(text.as_bytes(), None)?;
     if let Some(path) = &args.record_anchor {

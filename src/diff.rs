@@ -77,7 +77,8 @@ pub fn run(args: DiffArgs) -> Result<Outcome> {
     );
     let text = match args.format {
         ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(&diff)?),
-        ListFormat::Console => render_console(&diff),
+        // Messages and resources come from the audited accounts.
+        ListFormat::Console => crate::inert::terminal_text(&render_console(&diff)).into_owned(),
     };
     crate::report::write_output(text.as_bytes(), None)?;
     Ok(outcome(&diff))

@@ -13,6 +13,7 @@ pub mod diff;
 pub mod docs;
 pub mod filter_pattern;
 pub mod finding;
+pub mod inert;
 pub mod log;
 pub mod merge;
 pub mod policy;

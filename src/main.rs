@@ -20,7 +20,11 @@ fn main() -> ExitCode {
         Err(error) => {
             // One line: the error and its causes.
             let reason: Vec<String> = error.chain().map(|e| e.to_string()).collect();
-            eprintln!("trailwarden: error: {}", reason.join(": "));
+            // A cause may quote AWS or a file: inert for the terminal.
+            eprintln!(
+                "trailwarden: error: {}",
+                trailwarden::inert::terminal_field(&reason.join(": "))
+            );
             ExitCode::from(Outcome::UsageError.code())
         }
     }

@@ -684,6 +684,49 @@ fn diff_says_whether_anything_got_worse() {
     assert!(stderr(&out).contains("diff: NEW nope.json"));
 }
 
+/// Issue 14, item 13: the console output of `diff` carries no terminal
+/// control sequence from a report's text (a message comes from an account).
+#[test]
+fn diff_console_output_is_inert() {
+    let s = Scratch::new();
+    let demo = s.path("demo-report.json").display().to_string();
+    s.run(
+        &[
+            "evaluate",
+            "demo.json",
+            "--no-config",
+            "--format",
+            "json",
+            "--output",
+            &demo,
+        ],
+        None,
+    );
+    // Before: those findings passed; after: they fail with hostile words.
+    let mut before: Value = serde_json::from_slice(&std::fs::read(&demo).unwrap()).unwrap();
+    let mut after = before.clone();
+    for (b, a) in before["findings"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .zip(after["findings"].as_array_mut().unwrap())
+    {
+        if a["status"] == "fail" {
+            a["message"] = Value::String("\u{1b}]0;owned\u{7}\u{1b}[2Jcleared\u{202e}".into());
+            b["status"] = Value::String("pass".into());
+        }
+    }
+    let before = s.write("before.json", &before.to_string());
+    let after = s.write("after.json", &after.to_string());
+    let out = s.run(&["diff", &before, &after], None);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("cleared"), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text:?}"
+    );
+}
+
 #[test]
 fn waiver_dates_are_judged_at_the_report_time() {
     // Sanity of the test clock itself: SOURCE_DATE_EPOCH sets generated_at.

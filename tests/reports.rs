@@ -571,6 +571,33 @@ fn markdown_escapes_hostile_strings() {
     }
 }
 
+/// Issue 14, item 13: names cannot mention anyone or link anywhere in a
+/// rendered summary, the organization id included.
+#[test]
+fn markdown_names_cannot_mention_or_link() {
+    let mut report = demo_report();
+    report.scope.organization_id = Some("o-abc [x](https://evil.example) @org".into());
+    for f in report
+        .findings
+        .iter_mut()
+        .filter(|f| f.status == Status::Fail)
+    {
+        f.message = "alarm @security-team https://evil.example www.evil.example".into();
+    }
+    let md = text(markdown::render(&report));
+    for live in [
+        "@security-team",
+        "@org",
+        "https://evil",
+        "www.evil",
+        "[x](https",
+    ] {
+        assert!(!md.contains(live), "{live} is live in the Markdown");
+    }
+    assert!(md.contains("\\[x\\]"), "the link's brackets are escaped");
+    assert!(md.replace('\u{2060}', "").contains("@security-team"));
+}
+
 #[test]
 fn markdown_stays_under_its_limit_for_a_large_organization() {
     // ~5,000 accounts, each with the findings of the demo's workload account.
@@ -666,6 +693,29 @@ fn csv_round_trips_through_a_csv_reader() {
     }
     // RFC 4180: CRLF line ends.
     assert!(bytes.windows(2).any(|w| w == b"\r\n"));
+}
+
+/// Issue 14, item 13: an alarm name or message that a spreadsheet would
+/// run as a formula is written as text (OWASP CSV injection rule).
+#[test]
+fn csv_cells_are_inert_for_spreadsheets() {
+    let mut report = demo_report();
+    let formula = "=HYPERLINK(\"http://evil.example\",\"click\")";
+    report.findings[0].message = formula.to_string();
+    report.findings[1].resource = "+cmd|' /C calc'!A0".to_string();
+    report.findings[2].message = "@SUM(1+1)".to_string();
+    let bytes = csv_report::render(&report);
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    for row in &rows {
+        for cell in row.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a live formula: {cell}"
+            );
+        }
+    }
+    assert_eq!(&rows[0][7], format!("'{formula}"));
 }
 
 // ------------------------------------------------------------------ console

@@ -488,12 +488,5 @@ fn line(f: &ReportFinding, style: Style) -> String {
 /// Strings from AWS with control characters (an escape sequence in a tag or
 /// name could rewrite the terminal) replaced by U+FFFD.
 fn clean(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        s.chars()
-            .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-            .collect::<String>()
-            .into()
-    } else {
-        s.into()
-    }
+    crate::inert::terminal_field(s)
 }

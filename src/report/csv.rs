@@ -41,15 +41,23 @@ pub fn render(report: &Report) -> Vec<u8> {
         .from_writer(Vec::new());
     // Writing to a Vec cannot fail, and every row has COLUMNS.len() fields.
     let _ = writer.write_record(COLUMNS);
+    // Every cell inert for a spreadsheet: names and messages come from the
+    // audited accounts.
+    let inert = |record: Vec<String>| {
+        record
+            .into_iter()
+            .map(|cell| crate::inert::csv_cell(&cell).into_owned())
+            .collect::<Vec<String>>()
+    };
     let gone = report
         .baseline
         .iter()
         .flat_map(|b| b.no_longer_reported.iter());
     for f in &report.findings {
-        let _ = writer.write_record(row(report, f, None));
+        let _ = writer.write_record(inert(row(report, f, None)));
     }
     for f in gone {
-        let _ = writer.write_record(row(report, f, Some("resolved")));
+        let _ = writer.write_record(inert(row(report, f, Some("resolved"))));
     }
     for d in &report.policy.disabled_checks {
         let mut record = vec![String::new(); COLUMNS.len()];
@@ -57,7 +65,7 @@ pub fn render(report: &Report) -> Vec<u8> {
         record[4] = "disabled".to_string();
         record[6] = d.title.clone();
         record[7] = d.reason.clone();
-        let _ = writer.write_record(record);
+        let _ = writer.write_record(inert(record));
     }
     writer.into_inner().unwrap_or_default()
 }

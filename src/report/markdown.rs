@@ -124,7 +124,7 @@ fn header(doc: &mut Doc, report: &Report) {
             .scope
             .organization_id
             .as_deref()
-            .map(|o| format!(" · organization {}", inline(o)))
+            .map(|o| format!(" · organization {}", cell(o)))
             .unwrap_or_default(),
         report.snapshot.collected_at.format("%Y-%m-%d %H:%M:%SZ"),
         report.fail_on,
@@ -660,6 +660,9 @@ fn others(doc: &mut Doc, report: &Report) {
 /// Text in a table cell or paragraph: HTML-significant characters become
 /// entities (so a hostile name renders as text), Markdown punctuation is
 /// backslash-escaped, and line breaks become spaces (a break ends a row).
+/// What GitHub and GitLab would turn live from plain text is broken with
+/// an invisible WORD JOINER (U+2060): an `@` (a mention of a user or team,
+/// notifying them), and the `://` and `www.` of a bare URL (an autolink).
 pub fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -673,11 +676,14 @@ pub fn cell(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if c.is_control() => out.push('\u{FFFD}'),
+            '@' => out.push_str("@\u{2060}"),
+            c if crate::inert::steers_terminal(c) => out.push('\u{FFFD}'),
             c => out.push(c),
         }
     }
-    out
+    out.replace("://", ":\u{2060}//")
+        .replace("www.", "www\u{2060}.")
+        .replace("WWW.", "WWW\u{2060}.")
 }
 
 /// Text inside a code span: no backticks (they would end it), no pipes
@@ -719,6 +725,21 @@ fn fence_for(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14, item 13: an alarm or account name cannot notify anyone or
+    /// become a link in a rendered summary.
+    #[test]
+    fn names_cannot_mention_or_link() {
+        let hostile = cell("@security-team see https://evil.example and www.evil.example");
+        assert!(!hostile.contains("@s"), "{hostile}");
+        assert!(!hostile.contains("://"), "{hostile}");
+        assert!(!hostile.contains("www."), "{hostile}");
+        // What a reader sees is the same text.
+        assert_eq!(
+            hostile.replace('\u{2060}', ""),
+            "@security-team see https://evil.example and www.evil.example"
+        );
+    }
 
     #[test]
     fn escapes_hostile_text() {
