@@ -78,6 +78,7 @@ fn audit(args: AuditArgs) -> Result<Outcome> {
             role_arn: None,
             external_id: options.external_id.clone(),
             member_role: Some(options.role_name.clone()),
+            session_policy: options.session_policy,
         };
         let integrity = runtime()?.block_on(verify::run::audit_integrity(
             &access,
@@ -718,6 +719,7 @@ fn verify_logs(args: VerifyLogsArgs) -> Result<Outcome> {
             role_arn: args.role_arn.clone(),
             external_id: args.external_id.clone(),
             member_role: None,
+            session_policy: !args.no_session_policy,
         },
     };
     let verification = match runtime()?.block_on(verify::run::verify(&request)) {
@@ -806,6 +808,7 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
         call_timeout: args.call_timeout.or(defaults.call_timeout),
         timeout: args.timeout.or(defaults.timeout),
         shard: args.shard,
+        no_session_policy: args.no_session_policy,
         config: ConfigArgs {
             config: None,
             no_config: true,
@@ -906,6 +909,7 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
         call_timeout: std::time::Duration::from_secs(scope.call_timeout.unwrap_or(20)),
         run_timeout: scope.timeout.map(std::time::Duration::from_secs),
         shard: scope.shard,
+        session_policy: !args.no_session_policy,
     })
 }
 

@@ -148,6 +148,11 @@ pub struct ScopeArgs {
     /// `trailwarden merge`.
     #[arg(long, value_name = "K/N", value_parser = parse_shard)]
     pub shard: Option<Shard>,
+    /// Do not send the read-only session policy with AssumeRole (by
+    /// default every assumed role is limited to the read calls trailwarden
+    /// makes, whatever the role itself allows).
+    #[arg(long)]
+    pub no_session_policy: bool,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -325,6 +330,9 @@ pub struct VerifyLogsArgs {
     /// External ID to present when assuming `--role-arn`.
     #[arg(long, requires = "role_arn")]
     pub external_id: Option<String>,
+    /// Do not send the read-only session policy when assuming `--role-arn`.
+    #[arg(long)]
+    pub no_session_policy: bool,
 }
 
 #[derive(Debug, Args)]

@@ -77,6 +77,62 @@ fn listed_accounts_are_audited_through_the_role() {
     assert_eq!(snap["stats"]["calls_by_operation"]["sts:AssumeRole"], 2);
 }
 
+/// Issue 14, item 10: every AssumeRole carries the read-only session
+/// policy (the audit role is often AdministratorAccess), which allows every
+/// call the audit made; `--no-session-policy` sends none.
+#[test]
+fn every_assumed_role_is_limited_by_the_read_only_session_policy() {
+    let moto = Moto::start();
+    let seeded = moto.seed("org");
+    let snap = collect(&moto.endpoint, &["--org"], FAKE);
+    let calls = moto.assume_role_calls();
+    let audited: Vec<&Value> = calls
+        .iter()
+        .filter(|c| {
+            c["RoleArn"]
+                .as_str()
+                .unwrap_or("")
+                .ends_with("/OrganizationAccountAccessRole")
+        })
+        .collect();
+    // The seed assumed roles too, without a policy; the audit assumed one
+    // per member, each with the policy.
+    let with_policy: Vec<&&Value> = audited.iter().filter(|c| c["Policy"].is_string()).collect();
+    assert_eq!(
+        with_policy.len(),
+        seeded["members"].as_array().unwrap().len()
+    );
+    let policy: Value = serde_json::from_str(with_policy[0]["Policy"].as_str().unwrap()).unwrap();
+    let allowed: Vec<&str> = policy["Statement"][0]["Action"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for key in snap["stats"]["calls_by_operation"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        let op = trailwarden::collect::ops::by_key(key).expect("a listed operation");
+        if op.iam_action != "sts:AssumeRole" {
+            assert!(allowed.contains(&op.iam_action), "{key} is not allowed");
+        }
+    }
+    assert!(!allowed
+        .iter()
+        .any(|a| a.contains("Put") || a.contains("Delete")));
+
+    let before = moto.assume_role_calls().len();
+    collect(&moto.endpoint, &["--org", "--no-session-policy"], FAKE);
+    let calls = moto.assume_role_calls();
+    assert!(calls.len() > before);
+    assert!(
+        calls[before..].iter().all(|c| c["Policy"].is_null()),
+        "{calls:?}"
+    );
+}
+
 #[test]
 fn organization_trail_covers_every_member() {
     let moto = Moto::start();

@@ -108,6 +108,9 @@ pub struct Plumbing {
     pub stats: Arc<CallStats>,
     /// Most HTTP requests in flight per account (`--account-concurrency`).
     pub account_concurrency: usize,
+    /// The inline session policy sent with every AssumeRole
+    /// ([`super::ops::session_policy`]); `None` with `--no-session-policy`.
+    pub session_policy: Option<String>,
 }
 
 /// The shared HTTP client, limited to `permits` requests in flight for one
@@ -216,6 +219,7 @@ impl Plumbing {
             endpoint_url,
             stats: Arc::new(CallStats::default()),
             account_concurrency: options.account_concurrency.max(1),
+            session_policy: options.session_policy.then(super::ops::session_policy),
         })
     }
 
@@ -229,6 +233,7 @@ impl Plumbing {
             endpoint_url: None,
             stats: Arc::new(CallStats::default()),
             account_concurrency: 8,
+            session_policy: Some(super::ops::session_policy()),
         }
     }
 

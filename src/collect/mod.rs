@@ -71,6 +71,9 @@ pub struct CollectOptions {
     pub run_timeout: Option<std::time::Duration>,
     /// `--shard K/N`: audit only the accounts of this shard.
     pub shard: Option<crate::cli::Shard>,
+    /// Send the read-only session policy with every AssumeRole (off with
+    /// `--no-session-policy`).
+    pub session_policy: bool,
 }
 
 /// A failure that stops collection before anything could be audited.

@@ -68,6 +68,38 @@ operations! {
     CONFIG_DESCRIBE_DELIVERY_CHANNELS = ("config", "DescribeDeliveryChannels", "config:DescribeDeliveryChannels");
 }
 
+/// The inline session policy passed with every `AssumeRole` (STS API
+/// reference, AssumeRole `Policy`: the session's permissions are the
+/// intersection of the role's and this policy's). The audit role is often
+/// `OrganizationAccountAccessRole`, which is AdministratorAccess; with this
+/// policy nothing done through it can write, even if a bug tried. It allows
+/// exactly the IAM actions of [`OPERATIONS`] (minus `sts:AssumeRole`: an
+/// assumed session never assumes another role), well under AWS's limit of
+/// 2,048 characters.
+pub fn session_policy() -> String {
+    let mut actions: Vec<&str> = OPERATIONS
+        .iter()
+        .map(|op| op.iam_action)
+        .filter(|a| *a != STS_ASSUME_ROLE.iam_action)
+        .collect();
+    actions.sort_unstable();
+    actions.dedup();
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "TrailwardenReadOnly",
+            "Effect": "Allow",
+            "Action": actions,
+            "Resource": "*",
+        }],
+    })
+    .to_string()
+}
+
+/// AWS's limit on an inline session policy's plain text (AssumeRole
+/// `Policy`: "up to 2,048 characters").
+pub const SESSION_POLICY_MAX_CHARS: usize = 2048;
+
 /// Finds an operation by its `service:Operation` key.
 pub fn by_key(key: &str) -> Option<&'static Operation> {
     OPERATIONS
@@ -90,6 +122,40 @@ mod tests {
             assert_eq!(by_key(&op.key()), Some(op));
         }
         assert_eq!(by_key("cloudtrail:NoSuchOperation"), None);
+    }
+
+    /// The session policy allows every operation an assumed session makes,
+    /// only read actions, within AWS's size limit.
+    #[test]
+    fn the_session_policy_allows_every_read_and_nothing_else() {
+        let text = session_policy();
+        assert!(
+            text.chars().count() <= SESSION_POLICY_MAX_CHARS,
+            "{} characters",
+            text.len()
+        );
+        let policy: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let statement = &policy["Statement"][0];
+        assert_eq!(statement["Effect"], "Allow");
+        assert_eq!(statement["Resource"], "*");
+        let allowed: BTreeSet<&str> = statement["Action"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect();
+        for op in OPERATIONS.iter().filter(|op| **op != STS_ASSUME_ROLE) {
+            assert!(allowed.contains(op.iam_action), "{}", op.iam_action);
+        }
+        for action in &allowed {
+            let verb = action.split_once(':').unwrap().1;
+            assert!(
+                ["Get", "List", "Describe", "Head"]
+                    .iter()
+                    .any(|read| verb.starts_with(read)),
+                "{action} is not a read"
+            );
+        }
     }
 
     /// The shipped least-privilege policy names the IAM action of every

@@ -70,6 +70,9 @@ pub(crate) async fn assumed_role(
     if let Some(external_id) = external_id {
         builder = builder.external_id(external_id);
     }
+    if let Some(policy) = &plumbing.session_policy {
+        builder = builder.policy(policy.clone());
+    }
     SharedCredentialsProvider::new(CachedAssumedRole {
         inner: builder.build().await,
         cached: tokio::sync::Mutex::new(None),
@@ -524,6 +527,7 @@ mod tests {
             exclude_regions: Vec::new(),
             run_timeout: None,
             shard: None,
+            session_policy: true,
             account_concurrency: 8,
             accounts,
             role_name: "Audit".into(),

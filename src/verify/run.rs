@@ -70,6 +70,8 @@ pub struct AwsAccess {
     pub external_id: Option<String>,
     /// The role name to assume in another in-scope account (`--role-name`).
     pub member_role: Option<String>,
+    /// Send the read-only session policy with AssumeRole.
+    pub session_policy: bool,
 }
 
 impl AwsAccess {
@@ -88,6 +90,7 @@ impl AwsAccess {
             call_timeout: self.call_timeout,
             run_timeout: None,
             shard: None,
+            session_policy: self.session_policy,
         }
     }
 }

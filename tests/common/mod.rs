@@ -131,7 +131,7 @@ impl Moto {
 impl Moto {
     /// POSTs a JSON body to a test-only control of the test server
     /// (documented in tests/seed/moto_server.py).
-    pub fn control(&self, path: &str, body: &str) {
+    pub fn control(&self, path: &str, body: &str) -> Value {
         use std::io::{Read, Write};
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
         write!(
@@ -144,6 +144,16 @@ impl Moto {
         let mut answer = String::new();
         stream.read_to_string(&mut answer).expect("read");
         assert!(answer.starts_with("HTTP/1.1 200"), "{path}: {answer}");
+        let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        serde_json::from_str(body).unwrap_or(Value::Null)
+    }
+
+    /// Every AssumeRole the test server answered: `{"RoleArn", "Policy"}`.
+    pub fn assume_role_calls(&self) -> Vec<Value> {
+        self.control("/moto-api/trailwarden/assume-role-calls", "{}")["Calls"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Sets an account's opt-in status of a region in the test server's

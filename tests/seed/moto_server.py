@@ -399,6 +399,13 @@ def teach_accounts():
 # member accounts": Organizations creates it in the member accounts it
 # creates), so an `--org` audit run from a delegated administrator cannot
 # assume it there unless the role was made.
+# Every AssumeRole answered, with its inline session `Policy` (None when
+# none was sent): a test reads them back with GET
+# /moto-api/trailwarden/assume-role-calls (test-only, like moto's own
+# /moto-api/). moto does not apply session policies to the session.
+ASSUME_ROLE_CALLS = []
+
+
 def teach_assume_role():
     from moto.iam.models import iam_backends
     from moto.sts.exceptions import STSClientError
@@ -409,6 +416,7 @@ def teach_assume_role():
 
     def assume_role(self, *args, **kwargs):
         role_arn = kwargs.get("role_arn", "")
+        ASSUME_ROLE_CALLS.append({"RoleArn": role_arn, "Policy": kwargs.get("policy")})
         match = pattern.match(role_arn)
         if match:
             partition, account, name = match.groups()
@@ -888,6 +896,8 @@ class AccountMiddleware:
         path = environ.get("PATH_INFO", "")
         if path == "/moto-api/trailwarden/region-opt-status":
             return self._answer(start_response, *self.regions.force(self._params(environ) or {}))
+        if path == "/moto-api/trailwarden/assume-role-calls":
+            return self._answer(start_response, 200, None, {"Calls": ASSUME_ROLE_CALLS})
         access_key, service = _signing_service(environ)
         if path not in ACCOUNT_PATHS or service != "account" or environ.get("REQUEST_METHOD") != "POST":
             return self.app(environ, start_response)
