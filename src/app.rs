@@ -41,17 +41,15 @@ pub fn run(command: Command) -> Result<Outcome> {
 
 fn audit(args: AuditArgs) -> Result<Outcome> {
     check_report_paths(&args.output)?;
+    let mut outputs = report_outputs(&args.output);
     if let Some(path) = &args.save_snapshot {
-        if args.output.output.as_ref() == Some(path)
-            || args.output.reports.iter().any(|t| &t.path == path)
-        {
-            return Err(InputError(format!(
-                "--save-snapshot {}: that path is already the destination of a report",
-                path.display()
-            ))
-            .into());
-        }
+        outputs.push(("--save-snapshot".to_string(), path.as_path()));
     }
+    let mut inputs = gate_and_config_inputs(&args.gate, &args.scope.config);
+    if let Some(path) = &args.public_keys {
+        inputs.push(("--public-keys".to_string(), path.as_path()));
+    }
+    check_paths_apart(&outputs, &inputs)?;
     // Bad input (SOURCE_DATE_EPOCH, configuration, gate flags, baseline) is
     // refused before a long collection.
     let now = report_time()?;
@@ -90,15 +88,29 @@ fn audit(args: AuditArgs) -> Result<Outcome> {
         snapshot.log_integrity = Some(integrity);
     }
     let bytes = snapshot_bytes(&snapshot)?;
-    if let Some(path) = &args.save_snapshot {
-        save_snapshot(&bytes, path)?;
-    }
+    // A snapshot that cannot be saved must not cost the reports: they are
+    // written, and the run then exits as for an unwritten report.
+    let unsaved = args
+        .save_snapshot
+        .as_deref()
+        .and_then(|path| save_snapshot(&bytes, path).err());
     let sha256 = sha256_hex(&bytes);
     drop(bytes);
-    report_on(&snapshot, &sha256, &args.output, &gate, &config, now)
+    let outcome = report_on(&snapshot, &sha256, &args.output, &gate, &config, now)?;
+    Ok(match unsaved {
+        None => outcome,
+        Some(e) => {
+            eprintln!("trailwarden: error: {e}");
+            with_write_failure(outcome)
+        }
+    })
 }
 
 fn collect_only(args: CollectArgs) -> Result<Outcome> {
+    check_paths_apart(
+        &[("--output".to_string(), args.output.as_path())],
+        &gate_and_config_inputs(&GateArgs::default(), &args.scope.config),
+    )?;
     let config = load_config(&args.scope.config, report_time()?)?;
     let options = collect_options(&args.scope, &config)?;
     let snapshot = run_collection(&options)?;
@@ -117,6 +129,9 @@ fn collect_only(args: CollectArgs) -> Result<Outcome> {
 
 fn evaluate(args: EvaluateArgs) -> Result<Outcome> {
     check_report_paths(&args.output)?;
+    let mut inputs = gate_and_config_inputs(&args.gate, &args.config);
+    inputs.push(("SNAPSHOT".to_string(), args.snapshot.as_path()));
+    check_paths_apart(&report_outputs(&args.output), &inputs)?;
     let now = report_time()?;
     let config = load_config(&args.config, now)?;
     let gate = Gate::resolve(&args.gate, &config)?;
@@ -493,18 +508,7 @@ fn format_name(format: Format) -> String {
 /// Two reports to one path would overwrite each other: refused before
 /// anything is collected or written.
 pub fn check_report_paths(output: &OutputArgs) -> Result<()> {
-    let mut seen: Vec<&std::path::Path> = output.output.iter().map(|p| p.as_path()).collect();
-    for target in &output.reports {
-        if seen.contains(&target.path.as_path()) {
-            return Err(InputError(format!(
-                "--report {}={}: that path is already the destination of another report",
-                format_name(target.format),
-                target.path.display()
-            ))
-            .into());
-        }
-        seen.push(target.path.as_path());
-    }
+    check_paths_apart(&report_outputs(output), &[])?;
     // A missing --template-dir or a template syntax error stops the run
     // before a long collection, not after it.
     if wants_html(output) {
@@ -512,6 +516,53 @@ pub fn check_report_paths(output: &OutputArgs) -> Result<()> {
             .map_err(|e| InputError(e.to_string()))?;
     }
     Ok(())
+}
+
+/// The report files a command writes, each with the flag that named it.
+fn report_outputs(output: &OutputArgs) -> Vec<(String, &std::path::Path)> {
+    output
+        .output
+        .iter()
+        .map(|p| ("--output".to_string(), p.as_path()))
+        .chain(output.reports.iter().map(|t| {
+            (
+                format!("--report {}", format_name(t.format)),
+                t.path.as_path(),
+            )
+        }))
+        .collect()
+}
+
+/// The files a command reads besides its main input: `--baseline` and the
+/// configuration (explicit, or `./trailwarden.toml` when it is read).
+fn gate_and_config_inputs<'a>(
+    gate: &'a GateArgs,
+    config: &'a ConfigArgs,
+) -> Vec<(String, &'a std::path::Path)> {
+    let mut inputs = Vec::new();
+    if let Some(path) = &gate.baseline {
+        inputs.push(("--baseline".to_string(), path.as_path()));
+    }
+    if !config.no_config {
+        let path = config
+            .config
+            .as_deref()
+            .unwrap_or(std::path::Path::new(config::DEFAULT_FILE));
+        inputs.push(("--config".to_string(), path));
+    }
+    inputs
+}
+
+/// Exit 2, before any work, when two outputs are one file or an output is
+/// an input (after path normalisation: `./a`, `dir/../a`, links).
+pub fn check_paths_apart(
+    outputs: &[(String, &std::path::Path)],
+    inputs: &[(String, &std::path::Path)],
+) -> Result<()> {
+    match crate::paths::collision(outputs, inputs) {
+        Some(message) => Err(InputError(message).into()),
+        None => Ok(()),
+    }
 }
 
 /// The snapshot as saved: the bytes whose SHA-256 the report names.
@@ -666,14 +717,7 @@ fn verify_logs(args: VerifyLogsArgs) -> Result<Outcome> {
     if let Some(region) = &args.region {
         validate_region(region)?;
     }
-    if let Some(url) = &args.endpoint_url {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(InputError(format!(
-                "--endpoint-url '{url}' must start with http:// or https://"
-            ))
-            .into());
-        }
-    }
+    endpoint_overrides(args.endpoint_url.as_deref(), args.allow_insecure_endpoint)?;
     let public_keys = args
         .public_keys
         .as_deref()
@@ -809,6 +853,7 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
         timeout: args.timeout.or(defaults.timeout),
         shard: args.shard,
         no_session_policy: args.no_session_policy,
+        allow_insecure_endpoint: args.allow_insecure_endpoint,
         config: ConfigArgs {
             config: None,
             no_config: true,
@@ -884,14 +929,8 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
         }
         AccountScope::Caller
     };
-    if let Some(url) = &scope.endpoint_url {
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(InputError(format!(
-                "--endpoint-url '{url}' must start with http:// or https://"
-            ))
-            .into());
-        }
-    }
+    let endpoint_overrides =
+        endpoint_overrides(scope.endpoint_url.as_deref(), args.allow_insecure_endpoint)?;
     Ok(CollectOptions {
         profile: scope.profile.clone(),
         region: scope.region.clone(),
@@ -910,7 +949,97 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
         run_timeout: scope.timeout.map(std::time::Duration::from_secs),
         shard: scope.shard,
         session_policy: !args.no_session_policy,
+        endpoint_overrides,
     })
+}
+
+/// Where AWS calls go when not to AWS's own endpoints: `--endpoint-url`
+/// (key `*`; clap also takes it from `AWS_ENDPOINT_URL`) and any
+/// service-specific `AWS_ENDPOINT_URL_<SERVICE>` the SDK honours (key: the
+/// service, lowercase). Each is recorded in the snapshot and the reports,
+/// since the facts then come from there; one taken from the environment
+/// rather than the command line is also warned about on stderr, as it can
+/// be set without the user noticing. A plain `http://` endpoint that is not
+/// this machine is refused unless `allow_insecure`: facts read over it can
+/// be forged on the way.
+fn endpoint_overrides(
+    flag: Option<&str>,
+    allow_insecure: bool,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    let mut overrides = std::collections::BTreeMap::new();
+    let on_command_line =
+        std::env::args().any(|a| a == "--endpoint-url" || a.starts_with("--endpoint-url="));
+    if let Some(url) = flag.filter(|u| !u.trim().is_empty()) {
+        let source = if on_command_line {
+            "--endpoint-url"
+        } else {
+            "AWS_ENDPOINT_URL"
+        };
+        validate_endpoint(source, url, allow_insecure)?;
+        if !on_command_line {
+            warn_endpoint(source, url);
+        }
+        overrides.insert("*".to_string(), url.to_string());
+    }
+    for (name, value) in std::env::vars() {
+        let Some(service) = name.strip_prefix("AWS_ENDPOINT_URL_") else {
+            continue;
+        };
+        if value.trim().is_empty() {
+            continue;
+        }
+        validate_endpoint(&name, &value, allow_insecure)?;
+        warn_endpoint(&name, &value);
+        overrides.insert(service.to_ascii_lowercase(), value);
+    }
+    Ok(overrides)
+}
+
+fn warn_endpoint(source: &str, url: &str) {
+    if !crate::log::quiet() {
+        eprintln!(
+            "trailwarden: warning: {source} sends AWS calls to {}: the facts come from there, not from AWS's own endpoints (recorded in the report)",
+            crate::inert::terminal_field(url)
+        );
+    }
+}
+
+/// An endpoint URL is `https://`, or `http://` to this machine (an
+/// emulator), or `http://` elsewhere with `--allow-insecure-endpoint`.
+fn validate_endpoint(source: &str, url: &str, allow_insecure: bool) -> Result<()> {
+    let shown = crate::inert::terminal_field(url);
+    if url.starts_with("https://") {
+        return Ok(());
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err(InputError(format!(
+            "{source} '{shown}' must start with http:// or https://"
+        ))
+        .into());
+    };
+    if allow_insecure || is_loopback_authority(rest) {
+        return Ok(());
+    }
+    Err(InputError(format!(
+        "{source} '{shown}' is plain http:// to another machine: the facts could be forged on the way; use https://, or pass --allow-insecure-endpoint"
+    ))
+    .into())
+}
+
+/// Whether the host of `authority[/path]` (after `http://`) is this
+/// machine: `localhost`, `127.0.0.0/8` or `[::1]`.
+fn is_loopback_authority(rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => host.eq_ignore_ascii_case("localhost"),
+    }
 }
 
 /// `all` → `None`; otherwise a deduplicated list of well-formed region names.
@@ -1025,6 +1154,40 @@ fn config_command(command: ConfigCommand) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14, item 11: plain http:// only to this machine, unless allowed.
+    #[test]
+    fn plain_http_endpoints_are_refused_off_this_machine() {
+        for local in [
+            "http://127.0.0.1:5000",
+            "http://localhost:4566/",
+            "http://[::1]:5000",
+            "http://127.8.9.10",
+            "http://user@127.0.0.1:1/path",
+        ] {
+            assert!(
+                validate_endpoint("--endpoint-url", local, false).is_ok(),
+                "{local}"
+            );
+        }
+        for remote in [
+            "http://moto.internal:5000",
+            "http://10.0.0.5",
+            "http://127.0.0.1.evil.example",
+            "http://localhost.evil.example:80",
+            "http://evil.example/127.0.0.1",
+            "http://127.0.0.1@evil.example",
+        ] {
+            let e = validate_endpoint("--endpoint-url", remote, false).unwrap_err();
+            assert!(
+                e.to_string().contains("--allow-insecure-endpoint"),
+                "{remote}: {e}"
+            );
+            assert!(validate_endpoint("--endpoint-url", remote, true).is_ok());
+        }
+        assert!(validate_endpoint("--endpoint-url", "https://vpce.example", false).is_ok());
+        assert!(validate_endpoint("--endpoint-url", "ftp://x", true).is_err());
+    }
 
     #[test]
     fn regions_are_validated() {

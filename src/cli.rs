@@ -59,6 +59,11 @@ pub struct MergeArgs {
     /// Where to write the merged report or snapshot (atomically).
     #[arg(long, short = 'o')]
     pub output: PathBuf,
+    /// Merge shards even when some of the N are missing: the accounts they
+    /// held then fail `audit-coverage` (a missing shard is not a smaller
+    /// organization).
+    #[arg(long)]
+    pub allow_partial: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +130,10 @@ pub struct ScopeArgs {
     /// moto). S3 then uses path-style addressing.
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
+    /// Accept a plain http:// endpoint that is not on this machine (facts
+    /// read over an unencrypted, unauthenticated connection).
+    #[arg(long)]
+    pub allow_insecure_endpoint: bool,
     /// Most API calls in flight at once. Default: 32.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub concurrency: Option<u16>,
@@ -222,7 +231,7 @@ pub fn parse_report_target(value: &str) -> Result<ReportTarget, String> {
     })
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct GateArgs {
     /// Lowest severity of a failing finding that makes the exit code 1.
     /// Default: gate.fail_on in the configuration, else low.
@@ -319,6 +328,9 @@ pub struct VerifyLogsArgs {
     /// Send every call to this endpoint (an emulator such as moto).
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     pub endpoint_url: Option<String>,
+    /// Accept a plain http:// endpoint that is not on this machine.
+    #[arg(long)]
+    pub allow_insecure_endpoint: bool,
     /// Seconds before a single API call attempt is abandoned.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub call_timeout: u64,

@@ -16,6 +16,7 @@ pub mod finding;
 pub mod inert;
 pub mod log;
 pub mod merge;
+pub mod paths;
 pub mod policy;
 pub mod report;
 pub mod snapshot;

@@ -20,6 +20,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub fn run(args: MergeArgs) -> Result<Outcome> {
+    // Merging into one of the shards would destroy it.
+    let inputs: Vec<(String, &Path)> = args
+        .inputs
+        .iter()
+        .map(|p| ("input".to_string(), p.as_path()))
+        .collect();
+    crate::app::check_paths_apart(&[("--output".to_string(), args.output.as_path())], &inputs)?;
     let kinds: Vec<Kind> = args
         .inputs
         .iter()
@@ -36,7 +43,15 @@ pub fn run(args: MergeArgs) -> Result<Outcome> {
                 Snapshot::from_slice(&bytes, &shown).map_err(|e| InputError(e.to_string()))?,
             ));
         }
+        let shards: Vec<(&str, Option<crate::snapshot::Shard>)> = snapshots
+            .iter()
+            .map(|(name, s)| (name.as_str(), s.scope.shard))
+            .collect();
+        let missing = missing_shards(&shards).map_err(InputError)?;
+        let count = shards.iter().find_map(|(_, s)| *s).map_or(0, |s| s.count);
+        // Overlapping shards are the worse news: named first.
         let merged = merge_snapshots(snapshots).map_err(InputError)?;
+        require_every_shard(&missing, count, args.allow_partial).map_err(InputError)?;
         let mut bytes = serde_json::to_vec_pretty(&merged)?;
         bytes.push(b'\n');
         let what = format!(
@@ -51,7 +66,18 @@ pub fn run(args: MergeArgs) -> Result<Outcome> {
             let (report, sha256) = read_report(path, "merge:")?;
             reports.push((path.display().to_string(), report, sha256));
         }
-        let merged = merge_reports(reports, Catalog::embedded()).map_err(InputError)?;
+        let shards: Vec<(&str, Option<crate::snapshot::Shard>)> = reports
+            .iter()
+            .map(|(name, r, _)| (name.as_str(), r.scope.shard))
+            .collect();
+        let missing = missing_shards(&shards).map_err(InputError)?;
+        let count = shards.iter().find_map(|(_, s)| *s).map_or(0, |s| s.count);
+        require_every_shard(&missing, count, args.allow_partial).map_err(InputError)?;
+        let missing: Vec<crate::snapshot::Shard> = missing
+            .into_iter()
+            .map(|index| crate::snapshot::Shard { index, count })
+            .collect();
+        let merged = merge_reports(reports, &missing, Catalog::embedded()).map_err(InputError)?;
         let outcome = match merged.exit_code {
             1 => Outcome::Failed,
             3 => Outcome::Incomplete,
@@ -113,6 +139,47 @@ fn better<T>(a: Fact<T>, b: Fact<T>) -> Fact<T> {
         (Fact::Error(_), Fact::Value(_)) => b,
         _ => a,
     }
+}
+
+/// The shards `inputs` lack, from their `--shard K/N`: every input must be
+/// a shard of the same N (or none be a shard); the numbers of the missing
+/// ones come back (empty: all N are there).
+pub fn missing_shards(
+    inputs: &[(&str, Option<crate::snapshot::Shard>)],
+) -> Result<Vec<u32>, String> {
+    let sharded: Vec<(&str, crate::snapshot::Shard)> = inputs
+        .iter()
+        .filter_map(|(name, s)| s.map(|s| (*name, s)))
+        .collect();
+    let Some((first, shard)) = sharded.first() else {
+        return Ok(Vec::new());
+    };
+    if let Some((name, _)) = inputs.iter().find(|(_, s)| s.is_none()) {
+        return Err(format!(
+            "merge: {name} is not a shard, but {first} is shard {}/{}: merge shards of one run",
+            shard.index, shard.count
+        ));
+    }
+    if let Some((name, other)) = sharded.iter().find(|(_, s)| s.count != shard.count) {
+        return Err(format!(
+            "merge: {name} is shard {}/{} but {first} is shard {}/{}: merge shards of one run",
+            other.index, other.count, shard.index, shard.count
+        ));
+    }
+    let present: BTreeSet<u32> = sharded.iter().map(|(_, s)| s.index).collect();
+    Ok((1..=shard.count).filter(|k| !present.contains(k)).collect())
+}
+
+/// Refuses a merge with shards missing unless `allow_partial`.
+fn require_every_shard(missing: &[u32], count: u32, allow_partial: bool) -> Result<(), String> {
+    if missing.is_empty() || allow_partial {
+        return Ok(());
+    }
+    let names: Vec<String> = missing.iter().map(|k| format!("{k}/{count}")).collect();
+    Err(format!(
+        "merge: shard(s) {} missing: a missing shard is not a smaller organization; give every shard, or --allow-partial to merge anyway (their accounts then fail audit-coverage)",
+        names.join(", ")
+    ))
 }
 
 /// Unions the facts of shard snapshots. An account collected by two inputs
@@ -261,6 +328,7 @@ fn key(f: &ReportFinding) -> policy::FindingKey {
 /// catalog's order.
 pub fn merge_reports(
     inputs: Vec<(String, Report, String)>,
+    missing: &[crate::snapshot::Shard],
     catalog: &Catalog,
 ) -> Result<Report, String> {
     let renames = conflicting_shared_evidence(&inputs);
@@ -413,6 +481,36 @@ pub fn merge_reports(
             .no_longer_reported
             .retain(|f| !index.contains_key(&key(f)) && seen.insert(key(f)));
         baseline.no_longer_reported.sort_by_key(key);
+    }
+    // A shard left out with --allow-partial: its accounts were not audited,
+    // and the report says so where coverage is judged.
+    merged.scope.shard = None;
+    let coverage = crate::checks::audit_coverage::ID;
+    let holder = merged
+        .scope
+        .management_account_id
+        .clone()
+        .unwrap_or_else(|| "unknown".to_string());
+    for shard in missing {
+        merged.findings.push(ReportFinding {
+            check_id: coverage.to_string(),
+            severity: catalog
+                .get(coverage)
+                .map_or(crate::finding::Severity::High, |m| m.severity),
+            status: Status::Fail,
+            account_id: holder.clone(),
+            region: None,
+            resource: format!("shard {}/{}", shard.index, shard.count),
+            message: format!(
+                "shard {}/{} is missing from this merge (--allow-partial): the accounts it holds were not audited",
+                shard.index, shard.count
+            ),
+            evidence: EvidenceJson::of(&serde_json::json!({
+                "missing_shard": { "index": shard.index, "count": shard.count },
+            })),
+            waiver: None,
+            change: None,
+        });
     }
     // The catalog's order, as in a report of one run.
     let position = |id: &str| {
@@ -594,6 +692,7 @@ mod tests {
         assert_ne!(want_a, want_b);
         let merged = merge_reports(
             vec![("a".into(), a, "aa".into()), ("b".into(), b, "bb".into())],
+            &[],
             Catalog::embedded(),
         )
         .unwrap();
@@ -672,7 +771,7 @@ mod tests {
                     (name.to_string(), report.clone(), format!("sha-{name}"))
                 })
                 .collect();
-            let merged = merge_reports(list, Catalog::embedded()).unwrap();
+            let merged = merge_reports(list, &[], Catalog::embedded()).unwrap();
             let f = merged
                 .findings
                 .iter()
@@ -690,5 +789,30 @@ mod tests {
             outputs.insert(crate::report::json::render(&merged));
         }
         assert_eq!(outputs.len(), 1, "every order gives the same report");
+    }
+
+    #[test]
+    fn every_shard_is_required() {
+        use crate::snapshot::Shard;
+        let shard = |index| Some(Shard { index, count: 3 });
+        assert_eq!(
+            missing_shards(&[("a", shard(1)), ("b", shard(3))]),
+            Ok(vec![2])
+        );
+        assert_eq!(
+            missing_shards(&[("a", shard(1)), ("b", shard(2)), ("c", shard(3))]),
+            Ok(vec![])
+        );
+        assert_eq!(missing_shards(&[("a", None), ("b", None)]), Ok(vec![]));
+        assert!(missing_shards(&[("a", shard(1)), ("b", None)])
+            .unwrap_err()
+            .contains("b is not a shard"));
+        let other = Some(Shard { index: 2, count: 4 });
+        assert!(missing_shards(&[("a", shard(1)), ("b", other)])
+            .unwrap_err()
+            .contains("shard 2/4"));
+        let refused = require_every_shard(&[2], 3, false).unwrap_err();
+        assert!(refused.contains("shard(s) 2/3 missing"), "{refused}");
+        assert!(require_every_shard(&[2], 3, true).is_ok());
     }
 }

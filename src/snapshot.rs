@@ -129,6 +129,12 @@ pub struct Scope {
     pub shard: Option<Shard>,
     /// The region used for global calls.
     pub global_region: String,
+    /// Where the calls went instead of AWS's own endpoints (`*`: every
+    /// service, from `--endpoint-url`/`AWS_ENDPOINT_URL`; else a service,
+    /// from `AWS_ENDPOINT_URL_<SERVICE>`): facts from an emulator or a proxy
+    /// say so.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub endpoint_overrides: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -169,6 +169,85 @@ fn shards_cover_the_organization_once_and_merge_to_the_whole() {
     let evaluated: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_same_verdicts(&evaluated, &whole);
 
+    // A missing shard is not a smaller organization (issue 14, item 9):
+    // refused, naming it, unless --allow-partial, and then its accounts
+    // fail audit-coverage.
+    for kind in ["", ".snapshot"] {
+        let out = trailwarden(
+            &[
+                "merge",
+                &path(&format!("shard1{kind}.json")),
+                &path(&format!("shard2{kind}.json")),
+                "-o",
+                &path("partial.json"),
+            ],
+            None,
+        );
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("shard(s) 3/3 missing"), "{stderr}");
+    }
+    let out = trailwarden(
+        &[
+            "merge",
+            &path("shard1.json"),
+            &path("shard2.json"),
+            "--allow-partial",
+            "-o",
+            &path("partial.json"),
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let partial: Value =
+        serde_json::from_slice(&std::fs::read(path("partial.json")).unwrap()).unwrap();
+    let missing = findings(&partial, "audit-coverage", None)
+        .into_iter()
+        .find(|f| f["resource"] == "shard 3/3")
+        .expect("a finding for the missing shard");
+    assert_eq!(missing["status"], "fail");
+    let out = trailwarden(
+        &[
+            "merge",
+            &path("shard1.snapshot.json"),
+            &path("shard2.snapshot.json"),
+            "--allow-partial",
+            "-o",
+            &path("partial.snapshot.json"),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = trailwarden(
+        &[
+            "evaluate",
+            &path("partial.snapshot.json"),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let evaluated: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let absent: BTreeSet<&str> = findings(&evaluated, "audit-coverage", None)
+        .into_iter()
+        .filter(|f| f["status"] == "fail")
+        .filter_map(|f| f["account_id"].as_str())
+        .collect();
+    let third: BTreeSet<&str> = shard_accounts[2]
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != ACCOUNT)
+        .collect();
+    assert_eq!(
+        absent, third,
+        "the third shard's accounts fail audit-coverage"
+    );
+
     // Overlapping shards and mixed inputs are refused. (A shard whose only
     // account is the management account, which every shard holds, cannot
     // overlap: take one with a member; the random moto ids decide which.)

@@ -97,6 +97,8 @@ fn snapshot_holds_the_collected_facts() {
     assert_eq!(snap["caller"]["account_id"], ACCOUNT);
     assert_eq!(snap["partition"], "aws");
     assert_eq!(snap["scope"]["mode"], "single");
+    // The facts came from the emulator, and the snapshot says so.
+    assert_eq!(snap["scope"]["endpoint_overrides"]["*"], moto.endpoint);
     assert_eq!(snap["errors"], Value::Array(vec![]));
 
     let account = &snap["accounts"][0];
@@ -256,6 +258,97 @@ fn assert_one_line_exit_2(args: &[&str], creds: Option<(&str, &str)>, expect: &s
     assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
     assert!(stderr.contains(expect), "{stderr}");
     assert!(out.stdout.is_empty(), "no report on stdout");
+}
+
+/// Issue 14, item 11: where the facts came from is in every report, an
+/// endpoint taken from the environment is warned about, and plain http://
+/// to another machine is refused before anything is asked.
+#[test]
+fn the_endpoint_is_recorded_warned_about_and_checked() {
+    let moto = Moto::start();
+    moto.seed("good");
+    let (_, report) = audit(&moto.endpoint, &[], FAKE);
+    assert_eq!(report["scope"]["endpoint_overrides"]["*"], moto.endpoint);
+    let out = trailwarden(
+        &[
+            "audit",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            REGIONS,
+            "--format",
+            "markdown",
+        ],
+        FAKE,
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("facts read from"));
+
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("AWS_") {
+            cmd.env_remove(&key);
+        }
+    }
+    let out = cmd
+        .args(["audit", "--regions", REGIONS, "--format", "json"])
+        .env("AWS_ENDPOINT_URL", &moto.endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/nonexistent/trailwarden-test/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/trailwarden-test/credentials",
+        )
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: AWS_ENDPOINT_URL sends AWS calls to"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["scope"]["endpoint_overrides"]["*"], moto.endpoint);
+
+    let args = [
+        "audit",
+        "--endpoint-url",
+        "http://aws.example.internal:5000",
+        "--regions",
+        REGIONS,
+    ];
+    assert_one_line_exit_2(&args, FAKE, "--allow-insecure-endpoint");
+}
+
+/// Issue 14, item 14: a snapshot that cannot be saved does not cost the
+/// reports; the run then exits 2, as for any unwritten output.
+#[test]
+fn a_failed_save_snapshot_still_writes_the_reports() {
+    let moto = Moto::start();
+    moto.seed("good");
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let report_arg = format!("json={}", report.display());
+    let out = trailwarden(
+        &[
+            "audit",
+            "--endpoint-url",
+            &moto.endpoint,
+            "--regions",
+            REGIONS,
+            "--save-snapshot",
+            "/nonexistent/trailwarden-test/snap.json",
+            "--report",
+            &report_arg,
+        ],
+        FAKE,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot write the snapshot"), "{stderr}");
+    let written: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(written["scope"]["mode"], "single");
+    // A failing gate still blocks (1); otherwise the unwritten snapshot is 2.
+    let expected = if written["exit_code"] == 1 { 1 } else { 2 };
+    assert_eq!(out.status.code(), Some(expected), "{stderr}");
 }
 
 #[test]

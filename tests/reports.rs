@@ -787,6 +787,12 @@ fn incomplete_snapshot(dir: &Path) -> PathBuf {
         .as_array_mut()
         .unwrap()
         .retain(|a| a["account_id"] == "444444444444");
+    // The organization as this snapshot knows it: an ACTIVE account absent
+    // from the snapshot would fail audit-coverage.
+    snapshot["organization"]["accounts"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|a| a["id"] == "444444444444");
     for key in ["trails", "buckets", "kms_keys", "log_groups", "sns_topics"] {
         if let Some(map) = snapshot[key].as_object_mut() {
             map.clear();
@@ -943,19 +949,44 @@ fn bad_report_specs_are_usage_errors() {
         assert!(stderr.contains(expected), "{spec}: {stderr}");
         assert!(out.stdout.is_empty(), "{spec}");
     }
-    // Two reports to one path: refused before anything is written.
+    // Two reports to one path, however it is spelled: refused before
+    // anything is written.
     for args in [
         vec!["--report", "csv=same", "--report", "json=same"],
         vec!["--output", "same", "--report", "csv=same"],
+        vec!["--output", "./same", "--report", "csv=sub/../same"],
     ] {
         let mut all = vec!["evaluate", demo.as_str()];
         all.extend(args.iter().copied());
         let out = trailwarden(&all, dir.path());
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("already the destination"));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("are the same file"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(!dir.path().join("same").exists());
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // A report over the snapshot it is evaluated from, or over the
+    // configuration it is judged by: refused, the input intact.
+    let copy = dir.path().join("snap.json");
+    std::fs::copy(&demo, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let out = trailwarden(
+        &["evaluate", "snap.json", "--report", "json=./snap.json"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("would overwrite SNAPSHOT"));
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+    std::fs::write(dir.path().join("trailwarden.toml"), "").unwrap();
+    let out = trailwarden(
+        &["evaluate", "snap.json", "-o", "trailwarden.toml"],
+        dir.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("would overwrite --config"));
 }
 
 #[test]
@@ -1035,7 +1066,7 @@ fn save_snapshot_cannot_share_a_report_path() {
         dir.path(),
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("already the destination"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("are the same file"));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
 

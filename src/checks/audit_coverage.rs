@@ -70,10 +70,25 @@ pub fn run(cx: &Context) -> Vec<Finding> {
         }
     }
     // Organization accounts that are not ACTIVE are not audited: name them.
+    // An ACTIVE one missing from the snapshot (a shard left out of a merge,
+    // an edited snapshot) was not audited either: it fails, since a missing
+    // shard is not a smaller organization.
     if let Some(org) = &cx.snapshot.organization {
         let shard = cx.snapshot.scope.shard;
         for member in &org.accounts {
-            if member.status == "ACTIVE" || !shard.is_none_or(|s| s.contains(&member.id)) {
+            if !shard.is_none_or(|s| s.contains(&member.id)) {
+                continue;
+            }
+            if member.status == "ACTIVE" {
+                if cx.snapshot.account(&member.id).is_none() {
+                    findings.push(
+                        Verdict::fail(
+                            "ACTIVE in the organization but absent from the snapshot: not audited (a shard missing from a merge?)",
+                            json!({ "status": member.status, "name": member.name, "in_snapshot": false }),
+                        )
+                        .into_finding(ID, &member.id, &account_resource(cx, &member.id)),
+                    );
+                }
                 continue;
             }
             findings.push(
@@ -303,5 +318,36 @@ mod tests {
         assert_eq!(suspended.len(), 1);
         assert_eq!(suspended[0].status, Status::NotApplicable);
         assert!(suspended[0].message.contains("SUSPENDED"));
+    }
+
+    /// Issue 14, item 9: an ACTIVE member missing from the snapshot (a
+    /// shard left out of a merge) fails; in a shard's own snapshot, members
+    /// of other shards are not its business.
+    #[test]
+    fn an_active_member_absent_from_the_snapshot_fails() {
+        let mut s = organization(true);
+        let absent = "999999999999";
+        s.organization.as_mut().unwrap().accounts.push(OrgAccount {
+            id: absent.into(),
+            name: "unaudited".into(),
+            status: "ACTIVE".into(),
+        });
+        let findings = run_check(super::run, &s);
+        let f: Vec<_> = findings.iter().filter(|f| f.account_id == absent).collect();
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].status, Status::Fail);
+        assert!(
+            f[0].message.contains("absent from the snapshot"),
+            "{}",
+            f[0].message
+        );
+        // A shard that does not hold it says nothing of it.
+        let other = (1..=4)
+            .map(|index| crate::snapshot::Shard { index, count: 4 })
+            .find(|shard| !shard.contains(absent))
+            .unwrap();
+        s.scope.shard = Some(other);
+        let findings = run_check(super::run, &s);
+        assert!(findings.iter().all(|f| f.account_id != absent));
     }
 }

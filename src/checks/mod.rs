@@ -4,7 +4,7 @@
 //! One check, one place: a check is one file in this folder, one metadata file
 //! in `checks/`, one line in [`REGISTRY`], and its tests.
 
-mod audit_coverage;
+pub(crate) mod audit_coverage;
 mod catalog;
 mod context;
 pub mod support;

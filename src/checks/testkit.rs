@@ -405,6 +405,7 @@ pub fn empty(accounts: Vec<AccountFacts>) -> Snapshot {
             regions_excluded: Vec::new(),
             shard: None,
             global_region: REGION.to_string(),
+            endpoint_overrides: BTreeMap::new(),
         },
         organization: None,
         cloudtrail_delegated_administrators: None,

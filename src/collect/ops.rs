@@ -68,6 +68,16 @@ operations! {
     CONFIG_DESCRIBE_DELIVERY_CHANNELS = ("config", "DescribeDeliveryChannels", "config:DescribeDeliveryChannels");
 }
 
+/// IAM actions needed that are no API call of ours: `kms:Decrypt`, which
+/// S3 checks with the caller's permissions when it serves an SSE-KMS
+/// encrypted object (CloudTrail log and digest files of a trail with a KMS
+/// key; Amazon S3 user guide, "Using server-side encryption with AWS KMS
+/// keys"), so `verify-logs` cannot read such a trail's files without it.
+pub const IMPLIED_ACTIONS: &[(&str, &str)] = &[(
+    "kms:Decrypt",
+    "S3 GetObject of an SSE-KMS encrypted log or digest file",
+)];
+
 /// The inline session policy passed with every `AssumeRole` (STS API
 /// reference, AssumeRole `Policy`: the session's permissions are the
 /// intersection of the role's and this policy's). The audit role is often
@@ -81,6 +91,7 @@ pub fn session_policy() -> String {
         .iter()
         .map(|op| op.iam_action)
         .filter(|a| *a != STS_ASSUME_ROLE.iam_action)
+        .chain(IMPLIED_ACTIONS.iter().map(|(action, _)| *action))
         .collect();
     actions.sort_unstable();
     actions.dedup();
@@ -147,7 +158,13 @@ mod tests {
         for op in OPERATIONS.iter().filter(|op| **op != STS_ASSUME_ROLE) {
             assert!(allowed.contains(op.iam_action), "{}", op.iam_action);
         }
-        for action in &allowed {
+        for (action, _) in IMPLIED_ACTIONS {
+            assert!(allowed.contains(action), "{action}");
+        }
+        for action in allowed
+            .iter()
+            .filter(|a| !IMPLIED_ACTIONS.iter().any(|(i, _)| i == *a))
+        {
             let verb = action.split_once(':').unwrap().1;
             assert!(
                 ["Get", "List", "Describe", "Head"]
@@ -185,7 +202,14 @@ mod tests {
                 op.key()
             );
         }
-        let needed: BTreeSet<&str> = OPERATIONS.iter().map(|op| op.iam_action).collect();
+        for (action, why) in IMPLIED_ACTIONS {
+            assert!(allowed.contains(*action), "policy misses {action} ({why})");
+        }
+        let needed: BTreeSet<&str> = OPERATIONS
+            .iter()
+            .map(|op| op.iam_action)
+            .chain(IMPLIED_ACTIONS.iter().map(|(action, _)| *action))
+            .collect();
         for action in &allowed {
             assert!(
                 needed.contains(action.as_str()),

@@ -528,6 +528,7 @@ mod tests {
             run_timeout: None,
             shard: None,
             session_policy: true,
+            endpoint_overrides: BTreeMap::new(),
             account_concurrency: 8,
             accounts,
             role_name: "Audit".into(),

@@ -76,7 +76,19 @@ pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
         report.snapshot.collected_at.format("%Y-%m-%d %H:%M:%SZ"),
     );
     if let Some(org) = &report.scope.organization_id {
-        let _ = writeln!(out, "organization {org}");
+        let _ = writeln!(out, "organization {}", clean(org));
+    }
+    for (service, url) in &report.scope.endpoint_overrides {
+        let _ = writeln!(
+            out,
+            "facts read from {} ({}), not from AWS's own endpoints",
+            clean(url),
+            if service == "*" {
+                "every service".to_string()
+            } else {
+                clean(service).into_owned()
+            }
+        );
     }
     out.push('\n');
     policy(&mut out, report, style);

@@ -123,7 +123,84 @@ fn registry(template_dir: Option<&Path>) -> Result<(Handlebars<'static>, Vec<Sou
         hb.register_template_string(&source.name, &source.text)
             .map_err(|e| template_error(&sources, Some(&source.name), &e))?;
     }
+    check_partials(&sources)?;
     Ok((hb, sources))
+}
+
+/// The partials each template includes (`{{> name}}`, `{{#> name}}`),
+/// checked before anything renders: a template that includes itself, or
+/// two that include each other, would recurse until the stack overflows
+/// (handlebars does not stop it), and a partial chosen at render time
+/// (`{{> (expression)}}`) cannot be checked, so neither is accepted.
+fn check_partials(sources: &[Source]) -> Result<(), HtmlError> {
+    let mut includes: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for source in sources {
+        let mut names = Vec::new();
+        let mut rest = source.text.as_str();
+        while let Some(at) = rest.find("{{") {
+            rest = &rest[at + 2..];
+            let tag = rest.trim_start_matches(['~', '#']).trim_start();
+            let Some(partial) = tag.strip_prefix('>') else {
+                continue;
+            };
+            let partial = partial.trim_start();
+            if partial.starts_with('(') {
+                return Err(HtmlError::Template {
+                    file: source.origin.clone(),
+                    message: "a partial chosen at render time ({{> (…)}}) is not supported: name the partial".into(),
+                });
+            }
+            let name: String = partial
+                .trim_start_matches(['"', '\''])
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+                .collect();
+            names.push(name);
+        }
+        includes.insert(source.name.as_str(), names);
+    }
+    // Depth-first, following includes; a name met again on the current
+    // path closes a cycle.
+    fn visit<'a>(
+        name: &'a str,
+        includes: &'a BTreeMap<&str, Vec<String>>,
+        path: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) -> Option<Vec<&'a str>> {
+        if let Some(start) = path.iter().position(|p| *p == name) {
+            let mut cycle = path[start..].to_vec();
+            cycle.push(name);
+            return Some(cycle);
+        }
+        if !done.insert(name) {
+            return None;
+        }
+        path.push(name);
+        for next in includes.get(name).into_iter().flatten() {
+            if let Some(cycle) = visit(next, includes, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    for name in includes.keys() {
+        if let Some(cycle) = visit(name, &includes, &mut Vec::new(), &mut done) {
+            let file = sources
+                .iter()
+                .find(|s| s.name == cycle[0])
+                .map_or_else(|| cycle[0].to_string(), |s| s.origin.clone());
+            return Err(HtmlError::Template {
+                file,
+                message: format!(
+                    "the templates include each other without end: {}",
+                    cycle.join(" includes ")
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 struct Source {
@@ -1258,6 +1335,14 @@ mod tests {
         text
     }
 
+    /// The error `check_templates` gives (before anything renders).
+    fn check_error(files: &[(&str, &str)]) -> String {
+        let dir = dir_with(files);
+        let text = check_templates(Some(dir.path())).unwrap_err().to_string();
+        assert!(!text.contains('\n'), "one line: {text}");
+        text
+    }
+
     #[test]
     fn template_errors_are_one_line_and_name_the_file() {
         let syntax = error_of(&[("summary.html.hbs", "<h2>ok</h2>\n{{#each checks}}\n")]);
@@ -1274,6 +1359,25 @@ mod tests {
 
         let clash = error_of(&[("report.css.hbs", "body {}")]);
         assert!(clash.contains("already taken"), "{clash}");
+
+        // Issue 14, item 14: a template that includes itself, or two that
+        // include each other, is a template error, not a stack overflow.
+        let selfish = check_error(&[("summary.html.hbs", "<h2>{{> summary}}</h2>")]);
+        assert!(
+            selfish.contains("include each other without end: summary includes summary"),
+            "{selfish}"
+        );
+        let mutual = check_error(&[
+            ("summary.html.hbs", "{{#> matrix}}x{{/matrix}}"),
+            ("matrix.html.hbs", "{{~> summary}}"),
+        ]);
+        assert!(
+            mutual.contains("matrix includes summary includes matrix")
+                || mutual.contains("summary includes matrix includes summary"),
+            "{mutual}"
+        );
+        let dynamic = check_error(&[("errors.html.hbs", "{{> (concat \"sum\" \"mary\")}}")]);
+        assert!(dynamic.contains("chosen at render time"), "{dynamic}");
 
         let missing = check_templates(Some(Path::new("/nonexistent/trailwarden-templates")))
             .unwrap_err()

@@ -143,6 +143,15 @@ pub fn render(report: &Report) -> Vec<u8> {
             "      <property name=\"snapshot_sha256\" value=\"{}\"/>",
             attr(&report.snapshot.sha256)
         );
+        // Facts read elsewhere than from AWS say so in every suite.
+        for (service, url) in &report.scope.endpoint_overrides {
+            let _ = writeln!(
+                out,
+                "      <property name=\"endpoint_override.{}\" value=\"{}\"/>",
+                attr(service),
+                attr(url)
+            );
+        }
         let _ = writeln!(out, "    </properties>");
         for case in &suite.cases {
             match case {

@@ -130,6 +130,19 @@ fn header(doc: &mut Doc, report: &Report) {
         report.fail_on,
         inline(&report.tool.version),
     );
+    for (service, url) in &report.scope.endpoint_overrides {
+        let service = if service == "*" {
+            "every service"
+        } else {
+            service.as_str()
+        };
+        let _ = writeln!(
+            doc.out,
+            "⚠️ facts read from {} ({}), not from AWS's own endpoints  ",
+            cell(url),
+            cell(service)
+        );
+    }
     let _ = writeln!(
         doc.out,
         "snapshot SHA-256 `{}`\n",

@@ -254,6 +254,14 @@ pub struct ReportScope {
     pub regions: Vec<String>,
     pub organization_id: Option<String>,
     pub management_account_id: Option<String>,
+    /// Where the facts were read instead of AWS's own endpoints (see the
+    /// snapshot's `scope.endpoint_overrides`); empty when from AWS (absent
+    /// in reports written before it existed).
+    #[serde(default)]
+    pub endpoint_overrides: BTreeMap<String, String>,
+    /// `--shard K/N`: the report covers only this shard's accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<crate::snapshot::Shard>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -616,6 +624,8 @@ impl Report {
                     .organization
                     .as_ref()
                     .map(|o| o.management_account_id.clone()),
+                endpoint_overrides: snapshot.scope.endpoint_overrides.clone(),
+                shard: snapshot.scope.shard,
             },
             fail_on: input.fail_on,
             exit_code: input.exit_code,

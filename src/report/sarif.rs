@@ -205,6 +205,9 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
         "fail_on": report.fail_on,
         "policy": policy,
     });
+    if !report.scope.endpoint_overrides.is_empty() {
+        properties["endpoint_overrides"] = json!(report.scope.endpoint_overrides);
+    }
     if let Some(b) = &report.baseline {
         properties["baseline"] = json!({
             "sha256": b.sha256,

@@ -271,6 +271,9 @@ pub struct Verification {
     /// Where the list of regions verified came from (the trail's regions
     /// from AWS, `--regions`, or only the digest folders found).
     pub regions_from: String,
+    /// `--endpoint-url`, when the files and facts were read elsewhere than
+    /// from AWS's own endpoints.
+    pub endpoint_url: Option<String>,
     pub regions: Vec<RegionResult>,
 }
 
@@ -323,6 +326,7 @@ impl Verification {
             "end_time": self.end_time,
             "source": self.source,
             "regions_from": self.regions_from,
+            "endpoint_url": self.endpoint_url,
             "result": result_word(outcome),
             "exit_code": outcome.code(),
             "summary": self.summary(),
@@ -354,6 +358,9 @@ impl Verification {
             source,
             self.regions_from
         ));
+        if let Some(url) = &self.endpoint_url {
+            out.push_str(&format!("Read from {url}, not from AWS's own endpoints\n"));
+        }
         for r in &self.regions {
             let d = r.digest_counts();
             let l = r.log_counts();

@@ -91,6 +91,7 @@ impl AwsAccess {
             run_timeout: None,
             shard: None,
             session_policy: self.session_policy,
+            endpoint_overrides: BTreeMap::new(),
         }
     }
 }
@@ -569,6 +570,11 @@ async fn verify_with<S: Source>(
             .clone()
             .or_else(|| request.regions.as_ref().map(|_| "--regions".to_string()))
             .unwrap_or_else(|| FOLDERS_ONLY.to_string()),
+        endpoint_url: request
+            .aws
+            .endpoint_url
+            .clone()
+            .filter(|u| !u.trim().is_empty()),
         regions: Vec::new(),
     };
     if regions.is_empty() {

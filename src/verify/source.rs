@@ -232,6 +232,26 @@ impl S3Source {
     }
 }
 
+/// A GetObject refused because the object is SSE-KMS encrypted and the
+/// reader may not decrypt it (S3 answers `AccessDenied` naming KMS, or a
+/// `KMS.*` code): its own code, and what would let it be read.
+pub fn kms_denial(mut e: CollectionError) -> CollectionError {
+    let message = e.message.to_ascii_lowercase();
+    let kms = e.code.starts_with("KMS.")
+        || (e.code == "AccessDenied"
+            && (message.contains("kms:")
+                || message.contains("kms key")
+                || message.contains("ciphertext")));
+    if kms {
+        e.message = format!(
+            "{} ({}): the file is encrypted with the trail's KMS key; the reader needs kms:Decrypt on it, in its IAM policy and in the key policy (see the README, \"Reading SSE-KMS encrypted logs\")",
+            e.message, e.code
+        );
+        e.code = "KmsAccessDenied".into();
+    }
+    e
+}
+
 impl Source for S3Source {
     async fn get(&self, bucket: &str, key: &str) -> Result<Object, FetchError> {
         let client = self.session.s3(&self.region);
@@ -245,7 +265,7 @@ impl Source for S3Source {
                 }
                 let mut e = from_sdk(&self.site(ops::S3_GET_OBJECT), &err);
                 e.message = format!("s3://{bucket}/{key}: {}", e.message);
-                return Err(FetchError::Unreadable(e));
+                return Err(FetchError::Unreadable(kms_denial(e)));
             }
         };
         let metadata = out.metadata().cloned().unwrap_or_default();
@@ -348,5 +368,40 @@ impl Source for MemorySource {
 
     fn display(&self, bucket: &str, key: &str) -> String {
         format!("s3://{bucket}/{key}")
+    }
+}
+
+#[cfg(test)]
+mod kms_tests {
+    use super::*;
+
+    fn denied(code: &str, message: &str) -> CollectionError {
+        CollectionError {
+            account_id: "111111111111".into(),
+            region: Some("us-east-1".into()),
+            service: "s3".into(),
+            operation: "GetObject".into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Issue 14, item 4: a KMS-caused refusal has its own code and says
+    /// what would read the file; any other refusal is left as it is.
+    #[test]
+    fn a_kms_refusal_is_named_with_its_remedy() {
+        for (code, message) in [
+            ("AccessDenied", "User: arn:aws:sts::111111111111:assumed-role/r/s is not authorized to perform: kms:Decrypt on the resource associated with this ciphertext"),
+            ("AccessDenied", "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."),
+            ("KMS.DisabledException", "arn:aws:kms:us-east-1:111111111111:key/k is disabled."),
+        ] {
+            let e = kms_denial(denied(code, message));
+            assert_eq!(e.code, "KmsAccessDenied", "{message}");
+            assert!(e.message.contains("needs kms:Decrypt"), "{}", e.message);
+            assert!(e.message.contains(code), "the original code is kept: {}", e.message);
+        }
+        let plain = kms_denial(denied("AccessDenied", "Access Denied"));
+        assert_eq!(plain.code, "AccessDenied");
+        assert_eq!(plain.message, "Access Denied");
     }
 }

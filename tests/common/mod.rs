@@ -134,6 +134,9 @@ impl Moto {
     pub fn control(&self, path: &str, body: &str) -> Value {
         use std::io::{Read, Write};
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("read timeout");
         write!(
             stream,
             "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
@@ -141,11 +144,39 @@ impl Moto {
             body.len()
         )
         .expect("send");
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).expect("read");
-        assert!(answer.starts_with("HTTP/1.1 200"), "{path}: {answer}");
-        let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-        serde_json::from_str(body).unwrap_or(Value::Null)
+        // Read the head, then exactly Content-Length bytes: a server that
+        // keeps the connection open must not hang the test.
+        let mut answer: Vec<u8> = Vec::new();
+        let mut chunk = [0u8; 8192];
+        let head_end = loop {
+            if let Some(at) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+            let n = stream.read(&mut chunk).expect("read the answer");
+            assert!(n > 0, "{path}: connection closed before the answer's head");
+            answer.extend_from_slice(&chunk[..n]);
+        };
+        let head = String::from_utf8_lossy(&answer[..head_end]).to_string();
+        assert!(
+            head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+            "{path}: {head}"
+        );
+        let length = head
+            .lines()
+            .find_map(|l| {
+                let (name, value) = l.split_once(':')?;
+                name.eq_ignore_ascii_case("content-length")
+                    .then(|| value.trim().parse::<usize>().ok())?
+            })
+            .unwrap_or(0);
+        while answer.len() < head_end + length {
+            let n = stream.read(&mut chunk).expect("read the answer's body");
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&chunk[..n]);
+        }
+        serde_json::from_slice(&answer[head_end..]).unwrap_or(Value::Null)
     }
 
     /// Every AssumeRole the test server answered: `{"RoleArn", "Policy"}`.
