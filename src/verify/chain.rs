@@ -199,8 +199,11 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
             )
         }
     };
-    let public_key = match public_keys.for_digest(&parsed.digest_public_key_fingerprint, parsed.end)
-    {
+    let public_key = match public_keys.for_digest(
+        &parsed.digest_public_key_fingerprint,
+        parsed.end,
+        object.delivered_at,
+    ) {
         Ok(key) => key,
         Err(KeyMiss::Unknown) => {
             return failed(
@@ -211,18 +214,20 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
                 ),
             )
         }
-        Err(KeyMiss::NotValidThen(validity)) => {
-            return failed(
-                Status::PublicKeyNotFound,
-                format!(
-                    "public key {} was valid from {} to {}, not when a digest ending {} was signed",
-                    parsed.digest_public_key_fingerprint,
-                    validity.start.to_rfc3339(),
-                    validity.end.to_rfc3339(),
-                    parsed.end.to_rfc3339()
-                ),
-            )
-        }
+        Err(KeyMiss::NotValidThen(validity)) => return failed(
+            Status::PublicKeyNotFound,
+            format!(
+                "public key {} was valid from {} to {}, not when a digest ending {} was signed{}",
+                parsed.digest_public_key_fingerprint,
+                validity.start.to_rfc3339(),
+                validity.end.to_rfc3339(),
+                parsed.end.to_rfc3339(),
+                object
+                    .delivered_at
+                    .map(|t| format!(" (delivered {})", t.to_rfc3339()))
+                    .unwrap_or_default()
+            ),
+        ),
     };
     // The signature: with the object (S3 metadata, a .sig sidecar), else
     // what the newer digest recorded, else the anchor's.

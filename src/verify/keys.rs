@@ -34,14 +34,20 @@ pub struct Validity {
 }
 
 impl Validity {
-    /// Whether a digest ending at `digest_end` can have been signed with the
-    /// key: CloudTrail signs a digest when it delivers it, within about an
-    /// hour of its end, so the key must be valid at some time in
-    /// `[digest_end, digest_end + 2 h]`. A key retired long before (or
-    /// issued long after) cannot have signed it: a digest signed with it
-    /// is a forgery, e.g. with a leaked old key.
-    pub fn covers(&self, digest_end: DateTime<Utc>) -> bool {
-        self.start <= digest_end + Duration::hours(2) && digest_end <= self.end
+    /// Whether a digest ending at `digest_end`, delivered at `delivered`
+    /// (its S3 `LastModified`, when known), can have been signed with the
+    /// key. CloudTrail signs a digest when it delivers it, with the key of
+    /// that time (the AWS CLI's `validate-logs` looks keys up for the time
+    /// range validated, not for each digest's end): a late digest (a
+    /// backfill, a delayed delivery) may carry a key issued after its end.
+    /// So the key must be valid at the delivery (an hour's slack each way),
+    /// and, whether or not the delivery is known, not retired before the
+    /// digest ended: a digest signed with a key retired before it could
+    /// exist is a forgery, e.g. with a leaked old key.
+    pub fn covers(&self, digest_end: DateTime<Utc>, delivered: Option<DateTime<Utc>>) -> bool {
+        let slack = Duration::hours(1);
+        digest_end <= self.end
+            && delivered.is_none_or(|at| self.start - slack <= at && at <= self.end + slack)
     }
 }
 
@@ -88,16 +94,17 @@ impl PublicKeys {
         Ok(print)
     }
 
-    /// The key that can check a digest ending at `digest_end` and naming
-    /// `fingerprint`.
+    /// The key that can check a digest ending at `digest_end`, delivered at
+    /// `delivered` (when known), and naming `fingerprint`.
     pub fn for_digest(
         &self,
         fingerprint: &str,
         digest_end: DateTime<Utc>,
+        delivered: Option<DateTime<Utc>>,
     ) -> Result<&RsaPublicKey, KeyMiss> {
         match self.keys.get(&fingerprint.to_ascii_lowercase()) {
             None => Err(KeyMiss::Unknown),
-            Some((_, Some(validity))) if !validity.covers(digest_end) => {
+            Some((_, Some(validity))) if !validity.covers(digest_end, delivered) => {
                 Err(KeyMiss::NotValidThen(*validity))
             }
             Some((key, _)) => Ok(key),
@@ -291,20 +298,49 @@ mod tests {
             .to_string();
             let keys = PublicKeys::from_list_public_keys_json(&text).unwrap();
             let print = fingerprint(PUB);
-            assert!(keys.for_digest(&print, at("2026-03-01T10:00:00Z")).is_ok());
-            // Signed within two hours of the end: the window just started.
-            assert!(keys.for_digest(&print, at("2025-12-31T23:00:00Z")).is_ok());
-            for outside in ["2025-12-31T21:00:00Z", "2026-06-01T00:00:01Z"] {
+            let near = |t: &str| Some(at(t) + Duration::minutes(10));
+            assert!(keys
+                .for_digest(
+                    &print,
+                    at("2026-03-01T10:00:00Z"),
+                    near("2026-03-01T10:00:00Z")
+                )
+                .is_ok());
+            // Delivered just as the key's window started.
+            assert!(keys
+                .for_digest(
+                    &print,
+                    at("2025-12-31T23:00:00Z"),
+                    near("2025-12-31T23:00:00Z")
+                )
+                .is_ok());
+            // Issue 14, item 7: a digest delivered late (a day after its end)
+            // is signed with the key of its delivery, even one issued after
+            // its end: not tampering on that ground alone. Delivery unknown
+            // (a local copy): the same benefit.
+            let late_end = at("2025-12-31T00:00:00Z");
+            assert!(keys
+                .for_digest(&print, late_end, Some(at("2026-01-01T02:00:00Z")))
+                .is_ok());
+            assert!(keys.for_digest(&print, late_end, None).is_ok());
+            // Delivered at its end but signed with a key not yet issued, or
+            // with a key retired before the digest ended: never.
+            for (end, delivered) in [
+                ("2025-12-31T21:00:00Z", near("2025-12-31T21:00:00Z")),
+                ("2026-06-01T00:00:01Z", near("2026-06-01T00:00:01Z")),
+                ("2026-06-01T00:00:01Z", None),
+                ("2026-03-01T10:00:00Z", Some(at("2026-07-01T00:00:00Z"))),
+            ] {
                 assert!(
                     matches!(
-                        keys.for_digest(&print, at(outside)),
+                        keys.for_digest(&print, at(end), delivered),
                         Err(KeyMiss::NotValidThen(_))
                     ),
-                    "{outside}"
+                    "{end} delivered {delivered:?}"
                 );
             }
             assert_eq!(
-                keys.for_digest(&fingerprint(WRONG), at("2026-03-01T10:00:00Z"))
+                keys.for_digest(&fingerprint(WRONG), at("2026-03-01T10:00:00Z"), None)
                     .err(),
                 Some(KeyMiss::Unknown)
             );

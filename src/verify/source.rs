@@ -18,6 +18,9 @@ pub struct Object {
     pub signature: Option<String>,
     /// S3 metadata `signature-algorithm` (`SHA256withRSA`).
     pub signature_algorithm: Option<String>,
+    /// When it was written (S3 `LastModified`): for a digest, when
+    /// CloudTrail delivered and signed it. Unknown for a local copy.
+    pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Why an object could not be read.
@@ -111,10 +114,12 @@ impl Source for LocalSource {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(self.unreadable(&format!("{key}.sig"), &e)),
         };
+        // A copy's file times say when it was copied, not delivered.
         Ok(Object {
             bytes,
             signature,
             signature_algorithm: None,
+            delivered_at: None,
         })
     }
 
@@ -269,6 +274,9 @@ impl Source for S3Source {
             }
         };
         let metadata = out.metadata().cloned().unwrap_or_default();
+        let delivered_at = out
+            .last_modified()
+            .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()));
         let bytes = out.body.collect().await.map_err(|e| {
             FetchError::Unreadable(
                 self.site(ops::S3_GET_OBJECT)
@@ -279,6 +287,7 @@ impl Source for S3Source {
             bytes: bytes.into_bytes().to_vec(),
             signature: metadata.get("signature").map(|s| s.trim().to_string()),
             signature_algorithm: metadata.get("signature-algorithm").cloned(),
+            delivered_at,
         })
     }
 

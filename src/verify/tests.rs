@@ -48,6 +48,7 @@ fn memory(chain: &Chain, metadata: bool) -> MemorySource {
                 bytes: bytes.clone(),
                 signature_algorithm: signature.as_ref().map(|_| "SHA256withRSA".to_string()),
                 signature,
+                delivered_at: None,
             },
         );
     }
