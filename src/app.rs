@@ -755,6 +755,7 @@ fn verify_logs(args: VerifyLogsArgs) -> Result<Outcome> {
         local: args.local.clone(),
         public_keys,
         anchors,
+        max_log_bytes: args.max_log_mib * 1024 * 1024,
         aws: verify::run::AwsAccess {
             profile: args.profile.clone(),
             region: args.region.clone(),

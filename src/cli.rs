@@ -345,6 +345,10 @@ pub struct VerifyLogsArgs {
     /// Do not send the read-only session policy when assuming `--role-arn`.
     #[arg(long)]
     pub no_session_policy: bool,
+    /// The most one log file may inflate to, in MiB (default 1024): beyond
+    /// it the file is an error (exit 3), never hashed without end.
+    #[arg(long, value_name = "MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1048576))]
+    pub max_log_mib: u64,
 }
 
 #[derive(Debug, Args)]

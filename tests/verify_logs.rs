@@ -686,6 +686,67 @@ fn audit_verify_logs_catches_a_deleted_region_and_deleted_newest_digests() {
     }
 }
 
+/// Issue 14, item 6: a local copy is read only as regular files inside it.
+/// A log replaced by a symbolic link out of the copy, or by a FIFO (whose
+/// reading would wait forever), is reported unreadable (exit 3), not read.
+#[cfg(unix)]
+#[test]
+fn a_local_copy_reads_only_regular_files_inside_it() {
+    let work = Work::new();
+    let chain = build(&ChainSpec::new(BUCKET, first_end(), 2, 2));
+    work.copy(&chain, Sidecars::All);
+    let outside = work.path("outside.json.gz");
+    std::fs::write(&outside, b"not a log").unwrap();
+    let linked = &chain.log_keys[0][0];
+    let linked_path = work.path(&format!("copy/{linked}"));
+    std::fs::remove_file(&linked_path).unwrap();
+    std::os::unix::fs::symlink(&outside, &linked_path).unwrap();
+    let fifo = &chain.log_keys[1][0];
+    let fifo_path = work.path(&format!("copy/{fifo}"));
+    std::fs::remove_file(&fifo_path).unwrap();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo_path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, report, stderr) = run_local(&work, "keys.json", &[]);
+    assert_eq!(code, 3, "{stderr}\n{report:#}");
+    let detail = |key: &str| {
+        report["regions"][0]["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .map(|f| f["detail"].as_str().unwrap_or("").to_string())
+            .unwrap()
+    };
+    assert!(detail(linked).contains("outside"), "{}", detail(linked));
+    assert!(
+        detail(fifo).contains("not a regular file"),
+        "{}",
+        detail(fifo)
+    );
+    assert_eq!(status_of(&report, linked), "ERROR: could not be read");
+}
+
+/// Issue 14, item 6: a log file that inflates beyond `--max-log-mib` is an
+/// error (exit 3), not a crash, not INVALID; the default cap reads it.
+#[test]
+fn a_log_beyond_the_inflate_cap_is_an_error() {
+    let work = Work::new();
+    let mut spec = ChainSpec::new(BUCKET, first_end(), 1, 1);
+    spec.log_bytes = 2 * 1024 * 1024;
+    let chain = build(&spec);
+    work.copy(&chain, Sidecars::All);
+    let (code, report, stderr) = run_local(&work, "keys.json", &[]);
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    let (code, report, _) = run_local(&work, "keys.json", &["--max-log-mib", "1"]);
+    assert_eq!(code, 3, "{report:#}");
+    let log = &chain.log_keys[0][0];
+    assert_eq!(status_of(&report, log), "ERROR: could not be read");
+    assert!(report.to_string().contains("raise --max-log-mib"));
+}
+
 /// The key path helper keeps keys inside the copy.
 #[test]
 fn keys_that_leave_the_copy_are_never_read() {

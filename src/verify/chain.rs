@@ -41,6 +41,8 @@ pub struct RegionPlan<'a> {
     /// The region's public keys, or why they could not be read.
     pub keys: Result<&'a PublicKeys, &'a CollectionError>,
     pub anchor: Option<&'a Anchor>,
+    /// The most one log file may inflate to (`--max-log-mib`).
+    pub max_log_bytes: u64,
 }
 
 /// A digest to visit: where, and what the newer digest said about it.
@@ -214,9 +216,10 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
                 ),
             )
         }
-        Err(KeyMiss::NotValidThen(validity)) => return failed(
-            Status::PublicKeyNotFound,
-            format!(
+        Err(KeyMiss::NotValidThen(validity)) => {
+            return failed(
+                Status::PublicKeyNotFound,
+                format!(
                 "public key {} was valid from {} to {}, not when a digest ending {} was signed{}",
                 parsed.digest_public_key_fingerprint,
                 validity.start.to_rfc3339(),
@@ -227,7 +230,8 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
                     .map(|t| format!(" (delivered {})", t.to_rfc3339()))
                     .unwrap_or_default()
             ),
-        ),
+            )
+        }
     };
     // The signature: with the object (S3 metadata, a .sig sidecar), else
     // what the newer digest recorded, else the anchor's.
@@ -322,7 +326,11 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
 }
 
 /// Verifies one log file listed in a valid digest.
-async fn check_log<S: Source>(source: &S, entry: &digest::LogEntry) -> FileResult {
+async fn check_log<S: Source>(
+    source: &S,
+    entry: &digest::LogEntry,
+    max_log_bytes: u64,
+) -> FileResult {
     let result = |status, detail: Option<String>| {
         FileResult::new(
             FileKind::Log,
@@ -344,14 +352,23 @@ async fn check_log<S: Source>(source: &S, entry: &digest::LogEntry) -> FileResul
         }
     };
     // Decompressing and hashing is CPU work: off the async workers.
-    let hashed = tokio::task::spawn_blocking(move || digest::log_sha256_hex(&object.bytes)).await;
+    let hashed =
+        tokio::task::spawn_blocking(move || digest::log_sha256_hex(&object.bytes, max_log_bytes))
+            .await;
     match hashed {
         Ok(Ok(hash)) if hash == entry.hash_value => result(Status::Valid, None),
         Ok(Ok(hash)) => result(
             Status::HashMismatch,
             Some(format!("expected {}, found {hash}", entry.hash_value)),
         ),
-        Ok(Err(e)) => result(Status::InvalidFormat, Some(e.0)),
+        Ok(Err(digest::LogHashError::Format(e))) => result(Status::InvalidFormat, Some(e.0)),
+        Ok(Err(digest::LogHashError::TooLarge(limit))) => result(
+            Status::Unreadable,
+            Some(format!(
+                "inflates to more than {} MiB: not verified (raise --max-log-mib if it is a real log file)",
+                limit / (1024 * 1024)
+            )),
+        ),
         Err(e) => result(Status::Unreadable, Some(format!("hashing failed: {e}"))),
     }
 }
@@ -555,7 +572,7 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
         .filter(|e| seen.insert((e.s3_bucket.clone(), e.s3_object.clone())))
         .collect();
     let mut logs: Vec<FileResult> = futures::stream::iter(entries)
-        .map(|entry| check_log(source, entry))
+        .map(|entry| check_log(source, entry, plan.max_log_bytes))
         .buffer_unordered(LOG_CONCURRENCY)
         .collect()
         .await;

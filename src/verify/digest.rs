@@ -13,6 +13,21 @@ use std::io::Read;
 /// thousand log files (well under 2 MiB); this bounds a gzip bomb.
 pub const MAX_DIGEST_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The default cap on what one log file may inflate to (`--max-log-mib`):
+/// CloudTrail's log files are a few megabytes; a file that inflates beyond
+/// this (a gzip bomb, or a cap set too low) is an error, never hashed
+/// without end.
+pub const DEFAULT_MAX_LOG_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// Why a log file's hash could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogHashError {
+    /// Not one valid gzip member: the file is invalid.
+    Format(FormatError),
+    /// It inflates beyond the cap: not judged, an error.
+    TooLarge(u64),
+}
+
 /// Why a file is `INVALID: invalid format`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -90,7 +105,7 @@ pub fn gunzip_into(
 
 /// Decompresses a log file and returns the lowercase hex SHA-256 of its
 /// content, without holding the decompressed bytes in memory.
-pub fn log_sha256_hex(compressed: &[u8]) -> Result<String, FormatError> {
+pub fn log_sha256_hex(compressed: &[u8], limit: u64) -> Result<String, LogHashError> {
     struct HashSink(Sha256);
     impl std::io::Write for HashSink {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -102,11 +117,18 @@ pub fn log_sha256_hex(compressed: &[u8]) -> Result<String, FormatError> {
         }
     }
     let mut sink = HashSink(Sha256::new());
-    let rest = gunzip_into(compressed, u64::MAX - 1, &mut sink)?;
+    let mut decoder = flate2::bufread::GzDecoder::new(compressed);
+    let mut limited = (&mut decoder).take(limit.saturating_add(1));
+    let written = std::io::copy(&mut limited, &mut sink)
+        .map_err(|e| LogHashError::Format(bad(format!("not a valid gzip stream: {e}"))))?;
+    if written > limit {
+        return Err(LogHashError::TooLarge(limit));
+    }
+    let rest = decoder.into_inner().len();
     if rest != 0 {
-        return Err(bad(format!(
+        return Err(LogHashError::Format(bad(format!(
             "{rest} byte(s) of extra data after the gzip stream"
-        )));
+        ))));
     }
     Ok(hex(&sink.0.finalize()))
 }
@@ -349,7 +371,10 @@ mod tests {
         let mut two = one.clone();
         two.extend(gz(b"world"));
         assert!(gunzip(&two, 100).is_err());
-        assert!(log_sha256_hex(&two).is_err());
+        assert!(matches!(
+            log_sha256_hex(&two, 100),
+            Err(LogHashError::Format(_))
+        ));
         assert!(gunzip(&one[..one.len() - 3], 100).is_err(), "truncated");
         assert!(gunzip(b"not gzip", 100).is_err());
         assert!(gunzip(&gz(&[0; 1000]), 999)
@@ -364,7 +389,13 @@ mod tests {
 
     #[test]
     fn log_hash_is_of_the_decompressed_bytes() {
-        assert_eq!(log_sha256_hex(&gz(b"abc")).unwrap(), sha256_hex(b"abc"));
+        assert_eq!(log_sha256_hex(&gz(b"abc"), 3).unwrap(), sha256_hex(b"abc"));
+        // Issue 14, item 6: beyond the cap, an error of its own (not a
+        // hash mismatch, not an invalid file).
+        assert_eq!(
+            log_sha256_hex(&gz(&[0; 1000]), 999),
+            Err(LogHashError::TooLarge(999))
+        );
         assert_eq!(
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

@@ -115,6 +115,8 @@ pub struct VerifyRequest {
     pub public_keys: Option<PublicKeys>,
     pub anchors: Vec<Anchor>,
     pub aws: AwsAccess,
+    /// The most one log file may inflate to (`--max-log-mib`).
+    pub max_log_bytes: u64,
 }
 
 /// Why a verification could not start.
@@ -643,6 +645,7 @@ async fn verify_with<S: Source>(
                 end: request.end,
                 keys: region_keys,
                 anchor,
+                max_log_bytes: request.max_log_bytes,
             };
             let mut result = verify_region(source, &plan).await;
             super::expected::judge(
@@ -756,6 +759,7 @@ pub async fn audit_integrity(
                         public_keys: public_keys.cloned(),
                         anchors: Vec::new(),
                         aws: access.clone(),
+                        max_log_bytes: super::digest::DEFAULT_MAX_LOG_BYTES,
                     };
                     let sessions = &sessions;
                     async move { verify_through(&request, Some(sessions)).await }

@@ -85,6 +85,53 @@ impl LocalSource {
         }
     }
 
+    /// Only a regular file inside the copy is read: a symbolic link (of the
+    /// file or of a folder on its way) that leads out of DIR, and a FIFO, a
+    /// device or a socket (reading a FIFO would wait forever), are reported
+    /// as unreadable, never read.
+    async fn regular_file_inside(&self, key: &str, path: &Path) -> Result<(), FetchError> {
+        let refused = |code: &str, message: String| {
+            FetchError::Unreadable(CollectionError {
+                account_id: String::new(),
+                region: None,
+                service: "local".into(),
+                operation: "read".into(),
+                code: code.into(),
+                message,
+            })
+        };
+        let real = match tokio::fs::canonicalize(path).await {
+            Ok(real) => real,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(FetchError::NotFound),
+            Err(e) => return Err(self.unreadable(key, &e)),
+        };
+        let root = tokio::fs::canonicalize(&self.dir)
+            .await
+            .map_err(|e| self.unreadable("", &e))?;
+        if !real.starts_with(&root) {
+            return Err(refused(
+                "OutsideCopy",
+                format!(
+                    "{} leads to {}, outside {}: not read",
+                    path.display(),
+                    real.display(),
+                    self.dir.display()
+                ),
+            ));
+        }
+        match tokio::fs::metadata(&real).await {
+            Ok(meta) if meta.is_file() => Ok(()),
+            Ok(_) => Err(refused(
+                "NotARegularFile",
+                format!(
+                    "{} is not a regular file (a folder, FIFO, device or socket is never read)",
+                    path.display()
+                ),
+            )),
+            Err(e) => Err(self.unreadable(key, &e)),
+        }
+    }
+
     fn unreadable(&self, key: &str, e: &std::io::Error) -> FetchError {
         FetchError::Unreadable(CollectionError {
             account_id: String::new(),
@@ -102,6 +149,7 @@ impl Source for LocalSource {
         let Some(path) = self.path(key) else {
             return Err(FetchError::NotFound);
         };
+        self.regular_file_inside(key, &path).await?;
         let bytes = match tokio::fs::read(&path).await {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(FetchError::NotFound),
@@ -170,10 +218,19 @@ impl Source for LocalSource {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(self.unreadable(folder, &e)),
         };
+        // A folder that cannot be read is an error, never a region that is
+        // silently missing.
         let mut names = Vec::new();
-        while let Ok(Some(entry)) = entries.next_entry().await {
-            if entry.file_type().await.is_ok_and(|t| t.is_dir()) {
-                names.push(entry.file_name().to_string_lossy().into_owned());
+        loop {
+            let entry = match entries.next_entry().await {
+                Ok(Some(entry)) => entry,
+                Ok(None) => break,
+                Err(e) => return Err(self.unreadable(folder, &e)),
+            };
+            match entry.file_type().await {
+                Ok(t) if t.is_dir() => names.push(entry.file_name().to_string_lossy().into_owned()),
+                Ok(_) => {}
+                Err(e) => return Err(self.unreadable(folder, &e)),
             }
         }
         names.sort();

@@ -97,6 +97,7 @@ impl Setup {
                 None => Ok(&self.keys),
             },
             anchor: self.anchor.as_ref(),
+            max_log_bytes: digest::DEFAULT_MAX_LOG_BYTES,
         };
         verify_region(source, &plan).await
     }
@@ -536,7 +537,7 @@ mod properties {
             let _ = digest::gunzip(&bytes, 1 << 20).map(|d| digest::parse(&d));
             let _ = digest::parse(&bytes);
             let _ = digest::parse(&super::fixture::gzip(&bytes));
-            let _ = digest::log_sha256_hex(&bytes);
+            let _ = digest::log_sha256_hex(&bytes, 1 << 20);
         }
 
         /// Digest-shaped JSON with arbitrary values never panics either,
