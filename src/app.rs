@@ -53,7 +53,7 @@ fn audit(args: AuditArgs) -> Result<Outcome> {
     // Bad input (SOURCE_DATE_EPOCH, configuration, gate flags, baseline) is
     // refused before a long collection.
     let now = report_time()?;
-    let config = load_config(&args.scope.config, now)?;
+    let config = load_config(&args.scope.config, Utc::now())?;
     let gate = Gate::resolve(&args.gate, &config)?;
     let options = collect_options(&args.scope, &config)?;
     let public_keys = args
@@ -111,7 +111,7 @@ fn collect_only(args: CollectArgs) -> Result<Outcome> {
         &[("--output".to_string(), args.output.as_path())],
         &gate_and_config_inputs(&GateArgs::default(), &args.scope.config),
     )?;
-    let config = load_config(&args.scope.config, report_time()?)?;
+    let config = load_config(&args.scope.config, Utc::now())?;
     let options = collect_options(&args.scope, &config)?;
     let snapshot = run_collection(&options)?;
     save_snapshot(&snapshot_bytes(&snapshot)?, &args.output)?;
@@ -133,7 +133,7 @@ fn evaluate(args: EvaluateArgs) -> Result<Outcome> {
     inputs.push(("SNAPSHOT".to_string(), args.snapshot.as_path()));
     check_paths_apart(&report_outputs(&args.output), &inputs)?;
     let now = report_time()?;
-    let config = load_config(&args.config, now)?;
+    let config = load_config(&args.config, Utc::now())?;
     let gate = Gate::resolve(&args.gate, &config)?;
     let shown = args.snapshot.display().to_string();
     let bytes = std::fs::read(&args.snapshot)
@@ -248,7 +248,10 @@ fn load_config(args: &ConfigArgs, now: chrono::DateTime<Utc>) -> Result<Config> 
 
 /// Evaluates at the snapshot's collection time (so a saved snapshot gives
 /// the live audit's verdicts), applies the policy (selection, severity
-/// overrides, waivers judged at `now`, baseline) and assembles the report
+/// overrides, waivers judged by the clock that judged the facts: the
+/// snapshot's collection time, never `now`, which only stamps the report's
+/// `generated_at` and may come from `SOURCE_DATE_EPOCH`; baseline) and
+/// assembles the report
 /// with the exit code it stands for.
 pub fn assemble_report(
     snapshot: &Snapshot,
@@ -274,7 +277,7 @@ pub fn assemble_report(
         findings,
         &config.waivers,
         &selection,
-        now,
+        snapshot.collected_at,
         config.params.waiver_warning_days(),
     );
     let baseline = gate.baseline.as_ref().map(|(baseline, sha256)| {
@@ -1125,7 +1128,7 @@ fn config_command(command: ConfigCommand) -> Result<Outcome> {
     match command {
         ConfigCommand::Check { path } => {
             let path = path.unwrap_or_else(|| config::DEFAULT_FILE.into());
-            let config = config::load(Some(&path), report_time()?).map_err(InputError)?;
+            let config = config::load(Some(&path), Utc::now()).map_err(InputError)?;
             println!(
                 "{}: valid ({} waiver(s), {} disabled check(s), {} severity override(s))",
                 path.display(),

@@ -204,7 +204,8 @@ pub struct WaiverReport {
 
 /// Turns each `fail` that an unexpired waiver matches into `waived`; marks
 /// a `fail` whose matching waiver expired. Never touches other statuses.
-/// Waivers are judged at `now` (the report time).
+/// Waivers are judged at `now`: the snapshot's collection time (the clock
+/// that judged the facts), never the report's stamp.
 pub fn apply_waivers(
     findings: Vec<Finding>,
     waivers: &[Waiver],

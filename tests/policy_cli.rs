@@ -5,7 +5,8 @@
 //! Runs on the demo snapshot, and on a copy without its unreachable sandbox
 //! account (whose errors would otherwise make every run exit 3), so a test
 //! can reach every exit code. The report date is pinned with
-//! `SOURCE_DATE_EPOCH`, which is also the date waivers are judged at.
+//! `SOURCE_DATE_EPOCH`; waivers are judged at the snapshot's collection
+//! time, so a test moves that (`Scratch::collected_on`) to change the day.
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::Value;
@@ -89,6 +90,34 @@ impl Scratch {
             .unwrap()
     }
 
+    /// A copy of snapshot `name` collected on that day (12:00 UTC): every
+    /// time in it moves by the same amount, so the checks judge exactly as
+    /// before and only what depends on the date (waivers) changes.
+    fn collected_on(&self, name: &str, y: i32, m: u32, d: u32) -> String {
+        fn shift(value: &mut Value, by: chrono::Duration) {
+            match value {
+                Value::String(text) => {
+                    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+                        *text = (t.with_timezone(&Utc) + by)
+                            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+                    }
+                }
+                Value::Array(list) => list.iter_mut().for_each(|v| shift(v, by)),
+                Value::Object(map) => map.values_mut().for_each(|v| shift(v, by)),
+                _ => {}
+            }
+        }
+        let mut snapshot: Value =
+            serde_json::from_slice(&std::fs::read(self.path(name)).unwrap()).unwrap();
+        let collected: chrono::DateTime<Utc> =
+            snapshot["collected_at"].as_str().unwrap().parse().unwrap();
+        let target = Utc.with_ymd_and_hms(y, m, d, 12, 0, 0).unwrap();
+        shift(&mut snapshot, target - collected);
+        let copy = format!("{y}-{m:02}-{d:02}-{name}");
+        std::fs::write(self.path(&copy), snapshot.to_string()).unwrap();
+        copy
+    }
+
     /// `evaluate SNAPSHOT --format json EXTRA…`: the exit code and report.
     fn evaluate(&self, snapshot: &str, extra: &[&str], at: Option<&str>) -> (i32, Value) {
         let mut args = vec!["evaluate", snapshot, "--format", "json"];
@@ -164,9 +193,9 @@ fn a_waiver_turns_the_gate_green_until_it_expires() {
     assert_eq!(report["policy"]["waivers"][0]["matched"], 2);
     assert_eq!(report["exit_code"], 0);
 
-    // The day after its expiry the same file flips the exit code to 1, and
-    // the report and stderr say why.
-    let after = epoch(2027, 4, 1);
+    // Waivers expire by the clock that judged the facts (issue 14, item 12):
+    // a report stamped after the expiry (SOURCE_DATE_EPOCH) of facts
+    // collected before it keeps the waiver...
     let out = s.run(
         &[
             "evaluate",
@@ -176,7 +205,16 @@ fn a_waiver_turns_the_gate_green_until_it_expires() {
             "--config",
             &waived,
         ],
-        Some(&after),
+        Some(&epoch(2027, 4, 1)),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // ...while facts collected the day after its expiry flip the exit code
+    // to 1, and the report and stderr say why.
+    let after = s.collected_on("clean.json", 2027, 4, 1);
+    let out = s.run(
+        &["evaluate", &after, "--format", "json", "--config", &waived],
+        None,
     );
     assert_eq!(code(&out), 1);
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -186,11 +224,8 @@ fn a_waiver_turns_the_gate_green_until_it_expires() {
     assert!(stderr(&out).contains("waiver #1 (trail-bucket-mfa-delete, owner platform-security@example.com) expired on 2027-03-31"), "{}", stderr(&out));
 
     // Still applies on its expiry day; flagged when it expires within 14 days.
-    let (exit, report) = s.evaluate(
-        "clean.json",
-        &["--config", &waived],
-        Some(&epoch(2027, 3, 31)),
-    );
+    let on_the_day = s.collected_on("clean.json", 2027, 3, 31);
+    let (exit, report) = s.evaluate(&on_the_day, &["--config", &waived], None);
     assert_eq!(exit, 0);
     assert_eq!(report["policy"]["waivers"][0]["state"], "expiring_soon");
     assert_eq!(report["policy"]["waivers"][0]["days_left"], 0);
@@ -734,7 +769,7 @@ fn diff_console_output_is_inert() {
 }
 
 #[test]
-fn waiver_dates_are_judged_at_the_report_time() {
+fn source_date_epoch_stamps_the_report_time() {
     // Sanity of the test clock itself: SOURCE_DATE_EPOCH sets generated_at.
     let s = Scratch::new();
     let (_, report) = s.evaluate("clean.json", &["--no-config"], Some(&epoch(2027, 1, 15)));
