@@ -747,6 +747,51 @@ fn a_log_beyond_the_inflate_cap_is_an_error() {
     assert!(report.to_string().contains("raise --max-log-mib"));
 }
 
+/// Issue 14, item 5: a trail converted to an organization trail has
+/// digests under `AWSLogs/<account>/` (before) and `AWSLogs/<o-id>/<account>/`
+/// (after). Both are verified when both hold digests in the window, each
+/// region naming its layout, and a log modified in the older one fails.
+#[test]
+fn both_organization_layouts_are_verified() {
+    let work = Work::new();
+    let account = "222222222222";
+    let mut before = ChainSpec::new(BUCKET, first_end(), 2, 1);
+    before.account_id = account.into();
+    let mut after = ChainSpec::new(BUCKET, first_end() + Duration::hours(4), 2, 1);
+    after.account_id = account.into();
+    after.org_id = Some("o-abc123".into());
+    let mut chain = build(&before);
+    let older_log = chain.log_keys[0][0].clone();
+    chain.merge(build(&after));
+    work.copy(&chain, Sidecars::All);
+    let (code, report, stderr) = run_local(&work, "keys.json", &["--account-id", account]);
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    assert_eq!(report["summary"]["digests"]["valid"], 4, "{report:#}");
+    let layouts: Vec<&str> = report["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["layout"].as_str())
+        .collect();
+    assert_eq!(layouts.len(), 2, "{report:#}");
+    assert!(layouts.iter().any(|l| l.contains("o-abc123")));
+    assert!(layouts.iter().any(|l| !l.contains("o-abc123")));
+
+    // A log of the older layout modified: INVALID.
+    let path = work.path(&format!("copy/{older_log}"));
+    std::fs::write(
+        &path,
+        trailwarden::verify::fixture::gzip(b"{\"Records\":[]}"),
+    )
+    .unwrap();
+    let (code, report, _) = run_local(&work, "keys.json", &["--account-id", account]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        status_of(&report, &older_log),
+        "INVALID: hash value doesn't match"
+    );
+}
+
 /// The key path helper keeps keys inside the copy.
 #[test]
 fn keys_that_leave_the_copy_are_never_read() {

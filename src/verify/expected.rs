@@ -20,6 +20,9 @@ pub struct Expectations {
     /// Where the regions came from, for the report; `None` when nothing is
     /// known and only the digest folders found are verified.
     pub source: Option<String>,
+    /// Whether the trail is an organization trail now (DescribeTrails), so
+    /// which folder layout it uses now; `None` when unknown.
+    pub organization_trail: Option<bool>,
 }
 
 /// The report's words when only the digest folders found are verified.

@@ -208,6 +208,11 @@ pub struct RegionResult {
     /// against what AWS says of the region).
     #[serde(skip)]
     pub listed_nothing: bool,
+    /// The account folder verified (`[prefix/]AWSLogs/[o-id/]account/`),
+    /// named when the trail has digests in more than one layout (a trail
+    /// converted to or from an organization trail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout: Option<String>,
 }
 
 /// The status text of a region whose digests are missing.
@@ -365,8 +370,12 @@ impl Verification {
             let d = r.digest_counts();
             let l = r.log_counts();
             out.push_str(&format!(
-                "\n{}: digests {} valid, {} invalid{}; logs {} valid, {} invalid{}; {} gap(s)\n",
+                "\n{}{}: digests {} valid, {} invalid{}; logs {} valid, {} invalid{}; {} gap(s)\n",
                 r.region,
+                r.layout
+                    .as_deref()
+                    .map(|l| format!(" ({l})"))
+                    .unwrap_or_default(),
                 d.valid,
                 d.invalid,
                 extra(d),

@@ -224,12 +224,14 @@ async fn aws_expectations(sessions: Option<&Sessions>, request: &VerifyRequest) 
                     .map(|r| (r.clone(), RegionExpectation::named("named with --regions")))
                     .collect(),
                 source: Some("--regions".into()),
+                organization_trail: None,
             },
             None => Expectations::default(),
         };
     };
     let cx = &sessions.cx;
     let caller = &sessions.caller;
+    let mut organization_trail = None;
     let (regions, why, source) = match &request.regions {
         Some(regions) => (
             regions.clone(),
@@ -241,14 +243,20 @@ async fn aws_expectations(sessions: Option<&Sessions>, request: &VerifyRequest) 
                 return Expectations {
                     regions: BTreeMap::new(),
                     source: Some(format!("{FOLDERS_ONLY}; DescribeTrails failed: {e}")),
+                    organization_trail: None,
                 }
             }
-            Ok(described) if !described.multi_region => (
-                vec![trail.home_region.clone()],
-                "the trail's home region",
-                "the trail's home region (DescribeTrails), with GetTrailStatus".to_string(),
-            ),
-            Ok(_) => match crate::collect::scope::regions(cx, caller, None, &[]).await.0 {
+            Ok(described) if !described.multi_region => {
+                organization_trail = Some(described.organization_trail);
+                (
+                    vec![trail.home_region.clone()],
+                    "the trail's home region",
+                    "the trail's home region (DescribeTrails), with GetTrailStatus".to_string(),
+                )
+            }
+            Ok(described) => {
+                organization_trail = Some(described.organization_trail);
+                match crate::collect::scope::regions(cx, caller, None, &[]).await.0 {
                 Fact::Value(regions) => (
                     regions,
                     "a region enabled for the account, which the multi-region trail covers",
@@ -261,9 +269,11 @@ async fn aws_expectations(sessions: Option<&Sessions>, request: &VerifyRequest) 
                             "{FOLDERS_ONLY}; the account's regions could not be listed: {}: {}",
                             e.code, e.message
                         )),
+                        organization_trail,
                     }
                 }
-            },
+            }
+            }
         },
     };
     let statuses = join_all(regions.iter().map(|region| async move {
@@ -280,6 +290,7 @@ async fn aws_expectations(sessions: Option<&Sessions>, request: &VerifyRequest) 
     Expectations {
         regions: statuses.into_iter().collect(),
         source: Some(source),
+        organization_trail,
     }
 }
 
@@ -358,6 +369,7 @@ struct DescribedTrail {
     bucket: Option<String>,
     prefix: Option<String>,
     multi_region: bool,
+    organization_trail: bool,
 }
 
 async fn describe_trail(
@@ -401,6 +413,7 @@ async fn describe_trail(
             .filter(|p| !p.is_empty())
             .map(str::to_string),
         multi_region: found.is_multi_region_trail().unwrap_or(false),
+        organization_trail: found.is_organization_trail().unwrap_or(false),
     })
 }
 
@@ -479,30 +492,28 @@ async fn list_public_keys(
     Ok(keys)
 }
 
-/// Finds the account's folder: `[prefix/]AWSLogs/<account>/`, or for an
-/// organization trail `[prefix/]AWSLogs/<org-id>/<account>/` (the org id is
-/// found by listing, so no Organizations permission is needed).
-async fn account_base<S: Source>(
+/// The account's folders holding digests: `[prefix/]AWSLogs/<account>/`
+/// and, for an organization trail, `[prefix/]AWSLogs/<org-id>/<account>/`
+/// (the org id is found by listing, so no Organizations permission is
+/// needed). A trail converted to (or from) an organization trail has
+/// digests in both. The first is the layout the trail uses now: the
+/// organization layout for an organization trail (or, not knowing, when
+/// there is one), else the plain one; the others are verified too. With
+/// no digest folder at all, the plain layout alone.
+async fn account_bases<S: Source>(
     source: &S,
     bucket: &str,
     prefix: Option<&str>,
     account_id: &str,
-) -> Result<String, FetchError> {
+    organization_trail: Option<bool>,
+) -> Result<Vec<String>, FetchError> {
     let root = match prefix {
         Some(p) => format!("{}/AWSLogs/", p.trim_end_matches('/')),
         None => "AWSLogs/".to_string(),
     };
     let plain = format!("{root}{account_id}/");
     let folders = source.list_folders(bucket, &root).await?;
-    if folders.iter().any(|f| f == account_id)
-        && source
-            .list_folders(bucket, &plain)
-            .await?
-            .iter()
-            .any(|f| f == "CloudTrail-Digest")
-    {
-        return Ok(plain);
-    }
+    let mut organization = Vec::new();
     for org in folders.iter().filter(|f| f.starts_with("o-")) {
         let candidate = format!("{root}{org}/{account_id}/");
         if source
@@ -511,10 +522,30 @@ async fn account_base<S: Source>(
             .iter()
             .any(|f| f == "CloudTrail-Digest")
         {
-            return Ok(candidate);
+            organization.push(candidate);
         }
     }
-    Ok(plain)
+    let plain_has_digests = folders.iter().any(|f| f == account_id)
+        && source
+            .list_folders(bucket, &plain)
+            .await?
+            .iter()
+            .any(|f| f == "CloudTrail-Digest");
+    let mut bases = Vec::new();
+    match (organization_trail, plain_has_digests) {
+        (_, true) if organization.is_empty() => bases.push(plain),
+        (Some(false), true) => {
+            bases.push(plain);
+            bases.extend(organization);
+        }
+        (_, true) => {
+            bases.extend(organization);
+            bases.push(plain);
+        }
+        (_, false) if organization.is_empty() => bases.push(plain),
+        (_, false) => bases.extend(organization),
+    }
+    Ok(bases)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -528,12 +559,30 @@ async fn verify_with<S: Source>(
     signature_in_metadata: bool,
     info: SourceInfo,
 ) -> Result<Verification, VerifyError> {
-    let base = account_base(source, bucket, prefix, &request.account_id)
-        .await
-        .map_err(|e| match e {
-            FetchError::Unreadable(e) => unreadable(&e),
-            FetchError::NotFound => VerifyError::Unreadable(format!("bucket {bucket} not found")),
-        })?;
+    let fetch_error = |e: FetchError| match e {
+        FetchError::Unreadable(e) => unreadable(&e),
+        FetchError::NotFound => VerifyError::Unreadable(format!("bucket {bucket} not found")),
+    };
+    let mut bases = account_bases(
+        source,
+        bucket,
+        prefix,
+        &request.account_id,
+        request.expected.organization_trail,
+    )
+    .await
+    .map_err(fetch_error)?;
+    let base = bases.remove(0);
+    // The layouts the trail used before (a converted trail): each region
+    // folder they hold, verified where it has digests in the window.
+    let mut earlier: Vec<(String, Vec<String>)> = Vec::new();
+    for other in bases {
+        let folders = source
+            .list_folders(bucket, &format!("{other}CloudTrail-Digest/"))
+            .await
+            .map_err(fetch_error)?;
+        earlier.push((other, folders));
+    }
     let mut regions = match &request.regions {
         Some(regions) => regions.clone(),
         None => source
@@ -598,8 +647,14 @@ async fn verify_with<S: Source>(
         .map(|k| k.time - chrono::Duration::hours(2))
         .fold(request.start - chrono::Duration::hours(1), |a, b| a.min(b));
     let latest = request.end + chrono::Duration::hours(2);
+    let mut key_regions: Vec<&String> = regions
+        .iter()
+        .chain(earlier.iter().flat_map(|(_, folders)| folders))
+        .collect();
+    key_regions.sort();
+    key_regions.dedup();
     let keys: BTreeMap<&str, Result<PublicKeys, CollectionError>> = match &request.public_keys {
-        Some(keys) => regions
+        Some(keys) => key_regions
             .iter()
             .map(|r| (r.as_str(), Ok(keys.clone())))
             .collect(),
@@ -609,7 +664,7 @@ async fn verify_with<S: Source>(
                     "--public-keys FILE is needed offline".into(),
                 ));
             };
-            join_all(regions.iter().map(|r| async move {
+            join_all(key_regions.iter().map(|r| async move {
                 (
                     r.as_str(),
                     list_public_keys(session, r, earliest, latest).await,
@@ -660,6 +715,49 @@ async fn verify_with<S: Source>(
     }))
     .await;
     verification.regions = results;
+    // Earlier layouts: what they hold in the window is verified like the
+    // rest (a digest or log modified there is INVALID); a region with
+    // nothing in the window there is history, not a finding. Each result
+    // names its layout.
+    if !earlier.is_empty() {
+        for result in &mut verification.regions {
+            result.layout = Some(base.clone());
+        }
+    }
+    for (other, folders) in &earlier {
+        let found = join_all(folders.iter().map(|region| {
+            let keys = &keys;
+            async move {
+                let region_keys = match keys.get(region.as_str()) {
+                    Some(Ok(k)) => Ok(k),
+                    Some(Err(e)) => Err(e),
+                    None => unreachable_keys(),
+                };
+                let plan = RegionPlan {
+                    bucket,
+                    check_bucket,
+                    signature_in_metadata,
+                    base: other,
+                    region,
+                    account_id: &request.account_id,
+                    trail_name: &request.trail.name,
+                    home_region: &request.trail.home_region,
+                    start: request.start,
+                    end: request.end,
+                    keys: region_keys,
+                    anchor: None,
+                    max_log_bytes: request.max_log_bytes,
+                };
+                let mut result = verify_region(source, &plan).await;
+                result.layout = Some(other.clone());
+                result
+            }
+        }))
+        .await;
+        verification
+            .regions
+            .extend(found.into_iter().filter(|r| !r.listed_nothing));
+    }
     // An anchor for a region that was not verified cannot have been reached.
     for anchor in &request.anchors {
         let region = super::digest::parse_digest_key(&anchor.s3_object).map(|k| k.region);
@@ -849,6 +947,7 @@ fn audited_expectations(
             "the audited regions the trail covers, with GetTrailStatus in each (from the audit)"
                 .into(),
         ),
+        organization_trail: Some(config.is_organization_trail),
     }
 }
 
