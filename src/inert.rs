@@ -14,24 +14,10 @@ pub fn steers_terminal(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// One field for a terminal: every steering character, line breaks and
-/// tabs included, becomes U+FFFD.
-pub fn terminal_field(s: &str) -> Cow<'_, str> {
-    if s.chars().any(steers_terminal) {
-        s.chars()
-            .map(|c| if steers_terminal(c) { '\u{FFFD}' } else { c })
-            .collect::<String>()
-            .into()
-    } else {
-        s.into()
-    }
-}
-
-/// Whole console output: as [`terminal_field`], but line breaks and tabs,
-/// which the output itself uses, are kept.
-pub fn terminal_text(s: &str) -> Cow<'_, str> {
-    let bad = |c: char| steers_terminal(c) && c != '\n' && c != '\t';
-    if s.chars().any(bad) {
+/// `s` with every character `bad` selects replaced by U+FFFD (borrowed
+/// when there is none).
+fn replaced(s: &str, bad: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if s.chars().any(&bad) {
         s.chars()
             .map(|c| if bad(c) { '\u{FFFD}' } else { c })
             .collect::<String>()
@@ -39,6 +25,18 @@ pub fn terminal_text(s: &str) -> Cow<'_, str> {
     } else {
         s.into()
     }
+}
+
+/// One field for a terminal: every steering character, line breaks and
+/// tabs included, becomes U+FFFD.
+pub fn terminal_field(s: &str) -> Cow<'_, str> {
+    replaced(s, steers_terminal)
+}
+
+/// Whole console output: as [`terminal_field`], but line breaks and tabs,
+/// which the output itself uses, are kept.
+pub fn terminal_text(s: &str) -> Cow<'_, str> {
+    replaced(s, |c| steers_terminal(c) && c != '\n' && c != '\t')
 }
 
 /// One CSV cell a spreadsheet will not run: a cell starting with `=`,

@@ -118,6 +118,23 @@ impl Scratch {
         copy
     }
 
+    /// Writes the JSON report of `snapshot` (no configuration) to `path`.
+    fn report_of(&self, snapshot: &str, path: &str) {
+        let out = self.run(
+            &[
+                "evaluate",
+                snapshot,
+                "--no-config",
+                "--format",
+                "json",
+                "--output",
+                path,
+            ],
+            None,
+        );
+        assert!(matches!(code(&out), 0 | 1 | 3), "{}", stderr(&out));
+    }
+
     /// `evaluate SNAPSHOT --format json EXTRA…`: the exit code and report.
     fn evaluate(&self, snapshot: &str, extra: &[&str], at: Option<&str>) -> (i32, Value) {
         let mut args = vec!["evaluate", snapshot, "--format", "json"];
@@ -692,30 +709,8 @@ fn diff_says_whether_anything_got_worse() {
     // New errors: less is known than before.
     let demo = s.path("demo-report.json").display().to_string();
     let clean = s.path("clean-report.json").display().to_string();
-    s.run(
-        &[
-            "evaluate",
-            "demo.json",
-            "--no-config",
-            "--format",
-            "json",
-            "--output",
-            &demo,
-        ],
-        None,
-    );
-    s.run(
-        &[
-            "evaluate",
-            "clean.json",
-            "--no-config",
-            "--format",
-            "json",
-            "--output",
-            &clean,
-        ],
-        None,
-    );
+    s.report_of("demo.json", &demo);
+    s.report_of("clean.json", &clean);
     let out = s.run(&["diff", &clean, &demo], None);
     assert_eq!(code(&out), 3, "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stdout).contains("New errors:"));
@@ -731,18 +726,7 @@ fn diff_says_whether_anything_got_worse() {
 fn diff_console_output_is_inert() {
     let s = Scratch::new();
     let demo = s.path("demo-report.json").display().to_string();
-    s.run(
-        &[
-            "evaluate",
-            "demo.json",
-            "--no-config",
-            "--format",
-            "json",
-            "--output",
-            &demo,
-        ],
-        None,
-    );
+    s.report_of("demo.json", &demo);
     // Before: those findings passed; after: they fail with hostile words.
     let mut before: Value = serde_json::from_slice(&std::fs::read(&demo).unwrap()).unwrap();
     let mut after = before.clone();

@@ -675,33 +675,21 @@ async fn verify_with<S: Source>(
             .collect()
         }
     };
+    let plans = Plans {
+        request,
+        bucket,
+        check_bucket,
+        signature_in_metadata,
+        keys: &keys,
+    };
+    let plans = &plans;
     let results = join_all(regions.iter().map(|region| {
-        let keys = &keys;
         let base = &base;
         async move {
-            let region_keys = match keys.get(region.as_str()) {
-                Some(Ok(k)) => Ok(k),
-                Some(Err(e)) => Err(e),
-                None => unreachable_keys(),
-            };
             let anchor = request.anchors.iter().find(|a| {
                 super::digest::parse_digest_key(&a.s3_object).is_some_and(|k| k.region == *region)
             });
-            let plan = RegionPlan {
-                bucket,
-                check_bucket,
-                signature_in_metadata,
-                base,
-                region,
-                account_id: &request.account_id,
-                trail_name: &request.trail.name,
-                home_region: &request.trail.home_region,
-                start: request.start,
-                end: request.end,
-                keys: region_keys,
-                anchor,
-                max_log_bytes: request.max_log_bytes,
-            };
+            let plan = plans.plan(base, region, anchor);
             let mut result = verify_region(source, &plan).await;
             super::expected::judge(
                 &mut result,
@@ -725,33 +713,11 @@ async fn verify_with<S: Source>(
         }
     }
     for (other, folders) in &earlier {
-        let found = join_all(folders.iter().map(|region| {
-            let keys = &keys;
-            async move {
-                let region_keys = match keys.get(region.as_str()) {
-                    Some(Ok(k)) => Ok(k),
-                    Some(Err(e)) => Err(e),
-                    None => unreachable_keys(),
-                };
-                let plan = RegionPlan {
-                    bucket,
-                    check_bucket,
-                    signature_in_metadata,
-                    base: other,
-                    region,
-                    account_id: &request.account_id,
-                    trail_name: &request.trail.name,
-                    home_region: &request.trail.home_region,
-                    start: request.start,
-                    end: request.end,
-                    keys: region_keys,
-                    anchor: None,
-                    max_log_bytes: request.max_log_bytes,
-                };
-                let mut result = verify_region(source, &plan).await;
-                result.layout = Some(other.clone());
-                result
-            }
+        let found = join_all(folders.iter().map(|region| async move {
+            let plan = plans.plan(other, region, None);
+            let mut result = verify_region(source, &plan).await;
+            result.layout = Some(other.clone());
+            result
         }))
         .await;
         verification
@@ -778,6 +744,41 @@ async fn verify_with<S: Source>(
         }
     }
     Ok(verification)
+}
+
+/// What every region's walk of one verification shares.
+struct Plans<'a> {
+    request: &'a VerifyRequest,
+    bucket: &'a str,
+    check_bucket: bool,
+    signature_in_metadata: bool,
+    keys: &'a BTreeMap<&'a str, Result<PublicKeys, CollectionError>>,
+}
+
+impl<'a> Plans<'a> {
+    /// The walk of `region` in the account folder `base`.
+    fn plan(&self, base: &'a str, region: &'a str, anchor: Option<&'a Anchor>) -> RegionPlan<'a> {
+        let request = self.request;
+        RegionPlan {
+            bucket: self.bucket,
+            check_bucket: self.check_bucket,
+            signature_in_metadata: self.signature_in_metadata,
+            base,
+            region,
+            account_id: &request.account_id,
+            trail_name: &request.trail.name,
+            home_region: &request.trail.home_region,
+            start: request.start,
+            end: request.end,
+            keys: match self.keys.get(region) {
+                Some(Ok(k)) => Ok(k),
+                Some(Err(e)) => Err(e),
+                None => unreachable_keys(),
+            },
+            anchor,
+            max_log_bytes: request.max_log_bytes,
+        }
+    }
 }
 
 /// Keys for a region that was not looked up (cannot happen: every region
