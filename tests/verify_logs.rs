@@ -792,6 +792,41 @@ fn both_organization_layouts_are_verified() {
     );
 }
 
+/// Issue 14, item 3: backfill digests (`…_backfill.json.gz`, for log
+/// files a regular digest missed) are signature-checked and their log
+/// files verified, counted in the output; a log listed only in a backfill
+/// digest that was modified is INVALID. (They were ignored.)
+#[test]
+fn backfill_digests_are_checked_and_their_logs_verified() {
+    let work = Work::new();
+    let mut chain = build(&ChainSpec::new(BUCKET, first_end(), 2, 1));
+    let mut late = ChainSpec::new(BUCKET, first_end(), 1, 2);
+    late.backfill = true;
+    let backfill = build(&late);
+    let late_log = backfill.log_keys[0][1].clone();
+    chain.merge(backfill);
+    work.copy(&chain, Sidecars::All);
+    let (code, report, stderr) = run_local(&work, "keys.json", &[]);
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    assert_eq!(report["summary"]["backfill_digests"], 1, "{report:#}");
+    assert_eq!(report["summary"]["digests"]["valid"], 3);
+    assert_eq!(report["summary"]["logs"]["valid"], 4);
+    assert_eq!(status_of(&report, &late_log), "valid");
+
+    let path = work.path(&format!("copy/{late_log}"));
+    std::fs::write(
+        &path,
+        trailwarden::verify::fixture::gzip(b"{\"Records\":[]}"),
+    )
+    .unwrap();
+    let (code, report, _) = run_local(&work, "keys.json", &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        status_of(&report, &late_log),
+        "INVALID: hash value doesn't match"
+    );
+}
+
 /// The key path helper keeps keys inside the copy.
 #[test]
 fn keys_that_leave_the_copy_are_never_read() {

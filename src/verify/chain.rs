@@ -56,6 +56,8 @@ struct Link {
     referrer: Option<String>,
     expected_hash: Option<String>,
     expected_signature: Option<String>,
+    /// A backfill digest, checked on its own.
+    backfill: bool,
 }
 
 /// A listed digest key and its time.
@@ -77,10 +79,11 @@ struct Checked {
 /// Lists the region's digest keys whose file-name time is within
 /// `[start, end + 1 h]` (the hour after: AWS's tool does the same, so logs
 /// delivered at the end of the range are included), oldest first.
+/// The regular digests (one chain) and the backfill digests, apart.
 async fn list_digests<S: Source>(
     source: &S,
     plan: &RegionPlan<'_>,
-) -> Result<Vec<Listed>, FetchError> {
+) -> Result<(Vec<Listed>, Vec<Listed>), FetchError> {
     let until = plan.end + Duration::hours(1);
     let mut day = (plan.start - Duration::days(1)).date_naive();
     let last = (until + Duration::days(1)).date_naive();
@@ -103,10 +106,15 @@ async fn list_digests<S: Source>(
         .collect()
         .await;
     let mut found = Vec::new();
+    let mut backfill = Vec::new();
     for listing in listings {
         for key in listing? {
-            let Some(name) = parse_digest_key(&key) else {
-                continue;
+            let (name, list) = match parse_digest_key(&key) {
+                Some(name) => (name, &mut found),
+                None => match digest::parse_backfill_digest_key(&key) {
+                    Some(name) => (name, &mut backfill),
+                    None => continue,
+                },
             };
             if name.account_id == plan.account_id
                 && name.region == plan.region
@@ -115,16 +123,18 @@ async fn list_digests<S: Source>(
                 && name.time >= plan.start
                 && name.time <= until
             {
-                found.push(Listed {
+                list.push(Listed {
                     key,
                     time: name.time,
                 });
             }
         }
     }
-    found.sort_by(|a, b| (a.time, &a.key).cmp(&(b.time, &b.key)));
-    found.dedup_by(|a, b| a.key == b.key);
-    Ok(found)
+    for list in [&mut found, &mut backfill] {
+        list.sort_by(|a, b| (a.time, &a.key).cmp(&(b.time, &b.key)));
+        list.dedup_by(|a, b| a.key == b.key);
+    }
+    Ok((found, backfill))
 }
 
 /// Checks one digest. Never panics on malformed input.
@@ -201,10 +211,26 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
             )
         }
     };
+    // A backfill digest is signed when it is generated (S3 metadata
+    // `backfill-generation-timestamp`, which S3 must carry as the AWS CLI
+    // requires); a regular one when it is delivered.
+    if link.backfill && plan.signature_in_metadata && object.backfill_generated_at.is_none() {
+        return failed(
+            Status::InvalidFormat,
+            "a backfill digest without its backfill-generation-timestamp metadata".into(),
+        );
+    }
+    let signed_at = match (link.backfill, object.backfill_generated_at.as_deref()) {
+        (true, Some(stamp)) => chrono::DateTime::parse_from_rfc3339(stamp.trim())
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+            .or(object.delivered_at),
+        _ => object.delivered_at,
+    };
     let public_key = match public_keys.for_digest(
         &parsed.digest_public_key_fingerprint,
         parsed.end,
-        object.delivered_at,
+        signed_at,
     ) {
         Ok(key) => key,
         Err(KeyMiss::Unknown) => {
@@ -313,7 +339,9 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
             );
         }
     }
-    if link.time != Some(parsed.end) {
+    // A backfill digest's name carries a time of its own (not checked, as
+    // the AWS CLI does not); a regular digest is named by its end.
+    if !link.backfill && link.time != Some(parsed.end) {
         return authentic(
             Status::ChainMismatch,
             format!(
@@ -380,7 +408,7 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
         region: plan.region.to_string(),
         ..RegionResult::default()
     };
-    let mut pending = match list_digests(source, plan).await {
+    let (mut pending, backfill) = match list_digests(source, plan).await {
         Ok(listed) => listed,
         Err(FetchError::Unreadable(e)) => {
             region.error = Some(format!(
@@ -389,7 +417,7 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
             ));
             return region;
         }
-        Err(FetchError::NotFound) => Vec::new(),
+        Err(FetchError::NotFound) => (Vec::new(), Vec::new()),
     };
     let listed_keys: Vec<Listed> = pending.clone();
     let anchor_time = plan
@@ -412,6 +440,7 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
         referrer: None,
         expected_hash: None,
         expected_signature: None,
+        backfill: false,
     };
     // The newest listed digest not yet visited that is older than `before`.
     fn older(
@@ -516,6 +545,7 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
                         referrer: Some(link.key.clone()),
                         expected_hash: hash,
                         expected_signature: signature,
+                        backfill: false,
                     });
                 }
             }
@@ -563,6 +593,30 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
         ));
     }
     region.anchor = anchor_result;
+
+    // Backfill digests: each is signed like a regular digest and lists log
+    // files a regular digest missed; each is checked on its own (signature,
+    // place, key), and the log files of an authentic one are verified with
+    // the others.
+    for listed in backfill {
+        let link = Link {
+            bucket: plan.bucket.to_string(),
+            key: listed.key,
+            time: Some(listed.time),
+            referrer: None,
+            expected_hash: None,
+            expected_signature: None,
+            backfill: true,
+        };
+        let mut checked = check_digest(source, plan, &link).await;
+        checked.result.backfill = true;
+        region.digests.push(checked.result);
+        match (checked.digest, checked.signature) {
+            (Some(d), Some(_)) => authentic.push(d),
+            (Some(d), None) => unverified.push(d),
+            _ => {}
+        }
+    }
 
     // Logs: every file of every authentic digest, concurrently.
     let mut seen = BTreeSet::new();

@@ -316,6 +316,15 @@ pub fn parse_digest_key(key: &str) -> Option<DigestKey> {
     })
 }
 
+/// A backfill digest's key: CloudTrail delivers `…_<end>_backfill.json.gz`
+/// for log files a regular digest missed (processing delays; CloudTrail user
+/// guide, "CloudTrail digest file structure"). Named like a regular digest
+/// with the `_backfill` suffix; its time is the one before the suffix.
+pub fn parse_backfill_digest_key(key: &str) -> Option<DigestKey> {
+    let stem = key.strip_suffix("_backfill.json.gz")?;
+    parse_digest_key(&format!("{stem}.json.gz"))
+}
+
 /// The key CloudTrail gives a digest: `<base>CloudTrail-Digest/<region>/YYYY/MM/DD/<file>`,
 /// `base` being `[prefix/]AWSLogs/[org-id/]<account>/`.
 pub fn digest_key(base: &str, key: &DigestKey) -> String {

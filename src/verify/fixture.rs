@@ -35,6 +35,8 @@ pub struct ChainSpec {
     /// after logging was off; each such start is `gap_hours` later.
     pub chain_starts: Vec<usize>,
     pub gap_hours: i64,
+    /// Backfill digests (`…_backfill.json.gz`) and their own log files.
+    pub backfill: bool,
 }
 
 impl ChainSpec {
@@ -54,6 +56,7 @@ impl ChainSpec {
             log_bytes: 200,
             chain_starts: Vec::new(),
             gap_hours: 0,
+            backfill: false,
         }
     }
 
@@ -149,7 +152,8 @@ pub fn build(spec: &ChainSpec, key: &RsaPrivateKey, public_der: &[u8]) -> Result
             let log_time =
                 start + Duration::seconds((j as i64 * 3600) / spec.logs_per_digest.max(1) as i64);
             let log_key = format!(
-                "{base}CloudTrail/{region}/{day}/{account}_CloudTrail_{region}_{stamp}_{i:04}x{j:05}.json.gz",
+                "{base}CloudTrail/{region}/{day}/{account}_CloudTrail_{region}_{stamp}_{i:04}x{j:05}{late}.json.gz",
+                late = if spec.backfill { "b" } else { "" },
                 region = spec.region,
                 day = log_time.format("%Y/%m/%d"),
                 account = spec.account_id,
@@ -181,7 +185,7 @@ pub fn build(spec: &ChainSpec, key: &RsaPrivateKey, public_der: &[u8]) -> Result
             }));
             keys.push(log_key);
         }
-        let digest_key = digest::digest_key(
+        let mut digest_key = digest::digest_key(
             &base,
             &DigestKey {
                 account_id: spec.account_id.clone(),
@@ -191,6 +195,9 @@ pub fn build(spec: &ChainSpec, key: &RsaPrivateKey, public_der: &[u8]) -> Result
                 time: end,
             },
         );
+        if spec.backfill {
+            digest_key = digest_key.replace(".json.gz", "_backfill.json.gz");
+        }
         let link = if spec.chain_starts.contains(&i) {
             None
         } else {

@@ -80,6 +80,10 @@ pub struct FileResult {
     /// Why, when not valid (or how a valid digest got its signature).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// A backfill digest (`…_backfill.json.gz`): log files a regular digest
+    /// missed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backfill: bool,
 }
 
 impl FileResult {
@@ -99,6 +103,7 @@ impl FileResult {
             status,
             status_text: status.text().to_string(),
             detail,
+            backfill: false,
         }
     }
 }
@@ -292,6 +297,9 @@ pub struct Summary {
     /// Regions whose digests are missing (all of them, or the newest).
     #[serde(default)]
     pub regions_missing_digests: usize,
+    /// Backfill digests checked (counted in `digests` too).
+    #[serde(default)]
+    pub backfill_digests: usize,
 }
 
 impl Verification {
@@ -303,6 +311,7 @@ impl Verification {
             s.gaps += r.gaps.len();
             s.regions_not_verified += usize::from(r.error.is_some());
             s.regions_missing_digests += usize::from(r.digests_missing.is_some());
+            s.backfill_digests += r.digests.iter().filter(|f| f.backfill).count();
         }
         s
     }
@@ -395,9 +404,10 @@ impl Verification {
             }
             for f in r.digests.iter().chain(&r.logs) {
                 if verbose || f.status != Status::Valid {
-                    let kind = match f.kind {
-                        FileKind::Digest => "Digest file",
-                        FileKind::Log => "Log file",
+                    let kind = match (f.kind, f.backfill) {
+                        (FileKind::Digest, true) => "(backfill) Digest file",
+                        (FileKind::Digest, false) => "Digest file",
+                        (FileKind::Log, _) => "Log file",
                     };
                     out.push_str(&format!("  {kind}\t{}\t{}", f.location, f.status.text()));
                     if let Some(detail) = &f.detail {

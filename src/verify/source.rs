@@ -21,6 +21,9 @@ pub struct Object {
     /// When it was written (S3 `LastModified`): for a digest, when
     /// CloudTrail delivered and signed it. Unknown for a local copy.
     pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// S3 metadata `backfill-generation-timestamp`, which CloudTrail sets on
+    /// a backfill digest (the AWS CLI requires it).
+    pub backfill_generated_at: Option<String>,
 }
 
 /// Why an object could not be read.
@@ -168,6 +171,7 @@ impl Source for LocalSource {
             signature,
             signature_algorithm: None,
             delivered_at: None,
+            backfill_generated_at: None,
         })
     }
 
@@ -345,6 +349,7 @@ impl Source for S3Source {
             signature: metadata.get("signature").map(|s| s.trim().to_string()),
             signature_algorithm: metadata.get("signature-algorithm").cloned(),
             delivered_at,
+            backfill_generated_at: metadata.get("backfill-generation-timestamp").cloned(),
         })
     }
 

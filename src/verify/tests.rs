@@ -49,6 +49,7 @@ fn memory(chain: &Chain, metadata: bool) -> MemorySource {
                 signature_algorithm: signature.as_ref().map(|_| "SHA256withRSA".to_string()),
                 signature,
                 delivered_at: None,
+                backfill_generated_at: None,
             },
         );
     }
@@ -136,6 +137,33 @@ fn rewrite(m: &mut MemorySource, key: &str, edit: impl FnOnce(&mut Vec<u8>)) {
     let mut bytes = digest::gunzip(&object.bytes, u64::MAX - 1).unwrap();
     edit(&mut bytes);
     object.bytes = fixture::gzip(&bytes);
+}
+
+/// In S3 a backfill digest carries `backfill-generation-timestamp`; without
+/// it (a forged or re-uploaded object) it is invalid, as for the AWS CLI;
+/// with it, its signature and its logs are checked like the others.
+#[tokio::test]
+async fn a_backfill_digest_needs_its_generation_timestamp_in_s3() {
+    let s = Setup::new(spec(2, 1));
+    let mut chain = build(&s.spec);
+    let mut late = s.spec.clone();
+    late.digests = 1;
+    late.backfill = true;
+    let backfill = build(&late);
+    let key = backfill.digest_keys[0].clone();
+    chain.merge(backfill);
+    let mut m = memory(&chain, true);
+    let r = s.run(&m).await;
+    assert_eq!(status_of(&r, &key), Status::InvalidFormat, "{r:#?}");
+    assert!(r.digests.iter().any(|f| f.key == key && f.backfill));
+    let object = m
+        .objects
+        .get_mut(&(BUCKET.to_string(), key.clone()))
+        .unwrap();
+    object.backfill_generated_at = Some((t0() + Duration::hours(3)).to_rfc3339());
+    let r = s.run(&m).await;
+    assert_eq!(status_of(&r, &key), Status::Valid, "{r:#?}");
+    assert_eq!(statuses(&r, FileKind::Log), vec![Status::Valid; 3]);
 }
 
 #[tokio::test]
