@@ -60,6 +60,21 @@ struct Link {
     backfill: bool,
 }
 
+impl Link {
+    /// A digest found by listing: nothing newer vouches for it.
+    fn listed(bucket: &str, listed: Listed, backfill: bool) -> Link {
+        Link {
+            bucket: bucket.to_string(),
+            key: listed.key,
+            time: Some(listed.time),
+            referrer: None,
+            expected_hash: None,
+            expected_signature: None,
+            backfill,
+        }
+    }
+}
+
 /// A listed digest key and its time.
 #[derive(Debug, Clone)]
 struct Listed {
@@ -433,15 +448,7 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
     let mut visited: BTreeSet<String> = BTreeSet::new();
     let mut authentic: Vec<Digest> = Vec::new();
     let mut unverified: Vec<Digest> = Vec::new();
-    let from_listing = |listed: Listed| Link {
-        bucket: plan.bucket.to_string(),
-        key: listed.key,
-        time: Some(listed.time),
-        referrer: None,
-        expected_hash: None,
-        expected_signature: None,
-        backfill: false,
-    };
+    let from_listing = |listed: Listed| Link::listed(plan.bucket, listed, false);
     // The newest listed digest not yet visited that is older than `before`.
     fn older(
         pending: &mut Vec<Listed>,
@@ -599,15 +606,7 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
     // place, key), and the log files of an authentic one are verified with
     // the others.
     for listed in backfill {
-        let link = Link {
-            bucket: plan.bucket.to_string(),
-            key: listed.key,
-            time: Some(listed.time),
-            referrer: None,
-            expected_hash: None,
-            expected_signature: None,
-            backfill: true,
-        };
+        let link = Link::listed(plan.bucket, listed, true);
         let mut checked = check_digest(source, plan, &link).await;
         checked.result.backfill = true;
         region.digests.push(checked.result);

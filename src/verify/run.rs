@@ -182,8 +182,19 @@ impl Sessions {
 pub async fn verify(request: &VerifyRequest) -> Result<Verification, VerifyError> {
     let sessions = connect_for(request).await?;
     let mut request = request.clone();
+    // DescribeTrails once: the trail's bucket when S3 is read and none was
+    // given (its failure stops the run, as the bucket is then unknown), and
+    // what the region expectations need.
+    let mut described = None;
+    if let (Some(s), None, None) = (&sessions, &request.local, &request.s3_bucket) {
+        let found = describe_trail(&s.caller, &request.trail).await?;
+        let (bucket, prefix) = bucket_of(&request.trail, &found)?;
+        request.s3_bucket = Some(bucket);
+        request.s3_prefix = request.s3_prefix.clone().or(prefix);
+        described = Some(found);
+    }
     if request.expected.regions.is_empty() {
-        request.expected = aws_expectations(sessions.as_ref(), &request).await;
+        request.expected = aws_expectations(sessions.as_ref(), &request, described).await;
     }
     verify_through(&request, sessions.as_ref()).await
 }
@@ -212,7 +223,11 @@ async fn connect_for(request: &VerifyRequest) -> Result<Option<Sessions>, Verify
 /// region enabled for the caller's account when it is multi-region), each
 /// with its `GetTrailStatus` when AWS can be asked. Offline without
 /// `--regions`, nothing is known.
-async fn aws_expectations(sessions: Option<&Sessions>, request: &VerifyRequest) -> Expectations {
+async fn aws_expectations(
+    sessions: Option<&Sessions>,
+    request: &VerifyRequest,
+    described: Option<DescribedTrail>,
+) -> Expectations {
     let trail = &request.trail;
     // AWS's latest delivery describes the trail owner's folder only.
     let tail = request.account_id == trail.account_id;
@@ -238,7 +253,10 @@ async fn aws_expectations(sessions: Option<&Sessions>, request: &VerifyRequest) 
             "named with --regions",
             "--regions, with GetTrailStatus in each".to_string(),
         ),
-        None => match describe_trail(caller, trail).await {
+        None => match match described {
+            Some(found) => Ok(found),
+            None => describe_trail(caller, trail).await,
+        } {
             Err(e) => {
                 return Expectations {
                     regions: BTreeMap::new(),
@@ -417,16 +435,24 @@ async fn describe_trail(
     })
 }
 
-/// The trail's bucket and prefix.
+/// The trail's bucket and prefix, from DescribeTrails.
 async fn trail_bucket(
     session: &Session,
     trail: &TrailArn,
 ) -> Result<(String, Option<String>), VerifyError> {
-    let described = describe_trail(session, trail).await?;
+    bucket_of(trail, &describe_trail(session, trail).await?)
+}
+
+/// The bucket and prefix a described trail delivers to.
+fn bucket_of(
+    trail: &TrailArn,
+    described: &DescribedTrail,
+) -> Result<(String, Option<String>), VerifyError> {
     let bucket = described
         .bucket
+        .clone()
         .ok_or_else(|| VerifyError::Input(format!("trail {} has no S3 bucket", trail.arn)))?;
-    Ok((bucket, described.prefix))
+    Ok((bucket, described.prefix.clone()))
 }
 
 /// The bucket's region (GetBucketLocation), so S3 answers without a
