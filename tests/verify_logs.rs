@@ -421,6 +421,51 @@ fn upload(moto: &Moto, work: &Work, chain: &Chain, bucket: &str, account: Option
     moto.script("verify_logs.py", &args);
 }
 
+/// Issue 14, item 3, through S3: backfill digests carry their
+/// `backfill-generation-timestamp` metadata (the upload sets it as
+/// CloudTrail does), are verified with it, and walked as their own chain:
+/// deleting one that a newer backfill digest names is INVALID.
+#[test]
+fn backfill_digests_in_s3_are_verified_and_walked() {
+    let moto = Moto::start();
+    let work = Work::new();
+    let (trail, mut chain) = moto_chain(&moto, &work, first_end());
+    let mut late = ChainSpec::new(BUCKET, first_end(), 2, 1);
+    late.prefix = Some("team".into());
+    late.backfill = true;
+    let backfill = build(&late);
+    let older = backfill.digest_keys[0].clone();
+    chain.merge(backfill);
+    upload(&moto, &work, &chain, BUCKET, None);
+    let keys = work.s("keys.json");
+    let args = [
+        "--trail",
+        trail.as_str(),
+        "--start-time",
+        "2026-11-27",
+        "--end-time",
+        "2026-11-28T00:00:00Z",
+        "--endpoint-url",
+        moto.endpoint.as_str(),
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--public-keys",
+        keys.as_str(),
+    ];
+    let (code, report, stderr) = verify(&args);
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    assert_eq!(report["summary"]["backfill_digests"], 2, "{report:#}");
+    assert_eq!(report["summary"]["digests"]["valid"], 8, "{report:#}");
+
+    moto.script(
+        "verify_logs.py",
+        &["delete", "--bucket", BUCKET, "--key", &older],
+    );
+    let (code, report, _) = verify(&args);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(status_of(&report, &older), "INVALID: not found");
+}
+
 #[test]
 fn s3_through_moto_reads_the_trail_bucket_and_signature_metadata() {
     let moto = Moto::start();
@@ -825,6 +870,35 @@ fn backfill_digests_are_checked_and_their_logs_verified() {
         status_of(&report, &late_log),
         "INVALID: hash value doesn't match"
     );
+}
+
+/// Issue 14, item 3: backfill digests are walked as their own chain, as
+/// the AWS CLI does (`traverse_digests(is_backfill=True)`): deleting a
+/// backfill digest that a newer backfill digest names is INVALID, not
+/// silently one fewer. (Each backfill digest was checked alone.)
+#[test]
+fn a_deleted_backfill_digest_is_caught_by_the_newer_one() {
+    let work = Work::new();
+    let mut chain = build(&ChainSpec::new(BUCKET, first_end(), 3, 1));
+    let mut late = ChainSpec::new(BUCKET, first_end(), 3, 1);
+    late.backfill = true;
+    let backfill = build(&late);
+    let middle = backfill.digest_keys[1].clone();
+    chain.merge(backfill);
+    work.copy(&chain, Sidecars::All);
+    let (code, report, stderr) = run_local(&work, "keys.json", &[]);
+    assert_eq!(code, 0, "{stderr}\n{report:#}");
+    assert_eq!(report["summary"]["backfill_digests"], 3, "{report:#}");
+
+    std::fs::remove_file(work.path(&format!("copy/{middle}"))).unwrap();
+    let (code, report, stderr) = run_local(&work, "keys.json", &["--verbose"]);
+    assert_eq!(code, 1, "{stderr}\n{report:#}");
+    assert_eq!(
+        status_of(&report, &middle),
+        "INVALID: not found",
+        "{report:#}"
+    );
+    assert_eq!(report["summary"]["gaps"], 0, "{report:#}");
 }
 
 /// The key path helper keeps keys inside the copy.

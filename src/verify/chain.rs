@@ -416,39 +416,58 @@ async fn check_log<S: Source>(
     }
 }
 
-/// Walks and verifies one region: digests from the newest in range back
-/// through the chain, then every log file of every valid digest.
-pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> RegionResult {
-    let mut region = RegionResult {
-        region: plan.region.to_string(),
-        ..RegionResult::default()
-    };
-    let (mut pending, backfill) = match list_digests(source, plan).await {
-        Ok(listed) => listed,
-        Err(FetchError::Unreadable(e)) => {
-            region.error = Some(format!(
-                "the digests could not be listed: {}: {}",
-                e.code, e.message
-            ));
-            return region;
-        }
-        Err(FetchError::NotFound) => (Vec::new(), Vec::new()),
-    };
+/// The time in a digest key's file name, regular or backfill.
+fn key_time(key: &str, backfill: bool) -> Option<DateTime<Utc>> {
+    if backfill {
+        digest::parse_backfill_digest_key(key).map(|k| k.time)
+    } else {
+        parse_digest_key(key).map(|k| k.time)
+    }
+}
+
+/// What walking one chain gave.
+#[derive(Default)]
+struct Walk {
+    digests: Vec<FileResult>,
+    gaps: Vec<Gap>,
+    anchor: Option<AnchorResult>,
+    newest_valid: Option<Anchor>,
+    /// Digests whose signature verified: their log files are checked.
+    authentic: Vec<Digest>,
+    /// Digests that could not be signature-checked (no signature at hand).
+    unverified: Vec<Digest>,
+}
+
+/// Walks one chain the way the AWS CLI's `traverse_digests` does: from the
+/// newest listed digest back through `previousDigestS3Object`, going on
+/// from the listing where the chain starts anew or a digest is missing or
+/// invalid, until a digest starts before the window. The regular digests
+/// are one chain; the backfill digests another (`is_backfill=True` in the
+/// CLI), so a deleted backfill digest is found by the newer one that names
+/// it. The anchor belongs to the regular chain.
+async fn walk_chain<S: Source>(
+    source: &S,
+    plan: &RegionPlan<'_>,
+    mut pending: Vec<Listed>,
+    backfill: bool,
+) -> Walk {
+    let mut walk = Walk::default();
     let listed_keys: Vec<Listed> = pending.clone();
-    let anchor_time = plan
-        .anchor
+    let anchor = plan.anchor.filter(|_| !backfill);
+    let anchor_time = anchor
         .and_then(|a| parse_digest_key(&a.s3_object))
         .map(|k| k.time);
-    let mut anchor_result = plan.anchor.map(|a| AnchorResult {
+    walk.anchor = anchor.map(|a| AnchorResult {
         anchor: a.clone(),
         status: AnchorStatus::NotReached,
         detail: "the walk from the newest digest never reached it: newer digests were deleted, or the chain is broken before it".to_string(),
     });
-
     let mut visited: BTreeSet<String> = BTreeSet::new();
-    let mut authentic: Vec<Digest> = Vec::new();
-    let mut unverified: Vec<Digest> = Vec::new();
-    let from_listing = |listed: Listed| Link::listed(plan.bucket, listed, false);
+    let from_listing = |listed: Listed| Link::listed(plan.bucket, listed, backfill);
+    let marked = |mut result: FileResult| {
+        result.backfill = backfill;
+        result
+    };
     // The newest listed digest not yet visited that is older than `before`.
     fn older(
         pending: &mut Vec<Listed>,
@@ -464,28 +483,26 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
     while let Some(link) = next.take() {
         if !visited.insert(link.key.clone()) {
             // A chain that loops back on itself cannot be AWS's.
-            region.digests.push(FileResult::new(
+            walk.digests.push(marked(FileResult::new(
                 FileKind::Digest,
                 &link.bucket,
                 &link.key,
                 source.display(&link.bucket, &link.key),
                 Status::ChainMismatch,
                 Some("the chain loops back to this digest".into()),
-            ));
+            )));
             break;
         }
         let checked = check_digest(source, plan, &link).await;
-        let is_anchor = plan.anchor.is_some_and(|a| {
+        let is_anchor = anchor.is_some_and(|a| {
             a.s3_object == link.key && (!plan.check_bucket || a.s3_bucket == link.bucket)
         });
         if is_anchor {
-            if let (Some(result), Some(anchor)) = (anchor_result.as_mut(), plan.anchor) {
-                let authentic_here = checked.signature.is_some();
-                if authentic_here
-                    && checked
-                        .signature
-                        .as_deref()
-                        .is_some_and(|s| s.eq_ignore_ascii_case(&anchor.signature))
+            if let (Some(result), Some(anchor)) = (walk.anchor.as_mut(), anchor) {
+                if checked
+                    .signature
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(&anchor.signature))
                 {
                     result.status = AnchorStatus::Reached;
                     result.detail = "reached through the chain, with the recorded signature".into();
@@ -503,13 +520,13 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
             _ => false,
         };
         let link_time = link.time;
-        region.digests.push(checked.result);
+        walk.digests.push(marked(checked.result));
         match checked.digest {
             Some(d) => {
                 let stop = d.start < plan.start && !pending_anchor(link_time);
-                if region.newest_valid.is_none() {
+                if walk.newest_valid.is_none() && !backfill {
                     if let Some(signature) = &checked.signature {
-                        region.newest_valid = Some(Anchor {
+                        walk.newest_valid = Some(Anchor {
                             s3_bucket: link.bucket.clone(),
                             s3_object: link.key.clone(),
                             signature: signature.clone(),
@@ -527,32 +544,33 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
                     d.start,
                 );
                 if checked.signature.is_some() {
-                    authentic.push(d);
+                    walk.authentic.push(d);
                 } else {
-                    unverified.push(d);
+                    walk.unverified.push(d);
                 }
                 if stop {
                     break;
                 }
                 if starts_chain {
                     next = older(&mut pending, &visited, link_time).map(|o| {
-                        region.gaps.push(Gap {
+                        walk.gaps.push(Gap {
                             from: o.time,
                             to: start,
                             older_digest: o.key.clone(),
                             newer_digest: link.key.clone(),
+                            backfill,
                         });
                         from_listing(o)
                     });
                 } else if let (Some(bucket), Some(object)) = (bucket, object) {
                     next = Some(Link {
-                        time: parse_digest_key(&object).map(|k| k.time),
+                        time: key_time(&object, backfill),
                         bucket,
                         key: object,
                         referrer: Some(link.key.clone()),
                         expected_hash: hash,
                         expected_signature: signature,
-                        backfill: false,
+                        backfill,
                     });
                 }
             }
@@ -566,32 +584,48 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
         }
     }
     // A listed digest between visited ones that no newer digest refers to.
-    if let (Some(oldest), Some(newest)) = (
-        region
-            .digests
+    let times = || {
+        walk.digests
             .iter()
-            .filter_map(|f| parse_digest_key(&f.key).map(|k| k.time))
-            .min(),
-        region
-            .digests
-            .iter()
-            .filter_map(|f| parse_digest_key(&f.key).map(|k| k.time))
-            .max(),
-    ) {
+            .filter_map(|f| key_time(&f.key, backfill))
+    };
+    if let (Some(oldest), Some(newest)) = (times().min(), times().max()) {
         for l in &listed_keys {
             if !visited.contains(&l.key) && l.time > oldest && l.time < newest {
-                region.digests.push(FileResult::new(
+                walk.digests.push(marked(FileResult::new(
                     FileKind::Digest,
                     plan.bucket,
                     &l.key,
                     source.display(plan.bucket, &l.key),
                     Status::ChainMismatch,
                     Some("no newer digest refers to it: it is not part of the chain".into()),
-                ));
+                )));
             }
         }
     }
-    if listed_keys.is_empty() {
+    walk
+}
+
+/// Walks and verifies one region: the regular digest chain and the backfill
+/// digest chain, each from its newest digest in range back, then every log
+/// file of every authentic digest.
+pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> RegionResult {
+    let mut region = RegionResult {
+        region: plan.region.to_string(),
+        ..RegionResult::default()
+    };
+    let (regular, backfill) = match list_digests(source, plan).await {
+        Ok(listed) => listed,
+        Err(FetchError::Unreadable(e)) => {
+            region.error = Some(format!(
+                "the digests could not be listed: {}: {}",
+                e.code, e.message
+            ));
+            return region;
+        }
+        Err(FetchError::NotFound) => (Vec::new(), Vec::new()),
+    };
+    if regular.is_empty() {
         region.listed_nothing = true;
         region.error = Some(format!(
             "no digest file between {} and {} (is log file validation on, and is this the right bucket, prefix and account?)",
@@ -599,23 +633,18 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
             (plan.end + Duration::hours(1)).to_rfc3339()
         ));
     }
-    region.anchor = anchor_result;
-
-    // Backfill digests: each is signed like a regular digest and lists log
-    // files a regular digest missed; each is checked on its own (signature,
-    // place, key), and the log files of an authentic one are verified with
-    // the others.
-    for listed in backfill {
-        let link = Link::listed(plan.bucket, listed, true);
-        let mut checked = check_digest(source, plan, &link).await;
-        checked.result.backfill = true;
-        region.digests.push(checked.result);
-        match (checked.digest, checked.signature) {
-            (Some(d), Some(_)) => authentic.push(d),
-            (Some(d), None) => unverified.push(d),
-            _ => {}
-        }
-    }
+    let regular = walk_chain(source, plan, regular, false).await;
+    let backfill = walk_chain(source, plan, backfill, true).await;
+    region.anchor = regular.anchor;
+    region.newest_valid = regular.newest_valid;
+    let mut authentic = regular.authentic;
+    let mut unverified = regular.unverified;
+    region.digests = regular.digests;
+    region.gaps = regular.gaps;
+    region.digests.extend(backfill.digests);
+    region.gaps.extend(backfill.gaps);
+    authentic.extend(backfill.authentic);
+    unverified.extend(backfill.unverified);
 
     // Logs: every file of every authentic digest, concurrently.
     let mut seen = BTreeSet::new();

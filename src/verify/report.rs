@@ -119,6 +119,9 @@ pub struct Gap {
     pub to: DateTime<Utc>,
     pub older_digest: String,
     pub newer_digest: String,
+    /// A gap in the backfill digests' own chain.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backfill: bool,
 }
 
 /// A digest and its signature, recorded to prove later that no newer digest
@@ -232,6 +235,12 @@ impl RegionResult {
         Counts::of(&self.logs)
     }
 
+    /// Gaps in the regular chain (logging or validation off). A gap between
+    /// backfill digests is only a new backfill chain and is not counted.
+    pub fn regular_gaps(&self) -> usize {
+        self.gaps.iter().filter(|g| !g.backfill).count()
+    }
+
     pub fn has_invalid(&self) -> bool {
         self.digests_missing.is_some()
             || self
@@ -308,7 +317,7 @@ impl Verification {
         for r in &self.regions {
             s.digests.add(r.digest_counts());
             s.logs.add(r.log_counts());
-            s.gaps += r.gaps.len();
+            s.gaps += r.regular_gaps();
             s.regions_not_verified += usize::from(r.error.is_some());
             s.regions_missing_digests += usize::from(r.digests_missing.is_some());
             s.backfill_digests += r.digests.iter().filter(|f| f.backfill).count();
@@ -391,7 +400,7 @@ impl Verification {
                 l.valid,
                 l.invalid,
                 extra(l),
-                r.gaps.len()
+                r.regular_gaps()
             ));
             if let Some(e) = &r.error {
                 out.push_str(&format!("  ERROR: {e}\n"));
@@ -419,11 +428,19 @@ impl Verification {
                 }
             }
             for g in &r.gaps {
-                out.push_str(&format!(
-                    "  Gap: no digests from {} to {} (logging or log file validation was off: not tampering, but nothing in it is proven)\n",
-                    t(&g.from),
-                    t(&g.to)
-                ));
+                if g.backfill {
+                    out.push_str(&format!(
+                        "  (backfill) Gap: no backfill digests from {} to {} (the backfill chain starts anew)\n",
+                        t(&g.from),
+                        t(&g.to)
+                    ));
+                } else {
+                    out.push_str(&format!(
+                        "  Gap: no digests from {} to {} (logging or log file validation was off: not tampering, but nothing in it is proven)\n",
+                        t(&g.from),
+                        t(&g.to)
+                    ));
+                }
             }
             if let Some(a) = &r.anchor {
                 let word = match a.status {

@@ -1047,7 +1047,7 @@ pub fn summarize(
             if !integrity.regions.contains(&region.region) {
                 integrity.regions.push(region.region.clone());
             }
-            for g in &region.gaps {
+            for g in region.gaps.iter().filter(|g| !g.backfill) {
                 integrity.gaps.push(IntegrityGap {
                     account_id: run.account_id.clone(),
                     region: region.region.clone(),

@@ -18,6 +18,8 @@ Prints one JSON object on stdout.
 """
 
 import argparse
+import datetime
+import gzip
 import json
 import os
 import sys
@@ -107,6 +109,19 @@ def main():
                         "signature": signatures[key],
                         "signature-algorithm": "SHA256withRSA",
                     }
+                    if key.endswith("_backfill.json.gz"):
+                        # CloudTrail stamps a backfill digest with the time it
+                        # generated it (the AWS CLI's validation.py requires
+                        # `backfill-generation-timestamp`): some time after
+                        # the digest's end.
+                        with gzip.open(path) as digest:
+                            end = json.load(digest)["digestEndTime"]
+                        generated = datetime.datetime.fromisoformat(
+                            end.replace("Z", "+00:00")
+                        ) + datetime.timedelta(hours=2)
+                        extra["Metadata"]["backfill-generation-timestamp"] = (
+                            generated.strftime("%Y-%m-%dT%H:%M:%SZ")
+                        )
                 with open(path, "rb") as body:
                     s3.put_object(Bucket=args.bucket, Key=key, Body=body.read(), **extra)
                 count += 1
