@@ -77,6 +77,7 @@ fn audit(args: AuditArgs) -> Result<Outcome> {
             external_id: options.external_id.clone(),
             member_role: Some(options.role_name.clone()),
             session_policy: options.session_policy,
+            allow_insecure_endpoint: options.allow_insecure_endpoint,
         };
         let integrity = runtime()?.block_on(verify::run::audit_integrity(
             &access,
@@ -720,7 +721,7 @@ fn verify_logs(args: VerifyLogsArgs) -> Result<Outcome> {
     if let Some(region) = &args.region {
         validate_region(region)?;
     }
-    endpoint_overrides(args.endpoint_url.as_deref(), args.allow_insecure_endpoint)?;
+    check_endpoints(args.endpoint_url.as_deref(), args.allow_insecure_endpoint)?;
     let public_keys = args
         .public_keys
         .as_deref()
@@ -759,6 +760,12 @@ fn verify_logs(args: VerifyLogsArgs) -> Result<Outcome> {
         public_keys,
         anchors,
         max_log_bytes: args.max_log_mib * 1024 * 1024,
+        deadline: args.timeout.map(|s| {
+            (
+                std::time::Instant::now() + std::time::Duration::from_secs(s),
+                s,
+            )
+        }),
         aws: verify::run::AwsAccess {
             profile: args.profile.clone(),
             region: args.region.clone(),
@@ -768,9 +775,28 @@ fn verify_logs(args: VerifyLogsArgs) -> Result<Outcome> {
             external_id: args.external_id.clone(),
             member_role: None,
             session_policy: !args.no_session_policy,
+            allow_insecure_endpoint: args.allow_insecure_endpoint,
         },
     };
-    let verification = match runtime()?.block_on(verify::run::verify(&request)) {
+    // The regions are bounded by the deadline themselves; what comes before
+    // them (DescribeTrails, the statuses, the keys, the listings) is
+    // bounded here, a little later, so a hung setup still ends.
+    let run = async {
+        match request.deadline {
+            None => verify::run::verify(&request).await,
+            Some((at, seconds)) => {
+                let backstop = at + std::time::Duration::from_secs(5);
+                tokio::time::timeout_at(backstop.into(), verify::run::verify(&request))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(verify::VerifyError::Unreadable(format!(
+                            "--timeout {seconds}s ran out before the log files could be listed"
+                        )))
+                    })
+            }
+        }
+    };
+    let verification = match runtime()?.block_on(run) {
         Ok(v) => v,
         Err(verify::VerifyError::Input(message)) => return Err(InputError(message).into()),
         Err(verify::VerifyError::Unreadable(message)) => {
@@ -933,8 +959,7 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
         }
         AccountScope::Caller
     };
-    let endpoint_overrides =
-        endpoint_overrides(scope.endpoint_url.as_deref(), args.allow_insecure_endpoint)?;
+    check_endpoints(scope.endpoint_url.as_deref(), args.allow_insecure_endpoint)?;
     Ok(CollectOptions {
         profile: scope.profile.clone(),
         region: scope.region.clone(),
@@ -953,24 +978,20 @@ pub fn collect_options(args: &ScopeArgs, config: &Config) -> Result<CollectOptio
         run_timeout: scope.timeout.map(std::time::Duration::from_secs),
         shard: scope.shard,
         session_policy: !args.no_session_policy,
-        endpoint_overrides,
+        allow_insecure_endpoint: args.allow_insecure_endpoint,
     })
 }
 
-/// Where AWS calls go when not to AWS's own endpoints: `--endpoint-url`
-/// (key `*`; clap also takes it from `AWS_ENDPOINT_URL`) and any
-/// service-specific `AWS_ENDPOINT_URL_<SERVICE>` the SDK honours (key: the
-/// service, lowercase). Each is recorded in the snapshot and the reports,
-/// since the facts then come from there; one taken from the environment
-/// rather than the command line is also warned about on stderr, as it can
-/// be set without the user noticing. A plain `http://` endpoint that is not
-/// this machine is refused unless `allow_insecure`: facts read over it can
-/// be forged on the way.
-fn endpoint_overrides(
-    flag: Option<&str>,
-    allow_insecure: bool,
-) -> Result<std::collections::BTreeMap<String, String>> {
-    let mut overrides = std::collections::BTreeMap::new();
+/// Checks, before any work, the endpoints given by `--endpoint-url` (clap
+/// also takes it from `AWS_ENDPOINT_URL`) and `AWS_ENDPOINT_URL_<SERVICE>`:
+/// a plain `http://` endpoint that is not this machine is refused unless
+/// `allow_insecure` (facts read over it can be forged on the way), and one
+/// taken from the environment rather than the command line is warned about
+/// on stderr, as it can be set without the user noticing. Where the calls
+/// then go (these, or a shared config profile's) is recorded in the
+/// snapshot and every report from what the SDK resolves
+/// ([`crate::collect::clients::effective_endpoints`]).
+fn check_endpoints(flag: Option<&str>, allow_insecure: bool) -> Result<()> {
     let on_command_line =
         std::env::args().any(|a| a == "--endpoint-url" || a.starts_with("--endpoint-url="));
     if let Some(url) = flag.filter(|u| !u.trim().is_empty()) {
@@ -979,71 +1000,19 @@ fn endpoint_overrides(
         } else {
             "AWS_ENDPOINT_URL"
         };
-        validate_endpoint(source, url, allow_insecure)?;
+        crate::endpoint::validate(source, url, allow_insecure).map_err(InputError)?;
         if !on_command_line {
-            warn_endpoint(source, url);
+            crate::endpoint::warn(source, url);
         }
-        overrides.insert("*".to_string(), url.to_string());
     }
     for (name, value) in std::env::vars() {
-        let Some(service) = name.strip_prefix("AWS_ENDPOINT_URL_") else {
-            continue;
-        };
-        if value.trim().is_empty() {
+        if !name.starts_with("AWS_ENDPOINT_URL_") || value.trim().is_empty() {
             continue;
         }
-        validate_endpoint(&name, &value, allow_insecure)?;
-        warn_endpoint(&name, &value);
-        overrides.insert(service.to_ascii_lowercase(), value);
+        crate::endpoint::validate(&name, &value, allow_insecure).map_err(InputError)?;
+        crate::endpoint::warn(&name, &value);
     }
-    Ok(overrides)
-}
-
-fn warn_endpoint(source: &str, url: &str) {
-    if !crate::log::quiet() {
-        eprintln!(
-            "trailwarden: warning: {source} sends AWS calls to {}: the facts come from there, not from AWS's own endpoints (recorded in the report)",
-            crate::inert::terminal_field(url)
-        );
-    }
-}
-
-/// An endpoint URL is `https://`, or `http://` to this machine (an
-/// emulator), or `http://` elsewhere with `--allow-insecure-endpoint`.
-fn validate_endpoint(source: &str, url: &str, allow_insecure: bool) -> Result<()> {
-    let shown = crate::inert::terminal_field(url);
-    if url.starts_with("https://") {
-        return Ok(());
-    }
-    let Some(rest) = url.strip_prefix("http://") else {
-        return Err(InputError(format!(
-            "{source} '{shown}' must start with http:// or https://"
-        ))
-        .into());
-    };
-    if allow_insecure || is_loopback_authority(rest) {
-        return Ok(());
-    }
-    Err(InputError(format!(
-        "{source} '{shown}' is plain http:// to another machine: the facts could be forged on the way; use https://, or pass --allow-insecure-endpoint"
-    ))
-    .into())
-}
-
-/// Whether the host of `authority[/path]` (after `http://`) is this
-/// machine: `localhost`, `127.0.0.0/8` or `[::1]`.
-fn is_loopback_authority(rest: &str) -> bool {
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if let Some(v6) = host_port.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        host_port.split(':').next().unwrap_or("")
-    };
-    match host.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => host.eq_ignore_ascii_case("localhost"),
-    }
+    Ok(())
 }
 
 /// `all` → `None`; otherwise a deduplicated list of well-formed region names.
@@ -1158,40 +1127,6 @@ fn config_command(command: ConfigCommand) -> Result<Outcome> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Issue 14, item 11: plain http:// only to this machine, unless allowed.
-    #[test]
-    fn plain_http_endpoints_are_refused_off_this_machine() {
-        for local in [
-            "http://127.0.0.1:5000",
-            "http://localhost:4566/",
-            "http://[::1]:5000",
-            "http://127.8.9.10",
-            "http://user@127.0.0.1:1/path",
-        ] {
-            assert!(
-                validate_endpoint("--endpoint-url", local, false).is_ok(),
-                "{local}"
-            );
-        }
-        for remote in [
-            "http://moto.internal:5000",
-            "http://10.0.0.5",
-            "http://127.0.0.1.evil.example",
-            "http://localhost.evil.example:80",
-            "http://evil.example/127.0.0.1",
-            "http://127.0.0.1@evil.example",
-        ] {
-            let e = validate_endpoint("--endpoint-url", remote, false).unwrap_err();
-            assert!(
-                e.to_string().contains("--allow-insecure-endpoint"),
-                "{remote}: {e}"
-            );
-            assert!(validate_endpoint("--endpoint-url", remote, true).is_ok());
-        }
-        assert!(validate_endpoint("--endpoint-url", "https://vpce.example", false).is_ok());
-        assert!(validate_endpoint("--endpoint-url", "ftp://x", true).is_err());
-    }
 
     #[test]
     fn regions_are_validated() {

@@ -349,6 +349,11 @@ pub struct VerifyLogsArgs {
     /// it the file is an error (exit 3), never hashed without end.
     #[arg(long, value_name = "MIB", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1048576))]
     pub max_log_mib: u64,
+    /// Bound the whole verification to this many seconds: a region not
+    /// verified by then is an error naming the timeout (exit 3), and the
+    /// report is still written. Default: none.
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=604800))]
+    pub timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]

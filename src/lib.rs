@@ -11,6 +11,7 @@ pub mod collect;
 pub mod config;
 pub mod diff;
 pub mod docs;
+pub mod endpoint;
 pub mod filter_pattern;
 pub mod finding;
 pub mod inert;

@@ -319,6 +319,71 @@ fn the_endpoint_is_recorded_warned_about_and_checked() {
     assert_one_line_exit_2(&args, FAKE, "--allow-insecure-endpoint");
 }
 
+/// Issue 14, item 11: an endpoint set in the shared config profile
+/// (`endpoint_url`, or a `services` section), which the SDK honours
+/// without any flag, is recorded, warned about and checked like the
+/// others: the facts come from there.
+#[test]
+fn an_endpoint_from_the_config_profile_is_recorded_warned_about_and_checked() {
+    let moto = Moto::start();
+    moto.seed("good");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config");
+    std::fs::write(
+        &config,
+        format!(
+            "[default]\nregion = us-east-1\nendpoint_url = {}\n\n\
+             [profile far]\nregion = us-east-1\nservices = far-away\n\n\
+             [services far-away]\ns3 =\n  endpoint_url = http://aws.example.internal:5000\n",
+            moto.endpoint
+        ),
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trailwarden"));
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("AWS_") {
+                cmd.env_remove(&key);
+            }
+        }
+        cmd.args(["audit", "--regions", REGIONS, "--format", "json"])
+            .args(extra)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_CONFIG_FILE", &config)
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/trailwarden-test/credentials",
+            )
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("warning: endpoint_url of the AWS config profile sends AWS calls to"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["scope"]["endpoint_overrides"]["*"], moto.endpoint,
+        "{:#}",
+        report["scope"]
+    );
+    assert!(report["summary"]["by_status"]["pass"].as_u64().unwrap() > 0);
+
+    let out = run(&["--profile", "far"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains("the s3 endpoint_url of AWS config profile 'far'")
+            && stderr.contains("--allow-insecure-endpoint"),
+        "{stderr}"
+    );
+}
+
 /// Issue 14, item 14: a snapshot that cannot be saved does not cost the
 /// reports; the run then exits 2, as for any unwritten output.
 #[test]

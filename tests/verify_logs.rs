@@ -985,6 +985,54 @@ fn the_run_timeout_bounds_the_log_verification() {
     );
 }
 
+/// Issue 14, item 6: `--timeout` also bounds `verify-logs` run alone. With
+/// every GetObject hung, the regions not verified by then are errors
+/// naming the timeout (exit 3), never valid, and the report is written.
+#[test]
+fn the_timeout_bounds_verify_logs_run_alone() {
+    let moto = Moto::start();
+    let work = Work::new();
+    let (trail, _chain) = moto_chain(&moto, &work, first_end());
+    let keys = work.s("keys.json");
+    let proxy = FaultProxy::start(&moto, &["--delay-operation", "GetObject", "--delay", "120"]);
+    let started = std::time::Instant::now();
+    let (code, report, stderr) = verify(&[
+        "--trail",
+        trail.as_str(),
+        "--start-time",
+        "2026-11-27",
+        "--end-time",
+        "2026-11-28T00:00:00Z",
+        "--endpoint-url",
+        proxy.endpoint.as_str(),
+        "--regions",
+        "us-east-1,eu-west-1",
+        "--public-keys",
+        &keys,
+        "--timeout",
+        "8",
+        // Each attempt would wait out the proxy's 120 s.
+        "--call-timeout",
+        "300",
+    ]);
+    let took = started.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(60),
+        "took {took:?}: --timeout did not bound verify-logs"
+    );
+    assert_eq!(code, 3, "{stderr}\n{report:#}");
+    assert_eq!(report["result"], "INCOMPLETE", "{report:#}");
+    assert_eq!(report["summary"]["digests"]["valid"], 0, "{report:#}");
+    for region in report["regions"].as_array().unwrap() {
+        assert!(
+            region["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("--timeout 8s ran out")),
+            "{region:#}"
+        );
+    }
+}
+
 /// The trail bucket in a separate log-archive account (as AWS Control Tower
 /// sets up): `audit --verify-logs` reads it through that account's audit
 /// role, not with the caller's credentials. moto lets any credentials read

@@ -105,6 +105,9 @@ pub struct Plumbing {
     pub base: SdkConfig,
     pub global_region: String,
     pub endpoint_url: Option<String>,
+    /// Where each client's calls go when not to AWS's own endpoints, as the
+    /// SDK resolves it ([`effective_endpoints`]).
+    pub endpoints: BTreeMap<String, String>,
     pub stats: Arc<CallStats>,
     /// Most HTTP requests in flight per account (`--account-concurrency`).
     pub account_concurrency: usize,
@@ -196,6 +199,30 @@ impl Plumbing {
             loader = loader.endpoint_url(url);
         }
         let base = loader.load().await;
+        let endpoints = effective_endpoints(&base);
+        // An endpoint neither the command line nor the environment named
+        // comes from the shared config profile: checked and warned about
+        // like the others (the environment's were, before the run).
+        for (service, url) in &endpoints {
+            let env = match service.as_str() {
+                "*" => "AWS_ENDPOINT_URL".to_string(),
+                one => format!("AWS_ENDPOINT_URL_{}", one.to_ascii_uppercase()),
+            };
+            if endpoint_url.as_deref() == Some(url.as_str())
+                || std::env::var(&env).ok().as_deref() == Some(url.as_str())
+            {
+                continue;
+            }
+            let source = match (&options.profile, service.as_str()) {
+                (Some(p), "*") => format!("endpoint_url of AWS config profile '{p}'"),
+                (None, "*") => "endpoint_url of the AWS config profile".to_string(),
+                (Some(p), one) => format!("the {one} endpoint_url of AWS config profile '{p}'"),
+                (None, one) => format!("the {one} endpoint_url of the AWS config profile"),
+            };
+            crate::endpoint::validate(&source, url, options.allow_insecure_endpoint)
+                .map_err(CollectError::InvalidInput)?;
+            crate::endpoint::warn(&source, url);
+        }
         let provider = base.credentials_provider().ok_or_else(|| {
             CollectError::NoCredentials("no credentials provider is configured".to_string())
         })?;
@@ -217,6 +244,7 @@ impl Plumbing {
             base,
             global_region,
             endpoint_url,
+            endpoints,
             stats: Arc::new(CallStats::default()),
             account_concurrency: options.account_concurrency.max(1),
             session_policy: options.session_policy.then(super::ops::session_policy),
@@ -231,6 +259,7 @@ impl Plumbing {
             base,
             global_region: global_region.to_string(),
             endpoint_url: None,
+            endpoints: BTreeMap::new(),
             stats: Arc::new(CallStats::default()),
             account_concurrency: 8,
             session_policy: Some(super::ops::session_policy()),
@@ -277,6 +306,11 @@ macro_rules! client_builders {
 }
 
 impl Session {
+    /// The endpoint `service`'s calls go to, when not AWS's own.
+    pub fn endpoint_of(&self, service: &str) -> Option<&str> {
+        self.plumbing.endpoint_of(service)
+    }
+
     /// The account's clients share one limit of requests in flight.
     pub fn new(account_id: &str, sdk: SdkConfig, plumbing: &Plumbing) -> Self {
         let sdk = match sdk.http_client() {
@@ -313,7 +347,7 @@ impl Session {
     pub fn s3(&self, region: &str) -> aws_sdk_s3::Client {
         let config = aws_sdk_s3::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_string()))
-            .force_path_style(self.plumbing.endpoint_url.is_some())
+            .force_path_style(self.plumbing.endpoint_of("s3").is_some())
             .interceptor(self.plumbing.counter("s3"))
             .build();
         aws_sdk_s3::Client::from_conf(config)
@@ -324,10 +358,70 @@ impl Session {
         let mut config = aws_sdk_s3control::config::Builder::from(&self.sdk)
             .region(Region::new(region.to_string()))
             .interceptor(self.plumbing.counter("s3control"));
-        if let Some(url) = &self.plumbing.endpoint_url {
-            config = config.endpoint_resolver(FixedS3ControlEndpoint(url.clone()));
+        if let Some(url) = self.plumbing.endpoint_of("s3_control") {
+            config = config.endpoint_resolver(FixedS3ControlEndpoint(url.to_string()));
         }
         aws_sdk_s3control::Client::from_conf(config.build())
+    }
+}
+
+/// The SDK service ids of the clients built here, as their generated
+/// configurations name them when looking up `AWS_ENDPOINT_URL_<SERVICE>` or
+/// a profile's `services` section.
+const SERVICE_IDS: [&str; 11] = [
+    "Account",
+    "CloudTrail",
+    "CloudWatch",
+    "CloudWatch Logs",
+    "Config Service",
+    "KMS",
+    "Organizations",
+    "S3",
+    "S3 Control",
+    "SNS",
+    "STS",
+];
+
+/// Where each client's calls go when not to AWS's own endpoints, resolved
+/// as the SDK's generated configurations resolve it (aws-sdk-s3
+/// `config.rs`: the service's own setting from `AWS_ENDPOINT_URL_<SERVICE>`
+/// or the profile, else the shared `endpoint_url`; a programmatic
+/// endpoint on the loader does not outrank them). Key: the service
+/// ([`crate::endpoint::service_key`]), or `*` for the shared setting, which
+/// every service not named goes to. Empty: AWS's own endpoints.
+pub fn effective_endpoints(sdk: &SdkConfig) -> BTreeMap<String, String> {
+    let per_service: BTreeMap<String, String> = SERVICE_IDS
+        .iter()
+        .filter_map(|id| {
+            let own = sdk.service_config().and_then(|c| {
+                let key = aws_types::service_config::ServiceConfigKey::builder()
+                    .service_id(id)
+                    .env("AWS_ENDPOINT_URL")
+                    .profile("endpoint_url")
+                    .build()
+                    .ok()?;
+                c.load_config(key)
+            });
+            let url = own.or_else(|| sdk.endpoint_url().map(str::to_string))?;
+            Some((crate::endpoint::service_key(id), url))
+        })
+        .collect();
+    // `*`: every service not named otherwise.
+    match sdk.endpoint_url() {
+        Some(shared) => std::iter::once(("*".to_string(), shared.to_string()))
+            .chain(per_service.into_iter().filter(|(_, url)| url != shared))
+            .collect(),
+        None => per_service,
+    }
+}
+
+impl Plumbing {
+    /// The endpoint `service`'s calls go to, when not AWS's own.
+    pub fn endpoint_of(&self, service: &str) -> Option<&str> {
+        self.endpoints
+            .get(service)
+            .or_else(|| self.endpoints.get("*"))
+            .map(String::as_str)
     }
 }
 

@@ -74,9 +74,9 @@ pub struct CollectOptions {
     /// Send the read-only session policy with every AssumeRole (off with
     /// `--no-session-policy`).
     pub session_policy: bool,
-    /// Where calls go instead of AWS's own endpoints, to record in the
-    /// snapshot (`*`: every service; else the service).
-    pub endpoint_overrides: BTreeMap<String, String>,
+    /// Accept a plain http:// endpoint to another machine (one set in the
+    /// shared config profile is checked when the configuration is loaded).
+    pub allow_insecure_endpoint: bool,
 }
 
 /// A failure that stops collection before anything could be audited.
@@ -400,7 +400,7 @@ pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError>
             regions_excluded: options.exclude_regions.clone(),
             shard: options.shard,
             global_region: cx.global_region.clone(),
-            endpoint_overrides: options.endpoint_overrides.clone(),
+            endpoint_overrides: cx.plumbing.endpoints.clone(),
         },
         organization,
         cloudtrail_delegated_administrators,

@@ -528,7 +528,7 @@ mod tests {
             run_timeout: None,
             shard: None,
             session_policy: true,
-            endpoint_overrides: BTreeMap::new(),
+            allow_insecure_endpoint: false,
             account_concurrency: 8,
             accounts,
             role_name: "Audit".into(),

@@ -170,8 +170,14 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
         digest: None,
         signature: None,
     };
-    let object = match source.get(&link.bucket, &link.key).await {
+    let object = match source.get(&link.bucket, &link.key, MAX_DIGEST_BYTES).await {
         Ok(object) => object,
+        Err(FetchError::TooLarge(limit)) => {
+            return failed(
+                Status::InvalidFormat,
+                format!("larger than {limit} bytes: no CloudTrail digest is"),
+            )
+        }
         Err(FetchError::NotFound) => {
             let why = match &link.referrer {
                 Some(newer) => format!("the newer digest {newer} refers to it: deleted?"),
@@ -384,9 +390,18 @@ async fn check_log<S: Source>(
             detail,
         )
     };
-    let object = match source.get(&entry.s3_bucket, &entry.s3_object).await {
-        Ok(object) => object,
+    let hashed = match source
+        .hash_log(&entry.s3_bucket, &entry.s3_object, max_log_bytes)
+        .await
+    {
+        Ok(hashed) => hashed,
         Err(FetchError::NotFound) => return result(Status::NotFound, None),
+        Err(FetchError::TooLarge(limit)) => {
+            return result(
+                Status::Unreadable,
+                Some(format!("larger than {limit} bytes: not verified")),
+            )
+        }
         Err(FetchError::Unreadable(e)) => {
             return result(
                 Status::Unreadable,
@@ -394,25 +409,20 @@ async fn check_log<S: Source>(
             )
         }
     };
-    // Decompressing and hashing is CPU work: off the async workers.
-    let hashed =
-        tokio::task::spawn_blocking(move || digest::log_sha256_hex(&object.bytes, max_log_bytes))
-            .await;
     match hashed {
-        Ok(Ok(hash)) if hash == entry.hash_value => result(Status::Valid, None),
-        Ok(Ok(hash)) => result(
+        Ok(hash) if hash == entry.hash_value => result(Status::Valid, None),
+        Ok(hash) => result(
             Status::HashMismatch,
             Some(format!("expected {}, found {hash}", entry.hash_value)),
         ),
-        Ok(Err(digest::LogHashError::Format(e))) => result(Status::InvalidFormat, Some(e.0)),
-        Ok(Err(digest::LogHashError::TooLarge(limit))) => result(
+        Err(digest::LogHashError::Format(e)) => result(Status::InvalidFormat, Some(e.0)),
+        Err(digest::LogHashError::TooLarge(limit)) => result(
             Status::Unreadable,
             Some(format!(
                 "inflates to more than {} MiB: not verified (raise --max-log-mib if it is a real log file)",
                 limit / (1024 * 1024)
             )),
         ),
-        Err(e) => result(Status::Unreadable, Some(format!("hashing failed: {e}"))),
     }
 }
 
@@ -621,6 +631,10 @@ pub async fn verify_region<S: Source>(source: &S, plan: &RegionPlan<'_>) -> Regi
                 "the digests could not be listed: {}: {}",
                 e.code, e.message
             ));
+            return region;
+        }
+        Err(FetchError::TooLarge(limit)) => {
+            region.error = Some(format!("a digest listing over {limit} bytes"));
             return region;
         }
         Err(FetchError::NotFound) => (Vec::new(), Vec::new()),

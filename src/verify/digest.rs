@@ -103,34 +103,99 @@ pub fn gunzip_into(
     Ok(decoder.into_inner().len())
 }
 
-/// Decompresses a log file and returns the lowercase hex SHA-256 of its
-/// content, without holding the decompressed bytes in memory.
+/// The SHA-256 of a log file's decompressed content, fed the compressed
+/// bytes a chunk at a time as they arrive (from S3 or the disk), so neither
+/// the compressed nor the decompressed file is ever held whole. The same
+/// rules as [`gunzip`]: one gzip member, CRC-32 and length checked, nothing
+/// after it; beyond `limit` decompressed bytes, [`LogHashError::TooLarge`].
+pub struct LogHasher {
+    decoder: flate2::write::GzDecoder<LimitedHash>,
+    /// Set once the input is known bad: later chunks are ignored.
+    failed: Option<LogHashError>,
+}
+
+/// A SHA-256 that refuses more than `limit` bytes.
+struct LimitedHash {
+    hash: Sha256,
+    written: u64,
+    limit: u64,
+}
+
+impl std::io::Write for LimitedHash {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.written = self.written.saturating_add(buf.len() as u64);
+        if self.written > self.limit {
+            return Err(std::io::Error::other("over the cap"));
+        }
+        self.hash.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogHasher {
+    pub fn new(limit: u64) -> LogHasher {
+        LogHasher {
+            decoder: flate2::write::GzDecoder::new(LimitedHash {
+                hash: Sha256::new(),
+                written: 0,
+                limit,
+            }),
+            failed: None,
+        }
+    }
+
+    fn error_of(&self, e: &std::io::Error) -> LogHashError {
+        let sink = self.decoder.get_ref();
+        if sink.written > sink.limit {
+            LogHashError::TooLarge(sink.limit)
+        } else {
+            LogHashError::Format(bad(format!("not a valid gzip stream: {e}")))
+        }
+    }
+
+    /// Feeds the next compressed bytes.
+    pub fn update(&mut self, mut chunk: &[u8]) {
+        use std::io::Write as _;
+        while self.failed.is_none() && !chunk.is_empty() {
+            match self.decoder.write(chunk) {
+                // The member ended and its trailer is read: what is left
+                // follows the gzip stream.
+                Ok(0) => {
+                    self.failed = Some(LogHashError::Format(bad(format!(
+                        "{} byte(s) of extra data after the gzip stream",
+                        chunk.len()
+                    ))))
+                }
+                Ok(n) => chunk = &chunk[n..],
+                Err(e) => self.failed = Some(self.error_of(&e)),
+            }
+        }
+    }
+
+    /// The lowercase hex SHA-256 of everything decompressed.
+    pub fn finish(mut self) -> Result<String, LogHashError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        if let Err(e) = self.decoder.try_finish() {
+            return Err(self.error_of(&e));
+        }
+        let sink = self
+            .decoder
+            .finish()
+            .map_err(|e| LogHashError::Format(bad(format!("not a valid gzip stream: {e}"))))?;
+        Ok(hex(&sink.hash.finalize()))
+    }
+}
+
+/// [`LogHasher`] over bytes already in memory.
 pub fn log_sha256_hex(compressed: &[u8], limit: u64) -> Result<String, LogHashError> {
-    struct HashSink(Sha256);
-    impl std::io::Write for HashSink {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.update(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut sink = HashSink(Sha256::new());
-    let mut decoder = flate2::bufread::GzDecoder::new(compressed);
-    let mut limited = (&mut decoder).take(limit.saturating_add(1));
-    let written = std::io::copy(&mut limited, &mut sink)
-        .map_err(|e| LogHashError::Format(bad(format!("not a valid gzip stream: {e}"))))?;
-    if written > limit {
-        return Err(LogHashError::TooLarge(limit));
-    }
-    let rest = decoder.into_inner().len();
-    if rest != 0 {
-        return Err(LogHashError::Format(bad(format!(
-            "{rest} byte(s) of extra data after the gzip stream"
-        ))));
-    }
-    Ok(hex(&sink.0.finalize()))
+    let mut hasher = LogHasher::new(limit);
+    hasher.update(compressed);
+    hasher.finish()
 }
 
 /// One log file a digest lists.
@@ -394,6 +459,48 @@ mod tests {
         let n = corrupt.len();
         corrupt[n - 5] ^= 1; // CRC-32
         assert!(gunzip(&corrupt, 100).is_err(), "CRC checked");
+    }
+
+    /// Issue 14, item 6: fed a byte at a time or all at once, the streaming
+    /// hash gives the same answer, and the same refusals, as one gunzip.
+    #[test]
+    fn the_streaming_hash_agrees_however_the_bytes_arrive() {
+        let body: Vec<u8> = (0..20_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let one = gz(&body);
+        let mut trailing = one.clone();
+        trailing.extend(b"xyz");
+        let mut two = one.clone();
+        two.extend(gz(b"second"));
+        let mut corrupt = one.clone();
+        let n = corrupt.len();
+        corrupt[n - 5] ^= 1;
+        for chunk in [1, 7, 4096, usize::MAX] {
+            let hashed = |bytes: &[u8], limit: u64| {
+                let mut h = LogHasher::new(limit);
+                for piece in bytes.chunks(chunk.min(bytes.len().max(1))) {
+                    h.update(piece);
+                }
+                h.finish()
+            };
+            assert_eq!(hashed(&one, 1 << 20).unwrap(), sha256_hex(&body));
+            for bad_input in [
+                &trailing,
+                &two,
+                &corrupt,
+                &one[..n - 3].to_vec(),
+                &Vec::new(),
+            ] {
+                assert!(
+                    matches!(hashed(bad_input, 1 << 20), Err(LogHashError::Format(_))),
+                    "chunk {chunk}"
+                );
+            }
+            assert_eq!(
+                hashed(&one, body.len() as u64 - 1),
+                Err(LogHashError::TooLarge(body.len() as u64 - 1))
+            );
+            assert!(hashed(&one, body.len() as u64).is_ok());
+        }
     }
 
     #[test]

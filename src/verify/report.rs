@@ -290,8 +290,8 @@ pub struct Verification {
     /// Where the list of regions verified came from (the trail's regions
     /// from AWS, `--regions`, or only the digest folders found).
     pub regions_from: String,
-    /// `--endpoint-url`, when the files and facts were read elsewhere than
-    /// from AWS's own endpoints.
+    /// Where S3 was read (`--endpoint-url`, `AWS_ENDPOINT_URL[_S3]` or the
+    /// shared config profile), when not from AWS's own endpoint.
     pub endpoint_url: Option<String>,
     pub regions: Vec<RegionResult>,
 }

@@ -72,6 +72,8 @@ pub struct AwsAccess {
     pub member_role: Option<String>,
     /// Send the read-only session policy with AssumeRole.
     pub session_policy: bool,
+    /// `--allow-insecure-endpoint` (for an endpoint set in the profile).
+    pub allow_insecure_endpoint: bool,
 }
 
 impl AwsAccess {
@@ -91,7 +93,7 @@ impl AwsAccess {
             run_timeout: None,
             shard: None,
             session_policy: self.session_policy,
-            endpoint_overrides: BTreeMap::new(),
+            allow_insecure_endpoint: self.allow_insecure_endpoint,
         }
     }
 }
@@ -117,6 +119,10 @@ pub struct VerifyRequest {
     pub aws: AwsAccess,
     /// The most one log file may inflate to (`--max-log-mib`).
     pub max_log_bytes: u64,
+    /// `--timeout` of `verify-logs` run alone (when, and the seconds given):
+    /// a region not verified by then is an error naming it, never valid.
+    /// (`audit` bounds its whole verification instead.)
+    pub deadline: Option<(std::time::Instant, u64)>,
 }
 
 /// Why a verification could not start.
@@ -588,6 +594,9 @@ async fn verify_with<S: Source>(
     let fetch_error = |e: FetchError| match e {
         FetchError::Unreadable(e) => unreadable(&e),
         FetchError::NotFound => VerifyError::Unreadable(format!("bucket {bucket} not found")),
+        FetchError::TooLarge(limit) => {
+            VerifyError::Unreadable(format!("a listing of bucket {bucket} over {limit} bytes"))
+        }
     };
     let mut bases = account_bases(
         source,
@@ -614,12 +623,7 @@ async fn verify_with<S: Source>(
         None => source
             .list_folders(bucket, &format!("{base}CloudTrail-Digest/"))
             .await
-            .map_err(|e| match e {
-                FetchError::Unreadable(e) => unreadable(&e),
-                FetchError::NotFound => {
-                    VerifyError::Unreadable(format!("bucket {bucket} not found"))
-                }
-            })?,
+            .map_err(fetch_error)?,
     };
     // A region that must hold digests is verified whether or not its
     // folder is still there: deleting a folder must not remove a region.
@@ -647,11 +651,11 @@ async fn verify_with<S: Source>(
             .clone()
             .or_else(|| request.regions.as_ref().map(|_| "--regions".to_string()))
             .unwrap_or_else(|| FOLDERS_ONLY.to_string()),
-        endpoint_url: request
-            .aws
-            .endpoint_url
-            .clone()
-            .filter(|u| !u.trim().is_empty()),
+        // Where S3 was read (`--endpoint-url`, the environment or the
+        // profile), when not AWS's own endpoint.
+        endpoint_url: session
+            .and_then(|s| s.endpoint_of("s3"))
+            .map(str::to_string),
         regions: Vec::new(),
     };
     if regions.is_empty() {
@@ -716,7 +720,7 @@ async fn verify_with<S: Source>(
                 super::digest::parse_digest_key(&a.s3_object).is_some_and(|k| k.region == *region)
             });
             let plan = plans.plan(base, region, anchor);
-            let mut result = verify_region(source, &plan).await;
+            let mut result = within_deadline(request, region, verify_region(source, &plan)).await;
             super::expected::judge(
                 &mut result,
                 request.expected.regions.get(region.as_str()),
@@ -741,7 +745,7 @@ async fn verify_with<S: Source>(
     for (other, folders) in &earlier {
         let found = join_all(folders.iter().map(|region| async move {
             let plan = plans.plan(other, region, None);
-            let mut result = verify_region(source, &plan).await;
+            let mut result = within_deadline(request, region, verify_region(source, &plan)).await;
             result.layout = Some(other.clone());
             result
         }))
@@ -770,6 +774,27 @@ async fn verify_with<S: Source>(
         }
     }
     Ok(verification)
+}
+
+/// One region's walk, bounded by `--timeout`: when the time runs out, the
+/// region is an error (the run is incomplete, exit 3), never valid.
+async fn within_deadline(
+    request: &VerifyRequest,
+    region: &str,
+    walk: impl std::future::Future<Output = RegionResult>,
+) -> RegionResult {
+    let Some((at, seconds)) = request.deadline else {
+        return walk.await;
+    };
+    tokio::time::timeout_at(at.into(), walk)
+        .await
+        .unwrap_or_else(|_| RegionResult {
+            region: region.to_string(),
+            error: Some(format!(
+                "--timeout {seconds}s ran out before this region was verified"
+            )),
+            ..RegionResult::default()
+        })
 }
 
 /// What every region's walk of one verification shares.
@@ -885,6 +910,7 @@ pub async fn audit_integrity(
                         anchors: Vec::new(),
                         aws: access.clone(),
                         max_log_bytes: super::digest::DEFAULT_MAX_LOG_BYTES,
+                        deadline: None,
                     };
                     let sessions = &sessions;
                     async move { verify_through(&request, Some(sessions)).await }

@@ -2,6 +2,7 @@
 //! like the bucket. The walk ([`super::chain`]) sees only this trait, so it
 //! is tested on in-memory fixtures.
 
+use super::digest::{LogHashError, LogHasher};
 use crate::collect::clients::Session;
 use crate::collect::errors::{from_sdk, Site};
 use crate::collect::ops;
@@ -31,19 +32,49 @@ pub struct Object {
 pub enum FetchError {
     /// It does not exist (NoSuchKey, no such file): deleted or never there.
     NotFound,
+    /// It is larger than the most that is read of it (this many bytes): no
+    /// real CloudTrail digest is, so it was not read on.
+    TooLarge(u64),
     /// It could not be read (AccessDenied, throttled, I/O error): the
     /// verification is incomplete, not failed.
     Unreadable(CollectionError),
 }
 
+/// Bodies (digests and log files) read at once in the whole process,
+/// whatever the regions, accounts and trails running: each holds a socket
+/// and a decoder's buffers, so memory stays flat however wide the run.
+pub const BODIES_IN_FLIGHT: usize = 64;
+
+static BODIES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(BODIES_IN_FLIGHT);
+
+/// A place among the [`BODIES_IN_FLIGHT`], held while a body is read.
+/// The semaphore is never closed, so a permit always comes.
+async fn body_permit() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    BODIES.acquire().await.ok()
+}
+
+/// What hashing one log file gave: the hash of its decompressed content,
+/// or why it has none (not one gzip member, over the cap).
+pub type LogHash = Result<String, LogHashError>;
+
 /// A place digests and logs are read from.
 pub trait Source: Sync {
-    /// Reads one object.
+    /// Reads one object (a digest), refusing one over `max_bytes`.
     fn get(
         &self,
         bucket: &str,
         key: &str,
+        max_bytes: u64,
     ) -> impl Future<Output = Result<Object, FetchError>> + Send;
+
+    /// Streams one log file into a [`LogHasher`], a chunk at a time: the
+    /// file is never held whole, compressed or not.
+    fn hash_log(
+        &self,
+        bucket: &str,
+        key: &str,
+        max_inflated: u64,
+    ) -> impl Future<Output = Result<LogHash, FetchError>> + Send;
 
     /// Every key under `prefix` (recursively), sorted. A missing prefix is
     /// an empty list.
@@ -92,7 +123,8 @@ impl LocalSource {
     /// file or of a folder on its way) that leads out of DIR, and a FIFO, a
     /// device or a socket (reading a FIFO would wait forever), are reported
     /// as unreadable, never read.
-    async fn regular_file_inside(&self, key: &str, path: &Path) -> Result<(), FetchError> {
+    /// Its size, when it may be read.
+    async fn regular_file_inside(&self, key: &str, path: &Path) -> Result<u64, FetchError> {
         let refused = |code: &str, message: String| {
             FetchError::Unreadable(CollectionError {
                 account_id: String::new(),
@@ -123,7 +155,7 @@ impl LocalSource {
             ));
         }
         match tokio::fs::metadata(&real).await {
-            Ok(meta) if meta.is_file() => Ok(()),
+            Ok(meta) if meta.is_file() => Ok(meta.len()),
             Ok(_) => Err(refused(
                 "NotARegularFile",
                 format!(
@@ -147,12 +179,19 @@ impl LocalSource {
     }
 }
 
+/// How much of a file is read at once.
+const CHUNK: usize = 64 * 1024;
+
 impl Source for LocalSource {
-    async fn get(&self, _bucket: &str, key: &str) -> Result<Object, FetchError> {
+    async fn get(&self, _bucket: &str, key: &str, max_bytes: u64) -> Result<Object, FetchError> {
         let Some(path) = self.path(key) else {
             return Err(FetchError::NotFound);
         };
-        self.regular_file_inside(key, &path).await?;
+        let _permit = body_permit().await;
+        let size = self.regular_file_inside(key, &path).await?;
+        if size > max_bytes {
+            return Err(FetchError::TooLarge(max_bytes));
+        }
         let bytes = match tokio::fs::read(&path).await {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(FetchError::NotFound),
@@ -173,6 +212,41 @@ impl Source for LocalSource {
             delivered_at: None,
             backfill_generated_at: None,
         })
+    }
+
+    async fn hash_log(
+        &self,
+        _bucket: &str,
+        key: &str,
+        max_inflated: u64,
+    ) -> Result<LogHash, FetchError> {
+        let Some(path) = self.path(key) else {
+            return Err(FetchError::NotFound);
+        };
+        let _permit = body_permit().await;
+        self.regular_file_inside(key, &path).await?;
+        // Reading and hashing are blocking work: off the async workers,
+        // a chunk at a time.
+        let read = tokio::task::spawn_blocking(move || -> std::io::Result<LogHash> {
+            use std::io::Read as _;
+            let mut file = std::fs::File::open(&path)?;
+            let mut hasher = LogHasher::new(max_inflated);
+            let mut buffer = vec![0u8; CHUNK];
+            loop {
+                let n = file.read(&mut buffer)?;
+                if n == 0 {
+                    return Ok(hasher.finish());
+                }
+                hasher.update(&buffer[..n]);
+            }
+        })
+        .await;
+        match read {
+            Ok(Ok(hash)) => Ok(hash),
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => Err(FetchError::NotFound),
+            Ok(Err(e)) => Err(self.unreadable(key, &e)),
+            Err(e) => Err(self.unreadable(key, &std::io::Error::other(e.to_string()))),
+        }
     }
 
     async fn list(&self, _bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
@@ -318,11 +392,17 @@ pub fn kms_denial(mut e: CollectionError) -> CollectionError {
     e
 }
 
-impl Source for S3Source {
-    async fn get(&self, bucket: &str, key: &str) -> Result<Object, FetchError> {
+impl S3Source {
+    /// GetObject, its refusals classified (NoSuchKey is "not found"; a
+    /// KMS-caused refusal has its own code).
+    async fn open(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<aws_sdk_s3::operation::get_object::GetObjectOutput, FetchError> {
         let client = self.session.s3(&self.region);
-        let out = match client.get_object().bucket(bucket).key(key).send().await {
-            Ok(out) => out,
+        match client.get_object().bucket(bucket).key(key).send().await {
+            Ok(out) => Ok(out),
             Err(err) => {
                 let code = crate::collect::errors::code_of(&err);
                 let status = crate::collect::errors::status_of(&err);
@@ -331,26 +411,80 @@ impl Source for S3Source {
                 }
                 let mut e = from_sdk(&self.site(ops::S3_GET_OBJECT), &err);
                 e.message = format!("s3://{bucket}/{key}: {}", e.message);
-                return Err(FetchError::Unreadable(kms_denial(e)));
+                Err(FetchError::Unreadable(kms_denial(e)))
             }
-        };
+        }
+    }
+
+    /// Reads the body a chunk at a time into `sink`, which refuses a chunk
+    /// that would take the body over its cap (`Err(cap)`).
+    async fn stream(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: &mut aws_sdk_s3::primitives::ByteStream,
+        mut sink: impl FnMut(&[u8]) -> Result<(), u64>,
+    ) -> Result<(), FetchError> {
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| {
+                FetchError::Unreadable(
+                    self.site(ops::S3_GET_OBJECT)
+                        .error("ReadError", format!("s3://{bucket}/{key}: {e}")),
+                )
+            })?;
+            sink(&chunk).map_err(FetchError::TooLarge)?;
+        }
+        Ok(())
+    }
+}
+
+impl Source for S3Source {
+    async fn get(&self, bucket: &str, key: &str, max_bytes: u64) -> Result<Object, FetchError> {
+        let _permit = body_permit().await;
+        let mut out = self.open(bucket, key).await?;
+        if out
+            .content_length()
+            .is_some_and(|n| u64::try_from(n).unwrap_or(0) > max_bytes)
+        {
+            return Err(FetchError::TooLarge(max_bytes));
+        }
         let metadata = out.metadata().cloned().unwrap_or_default();
         let delivered_at = out
             .last_modified()
             .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()));
-        let bytes = out.body.collect().await.map_err(|e| {
-            FetchError::Unreadable(
-                self.site(ops::S3_GET_OBJECT)
-                    .error("ReadError", format!("s3://{bucket}/{key}: {e}")),
-            )
-        })?;
+        let mut bytes = Vec::new();
+        self.stream(bucket, key, &mut out.body, |chunk| {
+            if (bytes.len() + chunk.len()) as u64 > max_bytes {
+                return Err(max_bytes);
+            }
+            bytes.extend_from_slice(chunk);
+            Ok(())
+        })
+        .await?;
         Ok(Object {
-            bytes: bytes.into_bytes().to_vec(),
+            bytes,
             signature: metadata.get("signature").map(|s| s.trim().to_string()),
             signature_algorithm: metadata.get("signature-algorithm").cloned(),
             delivered_at,
             backfill_generated_at: metadata.get("backfill-generation-timestamp").cloned(),
         })
+    }
+
+    async fn hash_log(
+        &self,
+        bucket: &str,
+        key: &str,
+        max_inflated: u64,
+    ) -> Result<LogHash, FetchError> {
+        let _permit = body_permit().await;
+        let mut out = self.open(bucket, key).await?;
+        let mut hasher = LogHasher::new(max_inflated);
+        self.stream(bucket, key, &mut out.body, |chunk| {
+            hasher.update(chunk);
+            Ok(())
+        })
+        .await?;
+        Ok(hasher.finish())
     }
 
     async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {
@@ -395,7 +529,17 @@ pub struct MemorySource {
 
 #[cfg(test)]
 impl Source for MemorySource {
-    async fn get(&self, bucket: &str, key: &str) -> Result<Object, FetchError> {
+    async fn hash_log(
+        &self,
+        bucket: &str,
+        key: &str,
+        max_inflated: u64,
+    ) -> Result<LogHash, FetchError> {
+        let object = self.get(bucket, key, u64::MAX).await?;
+        Ok(super::digest::log_sha256_hex(&object.bytes, max_inflated))
+    }
+
+    async fn get(&self, bucket: &str, key: &str, max_bytes: u64) -> Result<Object, FetchError> {
         if self.denied.contains(key) {
             return Err(FetchError::Unreadable(CollectionError {
                 account_id: String::new(),
@@ -406,10 +550,15 @@ impl Source for MemorySource {
                 message: key.into(),
             }));
         }
-        self.objects
+        let object = self
+            .objects
             .get(&(bucket.to_string(), key.to_string()))
             .cloned()
-            .ok_or(FetchError::NotFound)
+            .ok_or(FetchError::NotFound)?;
+        if object.bytes.len() as u64 > max_bytes {
+            return Err(FetchError::TooLarge(max_bytes));
+        }
+        Ok(object)
     }
 
     async fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, FetchError> {

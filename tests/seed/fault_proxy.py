@@ -12,7 +12,7 @@
 --delay-operation OP, --delay S
                hold every request for OP for S seconds before forwarding it
                (a hung service, for the run's --timeout). S3 calls are named
-               only for ListObjectsV2.
+               only for ListObjectsV2 and GetObject.
 --fail-every N answer every Nth request (counted as for --every, offset by
                N/2 so the two never coincide) with HTTP 500 InternalError.
 --log PATH     append the operation name of every request to PATH, one per
@@ -40,7 +40,7 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", 
               "proxy-authorization", "proxy-authenticate"}
 
 
-def operation_of(headers, body, path=""):
+def operation_of(headers, body, path="", method="POST"):
     # Smithy RPC v2 CBOR (CloudWatch): POST /service/<Service>/operation/<Op>.
     if "/operation/" in path and "cbor" in (headers.get("Content-Type") or ""):
         return path.rsplit("/", 1)[-1], "cbor"
@@ -56,9 +56,15 @@ def operation_of(headers, body, path=""):
     account_op = {"/listRegions": "ListRegions", "/getRegionOptStatus": "GetRegionOptStatus"}
     if urllib.parse.urlsplit(path).path in account_op:
         return account_op[urllib.parse.urlsplit(path).path], "rest-json"
-    # S3 (REST-XML): only the listing is named (log verification reads it).
-    if "list-type=2" in urllib.parse.urlsplit(path).query:
+    # S3 (REST-XML), path-style: the listing, and GetObject (a GET of
+    # /bucket/key with no subresource), which log verification reads.
+    parts = urllib.parse.urlsplit(path)
+    if "list-type=2" in parts.query:
         return "ListObjectsV2", "rest-xml"
+    # (The Rust SDK sends GetObject with the query `x-id=GetObject`.)
+    plain_get = not parts.query or parts.query == "x-id=GetObject"
+    if method == "GET" and plain_get and parts.path.strip("/").count("/") >= 1:
+        return "GetObject", "rest-xml"
     return None, "rest-xml"
 
 
@@ -131,7 +137,7 @@ def make_handler(upstream, every, operation, delay_operation=None, delay=0.0, lo
         def _handle(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            op, protocol = operation_of(self.headers, body, self.path)
+            op, protocol = operation_of(self.headers, body, self.path, self.command)
             with lock:
                 n = next(counter)
                 if log_path:
