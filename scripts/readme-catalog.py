@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates the check catalog table in README.md from checks/*.toml.
+"""Regenerates the check catalog table in docs/checks.md from checks/*.toml.
 
 The table sits between `<!-- catalog:start -->` and `<!-- catalog:end -->`;
 tests/cli_offline.rs fails when a check is missing from it. Needs Python 3.11+
@@ -60,14 +60,14 @@ def main():
             + " | ".join(cells)
             + " |"
         )
-    readme = ROOT / "README.md"
+    readme = ROOT / "docs" / "checks.md"
     text = readme.read_text()
     if START not in text or END not in text:
-        sys.exit(f"README.md lacks the {START} / {END} markers")
+        sys.exit(f"docs/checks.md lacks the {START} / {END} markers")
     before, rest = text.split(START, 1)
     _, after = rest.split(END, 1)
     readme.write_text(before + START + "\n" + "\n".join(rows) + "\n" + END + after)
-    print(f"README.md: {len(order)} checks")
+    print(f"docs/checks.md: {len(order)} checks")
 
 
 if __name__ == "__main__":

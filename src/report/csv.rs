@@ -1,7 +1,7 @@
 //! `--format csv`: one row per finding, for spreadsheets and ad-hoc queries.
 //! RFC 4180 quoting by the `csv` crate (CRLF line ends, fields with commas,
 //! quotes or line breaks quoted). The columns are a stable contract
-//! ([`COLUMNS`], documented in the README): new columns are only ever
+//! ([`COLUMNS`], documented in docs/reports.md): new columns are only ever
 //! appended at the end.
 //!
 //! With `--baseline`, the baseline's failures that are no longer reported at

@@ -326,7 +326,7 @@ fn render_error(sources: &[Source], e: &handlebars::RenderError) -> HtmlError {
 }
 
 // ---------------------------------------------------------------------------
-// The view: what the templates see (documented in the README).
+// The view: what the templates see (documented in docs/reports.md).
 
 #[derive(Debug, Serialize)]
 struct View<'a> {

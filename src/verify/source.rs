@@ -384,7 +384,7 @@ pub fn kms_denial(mut e: CollectionError) -> CollectionError {
                 || message.contains("ciphertext")));
     if kms {
         e.message = format!(
-            "{} ({}): the file is encrypted with the trail's KMS key; the reader needs kms:Decrypt on it, in its IAM policy and in the key policy (see the README, \"Reading SSE-KMS encrypted logs\")",
+            "{} ({}): the file is encrypted with the trail's KMS key; the reader needs kms:Decrypt on it, in its IAM policy and in the key policy (see docs/verify-logs.md, \"Reading SSE-KMS encrypted logs\")",
             e.message, e.code
         );
         e.code = "KmsAccessDenied".into();
