@@ -595,9 +595,16 @@ fn save_snapshot(bytes: &[u8], path: &std::path::Path) -> Result<()> {
     })
 }
 
+/// Threads for blocking work (file reads, log hashing): enough to keep the
+/// cores and the disk busy. Tokio's default (512) let a wide `verify-logs`
+/// start hundreds of threads, each keeping its own allocator heap: the peak
+/// memory grew with the number of log files.
+const BLOCKING_THREADS: usize = 16;
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
         .build()
         .context("starting the async runtime")
 }
