@@ -421,6 +421,31 @@ fn upload(moto: &Moto, work: &Work, chain: &Chain, bucket: &str, account: Option
     moto.script("verify_logs.py", &args);
 }
 
+/// `verify-logs` of the day of [`first_end`] in both audited regions, from
+/// S3 at `endpoint`, with `extra` flags.
+fn s3_args(trail: &str, endpoint: &str, extra: &[&str]) -> Vec<String> {
+    let mut a = vec![
+        "--trail",
+        trail,
+        "--start-time",
+        "2026-11-27",
+        "--end-time",
+        "2026-11-28T00:00:00Z",
+        "--endpoint-url",
+        endpoint,
+        "--regions",
+        "us-east-1,eu-west-1",
+    ];
+    a.extend_from_slice(extra);
+    a.iter().map(|s| s.to_string()).collect()
+}
+
+/// [`verify`] with owned arguments.
+fn verify_owned(args: &[String]) -> (i32, Value, String) {
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    verify(&refs)
+}
+
 /// Issue 14, item 3, through S3: backfill digests carry their
 /// `backfill-generation-timestamp` metadata (the upload sets it as
 /// CloudTrail does), are verified with it, and walked as their own chain:
@@ -438,21 +463,8 @@ fn backfill_digests_in_s3_are_verified_and_walked() {
     chain.merge(backfill);
     upload(&moto, &work, &chain, BUCKET, None);
     let keys = work.s("keys.json");
-    let args = [
-        "--trail",
-        trail.as_str(),
-        "--start-time",
-        "2026-11-27",
-        "--end-time",
-        "2026-11-28T00:00:00Z",
-        "--endpoint-url",
-        moto.endpoint.as_str(),
-        "--regions",
-        "us-east-1,eu-west-1",
-        "--public-keys",
-        keys.as_str(),
-    ];
-    let (code, report, stderr) = verify(&args);
+    let args = s3_args(&trail, &moto.endpoint, &["--public-keys", &keys]);
+    let (code, report, stderr) = verify_owned(&args);
     assert_eq!(code, 0, "{stderr}\n{report:#}");
     assert_eq!(report["summary"]["backfill_digests"], 2, "{report:#}");
     assert_eq!(report["summary"]["digests"]["valid"], 8, "{report:#}");
@@ -461,7 +473,7 @@ fn backfill_digests_in_s3_are_verified_and_walked() {
         "verify_logs.py",
         &["delete", "--bucket", BUCKET, "--key", &older],
     );
-    let (code, report, _) = verify(&args);
+    let (code, report, _) = verify_owned(&args);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(status_of(&report, &older), "INVALID: not found");
 }
@@ -472,27 +484,7 @@ fn s3_through_moto_reads_the_trail_bucket_and_signature_metadata() {
     let work = Work::new();
     let (trail, chain) = moto_chain(&moto, &work, first_end());
     let keys = work.s("keys.json");
-    let args = |extra: &[&str]| {
-        let mut a = vec![
-            "--trail",
-            trail.as_str(),
-            "--start-time",
-            "2026-11-27",
-            "--end-time",
-            "2026-11-28T00:00:00Z",
-            "--endpoint-url",
-            moto.endpoint.as_str(),
-            "--regions",
-            "us-east-1,eu-west-1",
-        ];
-        a.extend_from_slice(extra);
-        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
-    };
-    let run = |extra: &[&str]| {
-        let a = args(extra);
-        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
-        verify(&refs)
-    };
+    let run = |extra: &[&str]| verify_owned(&s3_args(&trail, &moto.endpoint, extra));
     let (code, report, stderr) = run(&["--public-keys", &keys]);
     assert_eq!(code, 0, "{stderr}\n{report:#}");
     assert_eq!(report["source"]["bucket"], BUCKET);
@@ -574,7 +566,7 @@ fn s3_through_moto_reads_the_trail_bucket_and_signature_metadata() {
     // Without --regions, every region enabled for the account is expected
     // (ListRegions), each judged by its GetTrailStatus: the test server's
     // regions without digests are INVALID too.
-    let a = args(&["--public-keys", &keys]);
+    let a = s3_args(&trail, &moto.endpoint, &["--public-keys", &keys]);
     let without: Vec<&str> = a
         .iter()
         .map(String::as_str)
@@ -996,25 +988,19 @@ fn the_timeout_bounds_verify_logs_run_alone() {
     let keys = work.s("keys.json");
     let proxy = FaultProxy::start(&moto, &["--delay-operation", "GetObject", "--delay", "120"]);
     let started = std::time::Instant::now();
-    let (code, report, stderr) = verify(&[
-        "--trail",
-        trail.as_str(),
-        "--start-time",
-        "2026-11-27",
-        "--end-time",
-        "2026-11-28T00:00:00Z",
-        "--endpoint-url",
-        proxy.endpoint.as_str(),
-        "--regions",
-        "us-east-1,eu-west-1",
-        "--public-keys",
-        &keys,
-        "--timeout",
-        "8",
-        // Each attempt would wait out the proxy's 120 s.
-        "--call-timeout",
-        "300",
-    ]);
+    let (code, report, stderr) = verify_owned(&s3_args(
+        &trail,
+        &proxy.endpoint,
+        &[
+            "--public-keys",
+            &keys,
+            "--timeout",
+            "8",
+            // Each attempt would wait out the proxy's 120 s.
+            "--call-timeout",
+            "300",
+        ],
+    ));
     let took = started.elapsed();
     assert!(
         took < std::time::Duration::from_secs(60),
