@@ -283,24 +283,11 @@ fn the_endpoint_is_recorded_warned_about_and_checked() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("facts read from"));
 
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trailwarden"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("AWS_") {
-            cmd.env_remove(&key);
-        }
-    }
-    let out = cmd
-        .args(["audit", "--regions", REGIONS, "--format", "json"])
-        .env("AWS_ENDPOINT_URL", &moto.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_CONFIG_FILE", "/nonexistent/trailwarden-test/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/trailwarden-test/credentials",
-        )
-        .output()
-        .unwrap();
+    let out = trailwarden_with_env(
+        &["audit", "--regions", REGIONS, "--format", "json"],
+        FAKE,
+        &[("AWS_ENDPOINT_URL", moto.endpoint.as_ref())],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("warning: AWS_ENDPOINT_URL sends AWS calls to"),
@@ -340,24 +327,9 @@ fn an_endpoint_from_the_config_profile_is_recorded_warned_about_and_checked() {
     )
     .unwrap();
     let run = |extra: &[&str]| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_trailwarden"));
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("AWS_") {
-                cmd.env_remove(&key);
-            }
-        }
-        cmd.args(["audit", "--regions", REGIONS, "--format", "json"])
-            .args(extra)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_CONFIG_FILE", &config)
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                "/nonexistent/trailwarden-test/credentials",
-            )
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .output()
-            .unwrap()
+        let mut args = vec!["audit", "--regions", REGIONS, "--format", "json"];
+        args.extend_from_slice(extra);
+        trailwarden_with_env(&args, FAKE, &[("AWS_CONFIG_FILE", config.as_os_str())])
     };
     let out = run(&[]);
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -478,6 +478,45 @@ fn backfill_digests_in_s3_are_verified_and_walked() {
     assert_eq!(status_of(&report, &older), "INVALID: not found");
 }
 
+/// The endpoint of every service verify-logs calls is recorded, not only
+/// S3's: CloudTrail's answers `ListPublicKeys`, whose keys decide "valid",
+/// so a profile or variable that sends it elsewhere must show in the report.
+#[test]
+fn every_endpoint_in_use_is_recorded_cloudtrail_included() {
+    let moto = Moto::start();
+    let work = Work::new();
+    let (trail, _) = moto_chain(&moto, &work, first_end());
+    // The same server under another name: the SDK gives the service's own
+    // variable precedence over `--endpoint-url`.
+    let cloudtrail = moto.endpoint.replace("127.0.0.1", "localhost");
+    // moto has no ListPublicKeys: the keys come from the file (the trail
+    // endpoint is recorded all the same).
+    let keys = work.s("keys.json");
+    let args = s3_args(&trail, &moto.endpoint, &["--public-keys", &keys]);
+    let run = |format: &str| {
+        let mut all = vec!["verify-logs", "--format", format];
+        all.extend(args.iter().map(String::as_str));
+        trailwarden_with_env(
+            &all,
+            FAKE,
+            &[("AWS_ENDPOINT_URL_CLOUDTRAIL", cloudtrail.as_ref())],
+        )
+    };
+    let out = run("json");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}\n{report:#}");
+    assert_eq!(report["endpoint_url"], moto.endpoint, "{report:#}");
+    assert_eq!(report["endpoints"]["*"], moto.endpoint, "{report:#}");
+    assert_eq!(report["endpoints"]["cloudtrail"], cloudtrail, "{report:#}");
+
+    let console = String::from_utf8_lossy(&run("console").stdout).to_string();
+    assert!(
+        console.contains(&format!("cloudtrail calls sent to {cloudtrail}")),
+        "{console}"
+    );
+}
+
 #[test]
 fn s3_through_moto_reads_the_trail_bucket_and_signature_metadata() {
     let moto = Moto::start();

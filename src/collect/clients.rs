@@ -311,6 +311,12 @@ impl Session {
         self.plumbing.endpoint_of(service)
     }
 
+    /// Every endpoint that is not AWS's own (`*` = all services, plus the
+    /// services that differ), as the snapshot's scope records them.
+    pub fn endpoints(&self) -> &BTreeMap<String, String> {
+        &self.plumbing.endpoints
+    }
+
     /// The account's clients share one limit of requests in flight.
     pub fn new(account_id: &str, sdk: SdkConfig, plumbing: &Plumbing) -> Self {
         let sdk = match sdk.http_client() {

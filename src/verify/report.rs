@@ -4,6 +4,7 @@
 use crate::policy::Outcome;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The status of one digest or log file. The `INVALID:` texts are those of
 /// `aws cloudtrail validate-logs`, so the two tools read alike.
@@ -293,6 +294,11 @@ pub struct Verification {
     /// Where S3 was read (`--endpoint-url`, `AWS_ENDPOINT_URL[_S3]` or the
     /// shared config profile), when not from AWS's own endpoint.
     pub endpoint_url: Option<String>,
+    /// Every endpoint in use that is not AWS's own, by service (`*` = every
+    /// service, plus the services that differ): CloudTrail's decides which
+    /// public keys judge the digests, so it is recorded as well as S3's.
+    #[serde(default)]
+    pub endpoints: BTreeMap<String, String>,
     pub regions: Vec<RegionResult>,
 }
 
@@ -350,6 +356,7 @@ impl Verification {
             "source": self.source,
             "regions_from": self.regions_from,
             "endpoint_url": self.endpoint_url,
+            "endpoints": self.endpoints,
             "result": result_word(outcome),
             "exit_code": outcome.code(),
             "summary": self.summary(),
@@ -381,8 +388,14 @@ impl Verification {
             source,
             self.regions_from
         ));
-        if let Some(url) = &self.endpoint_url {
-            out.push_str(&format!("Read from {url}, not from AWS's own endpoints\n"));
+        for (service, url) in &self.endpoints {
+            let calls = match service.as_str() {
+                "*" => "AWS calls".to_string(),
+                service => format!("{service} calls"),
+            };
+            out.push_str(&format!(
+                "{calls} sent to {url}, not to AWS's own endpoint\n"
+            ));
         }
         for r in &self.regions {
             let d = r.digest_counts();

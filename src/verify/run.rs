@@ -656,6 +656,7 @@ async fn verify_with<S: Source>(
         endpoint_url: session
             .and_then(|s| s.endpoint_of("s3"))
             .map(str::to_string),
+        endpoints: session.map(|s| s.endpoints().clone()).unwrap_or_default(),
         regions: Vec::new(),
     };
     if regions.is_empty() {

@@ -9,6 +9,7 @@ mod report_json;
 pub use report_json::evidence;
 
 use serde_json::Value;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -274,6 +275,17 @@ impl Drop for FaultProxy {
 /// Runs the real binary with a clean AWS environment: fake credentials
 /// (unless `creds` is `None`), no profile files, no instance metadata.
 pub fn trailwarden(args: &[&str], creds: Option<(&str, &str)>) -> Output {
+    trailwarden_with_env(args, creds, &[])
+}
+
+/// [`trailwarden`] with extra environment variables set after the
+/// isolation (an `AWS_CONFIG_FILE` of the test's own, `AWS_ENDPOINT_URL`…),
+/// so a test can exercise the SDK's own configuration sources.
+pub fn trailwarden_with_env(
+    args: &[&str],
+    creds: Option<(&str, &str)>,
+    env: &[(&str, &OsStr)],
+) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwarden"));
     cmd.args(args);
     for (key, _) in std::env::vars_os() {
@@ -290,6 +302,9 @@ pub fn trailwarden(args: &[&str], creds: Option<(&str, &str)>) -> Output {
     if let Some((key, secret)) = creds {
         cmd.env("AWS_ACCESS_KEY_ID", key)
             .env("AWS_SECRET_ACCESS_KEY", secret);
+    }
+    for (key, value) in env {
+        cmd.env(key, value);
     }
     cmd.output().expect("run trailwarden")
 }
