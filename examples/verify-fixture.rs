@@ -8,7 +8,9 @@
 //! LOG_KIB: each log file's size before compression (default 4).
 
 use rsa::pkcs1::DecodeRsaPrivateKey;
-use trailwarden::verify::fixture::{self, ChainSpec, Sidecars};
+#[path = "../tests/support/verify_fixture.rs"]
+mod fixture;
+use fixture::{ChainSpec, Sidecars};
 
 const KEY: &[u8] = include_bytes!("../tests/fixtures/verify/signing-key.pkcs1.der");
 const PUB: &[u8] = include_bytes!("../tests/fixtures/verify/signing-pub.pkcs1.der");

@@ -1,5 +1,6 @@
 //! Command-line definitions (clap derive). Flags are named like the AWS CLI's.
 
+use crate::docs::ListFormat;
 use crate::finding::Severity;
 use crate::report::Format;
 pub use crate::snapshot::Shard;
@@ -396,12 +397,6 @@ pub enum ChecksCommand {
         /// A check id from `trailwarden checks`.
         id: String,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    Console,
-    Json,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {

@@ -310,7 +310,7 @@ pub fn load(explicit: Option<&Path>, now: DateTime<Utc>) -> Result<Config, Strin
     let mut config = parse(&text, &shown, Catalog::embedded(), now).map_err(|e| e.to_string())?;
     config.source = Some(ConfigSource {
         path,
-        sha256: crate::app::sha256_hex(&bytes),
+        sha256: crate::hashing::sha256_hex(&bytes),
     });
     Ok(config)
 }
@@ -546,10 +546,10 @@ pub fn parse(
             index: i + 1,
             check,
             accounts: list(&w.accounts, "accounts", &|a| {
-                a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())
+                crate::names::AccountId::is_valid(a)
             })?,
             regions: list(&w.regions, "regions", &|r| {
-                crate::app::validate_region(r).is_ok()
+                crate::names::Region::is_valid(r)
             })?,
             resources: list(&w.resources, "resources", &|r| !r.trim().is_empty())?,
             reason: non_empty(&w.reason, "a waiver's reason")?,

@@ -4,12 +4,9 @@
 //! Findings are matched by check, account, region and resource, and
 //! compared with the same rules as `--baseline` ([`policy::change`]).
 
-use crate::app::read_report;
-use crate::cli::{DiffArgs, ListFormat};
 use crate::finding::{Severity, Status};
 use crate::policy::{self, Change, FindingKey, Outcome};
 use crate::report::model::{Report, ReportFinding};
-use anyhow::Result;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -59,32 +56,7 @@ pub struct Diff {
     pub exit_code: u8,
 }
 
-pub fn run(args: DiffArgs) -> Result<Outcome> {
-    let (old, old_sha) = read_report(&args.old, "diff: OLD")?;
-    let (new, new_sha) = read_report(&args.new, "diff: NEW")?;
-    let reference = |path: &std::path::Path, report: &Report, sha256: String| ReportRef {
-        path: path.display().to_string(),
-        sha256,
-        generated_at: report.generated_at,
-        snapshot_sha256: report.snapshot.sha256.clone(),
-    };
-    let diff = compare(
-        reference(&args.old, &old, old_sha),
-        &old,
-        reference(&args.new, &new, new_sha),
-        &new,
-        args.fail_on,
-    );
-    let text = match args.format {
-        ListFormat::Json => format!("{}\n", serde_json::to_string_pretty(&diff)?),
-        // Messages and resources come from the audited accounts.
-        ListFormat::Console => crate::inert::terminal_text(&render_console(&diff)).into_owned(),
-    };
-    crate::report::write_output(text.as_bytes(), None)?;
-    Ok(outcome(&diff))
-}
-
-fn outcome(diff: &Diff) -> Outcome {
+pub fn outcome(diff: &Diff) -> Outcome {
     if diff.new_failures.iter().any(|c| c.severity >= diff.fail_on) {
         Outcome::Failed
     } else if !diff.new_errors.is_empty() {
@@ -172,7 +144,7 @@ fn status_text(status: Option<Status>) -> &'static str {
     status.map_or("absent", Status::as_str)
 }
 
-fn render_console(diff: &Diff) -> String {
+pub fn render_console(diff: &Diff) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

@@ -6,6 +6,14 @@ use handlebars::Handlebars;
 use serde_json::json;
 use std::fmt::Write as _;
 
+/// The two formats of the listing commands (`checks`, `diff`,
+/// `verify-logs`): text for people, JSON for scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Console,
+    Json,
+}
+
 const CHECK_TEMPLATE: &str = include_str!("../report-templates/check.txt.hbs");
 
 /// The framework mappings as `Display name: id, id` lines, in [`FRAMEWORKS`] order.
@@ -73,7 +81,7 @@ pub fn render_catalog(catalog: &Catalog) -> String {
 pub fn render_framework(
     catalog: &Catalog,
     key: &str,
-    format: crate::cli::ListFormat,
+    format: ListFormat,
 ) -> anyhow::Result<String> {
     use crate::report::model::natural_key;
     use std::collections::BTreeMap;
@@ -90,7 +98,7 @@ pub fn render_framework(
     let mut controls: Vec<(&str, Vec<&CheckMetadata>)> = controls.into_iter().collect();
     controls.sort_by_key(|(id, _)| natural_key(id));
     Ok(match format {
-        crate::cli::ListFormat::Json => {
+        ListFormat::Json => {
             let value = json!({
                 "framework": key,
                 "name": name,
@@ -103,7 +111,7 @@ pub fn render_framework(
             });
             format!("{}\n", serde_json::to_string_pretty(&value)?)
         }
-        crate::cli::ListFormat::Console => {
+        ListFormat::Console => {
             let mut out = format!("{name} ({key}): {} control(s)\n\n", controls.len());
             let width = controls
                 .iter()

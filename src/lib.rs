@@ -4,21 +4,33 @@
 
 #![forbid(unsafe_code)]
 
+// The crate by its own name from inside, so the test fixture compiled into
+// both the unit and the integration tests (tests/support/) names it alike.
+#[cfg(test)]
+extern crate self as trailwarden;
+
 pub mod app;
+pub mod aws;
 pub mod checks;
 pub mod cli;
-pub mod collect;
+pub(crate) mod collect;
+pub(crate) mod commands;
 pub mod config;
-pub mod diff;
-pub mod docs;
-pub mod endpoint;
-pub mod filter_pattern;
+pub(crate) mod diff;
+pub(crate) mod docs;
+pub(crate) mod endpoint;
+pub(crate) mod error;
+pub(crate) mod filter_pattern;
 pub mod finding;
+pub mod hashing;
 pub mod inert;
 pub mod log;
-pub mod merge;
-pub mod paths;
+pub(crate) mod merge;
+pub(crate) mod names;
+pub mod outcome;
+pub(crate) mod paths;
 pub mod policy;
 pub mod report;
 pub mod snapshot;
+pub(crate) mod verdict;
 pub mod verify;

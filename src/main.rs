@@ -6,7 +6,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use trailwarden::cli::Cli;
-use trailwarden::policy::Outcome;
+use trailwarden::outcome::Outcome;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -9,35 +9,11 @@
 use crate::checks::Catalog;
 use crate::config::{Config, Waiver};
 use crate::finding::{Finding, Severity, Status};
-use crate::report::model::{Report, ReportFinding};
+pub use crate::outcome::Outcome;
+pub use crate::verdict::{Change, WaiverState};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// What the process tells its caller. The numbers are a documented contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// 0: audit complete, no counted failing finding at or above `--fail-on`.
-    Clean,
-    /// 1: at least one counted failing finding at or above `--fail-on`.
-    Failed,
-    /// 2: usage or input error (flags, config, snapshot, credentials, endpoint).
-    UsageError,
-    /// 3: audit incomplete: some findings are `error`, and nothing counted
-    /// at or above `--fail-on` failed.
-    Incomplete,
-}
-
-impl Outcome {
-    pub fn code(self) -> u8 {
-        match self {
-            Outcome::Clean => 0,
-            Outcome::Failed => 1,
-            Outcome::UsageError => 2,
-            Outcome::Incomplete => 3,
-        }
-    }
-}
 
 /// A qualifying failure wins over errors: the gate must block on what it
 /// knows is broken even when it could not see everything. Only `fail`
@@ -99,29 +75,6 @@ pub struct AppliedWaiver {
     pub expired: bool,
 }
 
-/// How a finding compares with the baseline report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Change {
-    /// The baseline had no finding for this resource with this verdict
-    /// (a failure that is new, or a status that changed otherwise).
-    New,
-    /// Same resource, same verdict (`waived` counts as the `fail` it is).
-    Unchanged,
-    /// It failed in the baseline and no longer does.
-    Resolved,
-}
-
-impl Change {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Change::New => "new",
-            Change::Unchanged => "unchanged",
-            Change::Resolved => "resolved",
-        }
-    }
-}
-
 /// Which checks run: the `enable`/`disable` lists and `--framework`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Selection {
@@ -175,22 +128,6 @@ pub fn apply_severity_overrides(findings: &mut [Finding], overrides: &BTreeMap<S
             finding.severity = *severity;
         }
     }
-}
-
-/// What became of one `[[waiver]]` in this run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WaiverState {
-    /// Unexpired, and it waived at least one failure.
-    Active,
-    /// Active, and it expires within `waiver_warning_days`.
-    ExpiringSoon,
-    /// Past its expiry: the failures it matched count again.
-    Expired,
-    /// Its check ran and it matched no failure: remove it.
-    Stale,
-    /// Its check did not run (disabled, or outside `--framework`).
-    NotEvaluated,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -322,38 +259,26 @@ pub fn change(current: Status, baseline: Option<Status>) -> Change {
     }
 }
 
-/// Marks every finding against the baseline and returns the baseline's
-/// failing findings that are gone from this run (resolved by disappearing:
-/// the resource was deleted, or is no longer in scope). Baseline findings
-/// `in_scope` rejects (of a check that did not run this time, or of
-/// another `--shard`'s accounts) are ignored: they are not resolved.
+/// Marks every judged finding with its [`Change`] against the baseline's
+/// findings in scope, given as (key, status), and returns the keys (in
+/// order) of the baseline's failures this run no longer reports. Keys and
+/// statuses only: the comparison needs nothing else of a report.
 pub fn compare_with_baseline(
     judged: &mut [Judged],
-    baseline: &Report,
-    in_scope: impl Fn(&ReportFinding) -> bool,
-) -> Vec<ReportFinding> {
-    let before: BTreeMap<FindingKey, &ReportFinding> = baseline
-        .findings
-        .iter()
-        .filter(|f| in_scope(f))
-        .map(|f| {
-            (
-                key_of(&f.check_id, &f.account_id, f.region.as_deref(), &f.resource),
-                f,
-            )
-        })
-        .collect();
+    baseline: impl IntoIterator<Item = (FindingKey, Status)>,
+) -> Vec<FindingKey> {
+    let before: BTreeMap<FindingKey, Status> = baseline.into_iter().collect();
     let mut seen = std::collections::BTreeSet::new();
     for j in judged.iter_mut() {
         let f = &j.finding;
         let key = key_of(&f.check_id, &f.account_id, f.region.as_deref(), &f.resource);
-        j.change = Some(change(f.status, before.get(&key).map(|b| b.status)));
+        j.change = Some(change(f.status, before.get(&key).copied()));
         seen.insert(key);
     }
     before
         .into_iter()
-        .filter(|(key, f)| is_failing(f.status) && !seen.contains(key))
-        .map(|(_, f)| f.clone())
+        .filter(|(key, status)| is_failing(*status) && !seen.contains(key))
+        .map(|(key, _)| key)
         .collect()
 }
 

@@ -1244,7 +1244,7 @@ fn demo_stats_name_real_collector_operations() {
     let mut total = 0;
     for (key, calls) in by_operation {
         assert!(
-            trailwarden::collect::ops::by_key(key).is_some(),
+            trailwarden::aws::ops::by_key(key).is_some(),
             "the collector makes no {key} call"
         );
         total += calls.as_u64().unwrap();
@@ -1257,6 +1257,6 @@ fn demo_stats_name_real_collector_operations() {
             error["service"].as_str().unwrap(),
             error["operation"].as_str().unwrap()
         );
-        assert!(trailwarden::collect::ops::by_key(&key).is_some(), "{key}");
+        assert!(trailwarden::aws::ops::by_key(&key).is_some(), "{key}");
     }
 }

@@ -114,7 +114,7 @@ fn every_assumed_role_is_limited_by_the_read_only_session_policy() {
         .unwrap()
         .keys()
     {
-        let op = trailwarden::collect::ops::by_key(key).expect("a listed operation");
+        let op = trailwarden::aws::ops::by_key(key).expect("a listed operation");
         if op.iam_action != "sts:AssumeRole" {
             assert!(allowed.contains(&op.iam_action), "{key} is not allowed");
         }

@@ -187,7 +187,7 @@ fn snapshot_holds_the_collected_facts() {
     let mut total = 0;
     for (key, count) in calls.as_object().expect("calls map") {
         assert!(
-            trailwarden::collect::ops::by_key(key).is_some(),
+            trailwarden::aws::ops::by_key(key).is_some(),
             "{key} is not in collect::OPERATIONS (nor in the IAM policy)"
         );
         total += count.as_u64().expect("count");

@@ -43,10 +43,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 /// The report `evaluate` builds for a snapshot, with a fixed `generated_at`.
 fn report_for(bytes: &[u8]) -> Report {
     let snapshot = Snapshot::from_slice(bytes, "test snapshot").expect("valid snapshot");
-    trailwarden::app::assemble_report(
+    trailwarden::report::assemble::assemble_report(
         &snapshot,
         &sha256_hex(bytes),
-        &trailwarden::app::Gate::with_fail_on(Severity::Low),
+        &trailwarden::report::assemble::Gate::with_fail_on(Severity::Low),
         &trailwarden::config::Config::default(),
         "2026-11-02T08:00:00Z".parse().unwrap(),
     )
@@ -1008,12 +1008,12 @@ fn every_format_is_accepted_by_format_and_report() {
 fn write_failure_priority() {
     use trailwarden::policy::Outcome;
     assert_eq!(
-        trailwarden::app::with_write_failure(Outcome::Failed),
+        trailwarden::outcome::with_write_failure(Outcome::Failed),
         Outcome::Failed
     );
     for outcome in [Outcome::Clean, Outcome::Incomplete, Outcome::UsageError] {
         assert_eq!(
-            trailwarden::app::with_write_failure(outcome),
+            trailwarden::outcome::with_write_failure(outcome),
             Outcome::UsageError
         );
     }
@@ -1201,13 +1201,13 @@ fn policy_report_with(framework: Option<&str>, with_baseline: bool) -> Report {
     let bytes = std::fs::read(repo_path("examples/demo-org.snapshot.json")).unwrap();
     let snapshot = Snapshot::from_slice(&bytes, "demo").unwrap();
     let baseline = with_baseline.then(|| (baseline_report(), baseline_sha256()));
-    let gate = trailwarden::app::Gate {
+    let gate = trailwarden::report::assemble::Gate {
         fail_on: Severity::Low,
         framework: framework.map(str::to_string),
         fail_on_new: with_baseline,
         baseline,
     };
-    trailwarden::app::assemble_report(
+    trailwarden::report::assemble::assemble_report(
         &snapshot,
         &sha256_hex(&bytes),
         &gate,

@@ -11,7 +11,9 @@ use rsa::pkcs1::DecodeRsaPrivateKey;
 use rsa::RsaPrivateKey;
 use serde_json::Value;
 use std::path::Path;
-use trailwarden::verify::fixture::{self, Chain, ChainSpec, Sidecars};
+#[path = "support/verify_fixture.rs"]
+mod fixture;
+use fixture::{Chain, ChainSpec, Sidecars};
 
 const KEY: &[u8] = include_bytes!("fixtures/verify/signing-key.pkcs1.der");
 const PUB: &[u8] = include_bytes!("fixtures/verify/signing-pub.pkcs1.der");
@@ -855,11 +857,7 @@ fn both_organization_layouts_are_verified() {
 
     // A log of the older layout modified: INVALID.
     let path = work.path(&format!("copy/{older_log}"));
-    std::fs::write(
-        &path,
-        trailwarden::verify::fixture::gzip(b"{\"Records\":[]}"),
-    )
-    .unwrap();
+    std::fs::write(&path, fixture::gzip(b"{\"Records\":[]}")).unwrap();
     let (code, report, _) = run_local(&work, "keys.json", &["--account-id", account]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(
@@ -890,11 +888,7 @@ fn backfill_digests_are_checked_and_their_logs_verified() {
     assert_eq!(status_of(&report, &late_log), "valid");
 
     let path = work.path(&format!("copy/{late_log}"));
-    std::fs::write(
-        &path,
-        trailwarden::verify::fixture::gzip(b"{\"Records\":[]}"),
-    )
-    .unwrap();
+    std::fs::write(&path, fixture::gzip(b"{\"Records\":[]}")).unwrap();
     let (code, report, _) = run_local(&work, "keys.json", &[]);
     assert_eq!(code, 1, "{report:#}");
     assert_eq!(

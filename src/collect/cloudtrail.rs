@@ -2,9 +2,10 @@
 //! once in its home region (DescribeTrails batched per account and region,
 //! GetTrailStatus, GetEventSelectors, GetInsightSelectors).
 
-use super::clients::Session;
-use super::errors::{code_of, Site};
-use super::{ops, Collector};
+use super::Collector;
+use crate::aws::clients::Session;
+use crate::aws::errors::{code_of, Site};
+use crate::aws::ops;
 use crate::snapshot::{
     AdvancedEventSelector, AdvancedFieldSelector, CollectionError, DataResource, EventSelector,
     EventSelectors, Fact, InsightSelector, TrailConfig, TrailStatus,
@@ -242,7 +243,7 @@ fn selectors_failure<E>(
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let mut e = super::errors::from_sdk(site, err);
+    let mut e = crate::aws::errors::from_sdk(site, err);
     let refused = matches!(
         e.code.as_str(),
         "TrailNotFoundException" | "CloudTrailARNInvalidException"

@@ -2,9 +2,10 @@
 //! per account and region holding a trail's log group, since an alarm on a
 //! metric filter lives in the log group's region.
 
-use super::clients::Session;
-use super::errors::Site;
-use super::{ops, Collector};
+use super::Collector;
+use crate::aws::clients::Session;
+use crate::aws::errors::Site;
+use crate::aws::ops;
 use crate::snapshot::{AlarmQuery, Fact, MetricAlarm, MetricTransformation};
 use aws_sdk_cloudwatch::types::AlarmType;
 use std::collections::BTreeMap;

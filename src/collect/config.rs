@@ -1,9 +1,10 @@
 //! AWS Config in one account and region: recorders, their status, and the
 //! delivery channels.
 
-use super::clients::Session;
-use super::errors::Site;
-use super::{ops, Collector};
+use super::Collector;
+use crate::aws::clients::Session;
+use crate::aws::errors::Site;
+use crate::aws::ops;
 use crate::snapshot::{ConfigFacts, ConfigRecorder, ConfigRecorderStatus, DeliveryChannel, Fact};
 
 /// The three Describe calls, concurrently; the first failure (all are

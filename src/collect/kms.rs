@@ -1,8 +1,9 @@
 //! Trail KMS keys: DescribeKey and GetKeyRotationStatus in the key's region.
 
-use super::clients::Session;
-use super::errors::{code_of, Site};
-use super::{ops, Collector};
+use super::Collector;
+use crate::aws::clients::Session;
+use crate::aws::errors::{code_of, Site};
+use crate::aws::ops;
 use crate::snapshot::{Fact, KmsKeyFacts, KmsKeyMetadata};
 
 /// Reads one key, named as the trail names it (normally its ARN).

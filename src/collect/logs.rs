@@ -1,9 +1,10 @@
 //! CloudWatch Logs groups trails deliver to: DescribeLogGroups by name
 //! prefix, matched exactly, then the group's metric filters.
 
-use super::clients::Session;
-use super::errors::Site;
-use super::{ops, Collector};
+use super::Collector;
+use crate::aws::clients::Session;
+use crate::aws::errors::Site;
+use crate::aws::ops;
 use crate::snapshot::{Fact, LogGroup, LogGroupFacts, MetricFilter, MetricTransformation};
 
 /// The group name in a log group ARN

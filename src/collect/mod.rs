@@ -1,14 +1,11 @@
 //! Collection: the only layer that talks to AWS. It records every fact it
 //! could read and every call that failed; it never decides pass or fail.
 
-pub(crate) mod clients;
 pub(crate) mod cloudtrail;
 mod cloudwatch;
 mod config;
-pub(crate) mod errors;
 mod kms;
 mod logs;
-pub mod ops;
 mod progress;
 #[cfg(test)]
 mod replay_tests;
@@ -16,7 +13,9 @@ mod s3;
 pub(crate) mod scope;
 mod sns;
 
-pub use ops::{Operation, OPERATIONS};
+use crate::aws::ops;
+pub use crate::aws::SetupError;
+use crate::aws::{clients, errors, ConnectOptions};
 
 use crate::snapshot::{
     AccountFacts, BucketFacts, CollectionError, CollectionStats, Fact, KmsKeyFacts, LogGroupFacts,
@@ -70,7 +69,7 @@ pub struct CollectOptions {
     /// Bound on the whole collection (`--timeout`); `None` = unbounded.
     pub run_timeout: Option<std::time::Duration>,
     /// `--shard K/N`: audit only the accounts of this shard.
-    pub shard: Option<crate::cli::Shard>,
+    pub shard: Option<crate::snapshot::Shard>,
     /// Send the read-only session policy with every AssumeRole (off with
     /// `--no-session-policy`).
     pub session_policy: bool,
@@ -79,17 +78,19 @@ pub struct CollectOptions {
     pub allow_insecure_endpoint: bool,
 }
 
-/// A failure that stops collection before anything could be audited.
-#[derive(Debug, thiserror::Error)]
-pub enum CollectError {
-    #[error("no AWS credentials found: {0}")]
-    NoCredentials(String),
-    #[error("cannot reach AWS: {0}")]
-    Unreachable(String),
-    #[error("{0}")]
-    InvalidInput(String),
-    #[error("cannot start the audit: {0}")]
-    Fatal(String),
+impl CollectOptions {
+    /// What connecting to AWS needs of these options.
+    pub fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            call_timeout: self.call_timeout,
+            account_concurrency: self.account_concurrency,
+            session_policy: self.session_policy,
+            allow_insecure_endpoint: self.allow_insecure_endpoint,
+        }
+    }
 }
 
 /// The state shared by every collection task: the SDK plumbing, the global
@@ -218,15 +219,15 @@ type BucketLists<'a> = BTreeMap<
 /// Fatal (an error, exit 2): no credentials, an unreachable endpoint, or an
 /// organization that cannot be listed. Everything else that fails is
 /// recorded in the snapshot and never aborts the other accounts.
-pub async fn collect(options: &CollectOptions) -> Result<Snapshot, CollectError> {
+pub async fn collect(options: &CollectOptions) -> Result<Snapshot, SetupError> {
     let started = Instant::now();
     let collected_at = chrono::Utc::now();
     if options.concurrency == 0 {
-        return Err(CollectError::InvalidInput(
+        return Err(SetupError::InvalidInput(
             "--concurrency must be at least 1".to_string(),
         ));
     }
-    let plumbing = Plumbing::load(options).await?;
+    let plumbing = Plumbing::load(&options.connect_options()).await?;
     let cx = Collector {
         global_region: plumbing.global_region.clone(),
         plumbing,

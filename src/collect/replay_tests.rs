@@ -4,8 +4,8 @@
 //! SDK clients through a static replay HTTP client. They pin what the
 //! collector records from answers the emulator cannot give.
 
-use super::clients::{Plumbing, Session};
 use super::Collector;
+use crate::aws::clients::{Plumbing, Session};
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;

@@ -3,10 +3,11 @@
 //! region, everything the bucket checks judge. Plus the account-level S3
 //! Block Public Access (S3 Control).
 
-use super::clients::Session;
 use super::cloudtrail::{non_empty, time};
-use super::errors::{code_of, status_of, Site};
-use super::{ops, Collector};
+use super::Collector;
+use crate::aws::clients::Session;
+use crate::aws::errors::{code_of, status_of, Site};
+use crate::aws::ops;
 use crate::snapshot::{
     AclGrant, BucketFacts, BucketVersioning, CollectionError, Fact, LifecycleRule, ObjectLock,
     PublicAccessBlock,

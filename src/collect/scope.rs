@@ -2,90 +2,23 @@
 //! whole organization), one credentials provider per account, and the
 //! regions of each account.
 
-use super::clients::{Session, CHAIN_TIMEOUT};
-use super::errors::{chain_message, code_of, from_credentials, Site};
-use super::{ops, AccountScope, CollectError, CollectOptions, Collector};
+use super::{ops, AccountScope, CollectOptions, Collector, SetupError};
+use crate::aws::clients::{Session, CHAIN_TIMEOUT};
+use crate::aws::errors::{chain_message, code_of, from_credentials, Site};
+use crate::aws::roles::assumed_role;
 use crate::snapshot::{
     CallerIdentity, CollectionError, Fact, OrgAccount, Organization, RegionInTransition,
 };
-use aws_config::sts::AssumeRoleProvider;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::provider::ProvideCredentials;
 use aws_smithy_runtime_api::client::result::SdkError;
 use std::collections::BTreeMap;
-
-/// Session name shown in the audited accounts' CloudTrail for our calls.
-const SESSION_NAME: &str = "trailwarden-audit";
-
-/// Credentials are refreshed this long before they expire.
-const REFRESH_BEFORE_EXPIRY: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// One account's assumed-role credentials, assumed once and shared by every
-/// client of the account; refreshed (by one caller, the others waiting)
-/// shortly before they expire. Without it, the up-front AssumeRole and the
-/// first calls of each service client would each assume the role again.
-#[derive(Debug)]
-struct CachedAssumedRole {
-    inner: AssumeRoleProvider,
-    cached: tokio::sync::Mutex<Option<aws_credential_types::Credentials>>,
-    stats: std::sync::Arc<super::clients::CallStats>,
-}
-
-impl ProvideCredentials for CachedAssumedRole {
-    fn provide_credentials<'a>(
-        &'a self,
-    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
-    where
-        Self: 'a,
-    {
-        aws_credential_types::provider::future::ProvideCredentials::new(async move {
-            let mut cached = self.cached.lock().await;
-            if let Some(credentials) = cached.as_ref() {
-                let fresh = credentials.expiry().is_none_or(|expiry| {
-                    expiry > std::time::SystemTime::now() + REFRESH_BEFORE_EXPIRY
-                });
-                if fresh {
-                    return Ok(credentials.clone());
-                }
-            }
-            // The STS client inside the provider is not instrumented: count
-            // the call here, once per actual AssumeRole.
-            self.stats.record(ops::STS_ASSUME_ROLE.key(), 1);
-            let credentials = self.inner.provide_credentials().await?;
-            *cached = Some(credentials.clone());
-            Ok(credentials)
-        })
-    }
-}
-
-/// Credentials of `role_arn`, assumed from the caller's, once and refreshed
-/// before they expire (see [`CachedAssumedRole`]).
-pub(crate) async fn assumed_role(
-    plumbing: &super::clients::Plumbing,
-    role_arn: &str,
-    external_id: Option<&str>,
-) -> SharedCredentialsProvider {
-    let mut builder = AssumeRoleProvider::builder(role_arn)
-        .session_name(SESSION_NAME)
-        .configure(&plumbing.base);
-    if let Some(external_id) = external_id {
-        builder = builder.external_id(external_id);
-    }
-    if let Some(policy) = &plumbing.session_policy {
-        builder = builder.policy(policy.clone());
-    }
-    SharedCredentialsProvider::new(CachedAssumedRole {
-        inner: builder.build().await,
-        cached: tokio::sync::Mutex::new(None),
-        stats: plumbing.stats.clone(),
-    })
-}
 
 /// GetCallerIdentity: the first call, so that bad credentials or an
 /// unreachable endpoint stop the run at once with one clear line.
 pub async fn caller_identity(
     cx: &Collector,
     session: &Session,
-) -> Result<CallerIdentity, CollectError> {
+) -> Result<CallerIdentity, SetupError> {
     let client = session.sts(&cx.global_region);
     let result = cx.call(client.get_caller_identity().send()).await;
     match result {
@@ -93,7 +26,7 @@ pub async fn caller_identity(
             let account_id = out.account().unwrap_or_default().to_string();
             let arn = out.arn().unwrap_or_default().to_string();
             if account_id.is_empty() || arn.is_empty() {
-                return Err(CollectError::Fatal(
+                return Err(SetupError::Fatal(
                     "GetCallerIdentity returned no account or ARN".to_string(),
                 ));
             }
@@ -103,7 +36,7 @@ pub async fn caller_identity(
             let detail = chain_message(&err);
             Err(match (&err, code_of(&err)) {
                 (SdkError::DispatchFailure(_) | SdkError::TimeoutError(_), _) => {
-                    CollectError::Unreachable(format!("STS GetCallerIdentity failed: {detail}"))
+                    SetupError::Unreachable(format!("STS GetCallerIdentity failed: {detail}"))
                 }
                 (
                     _,
@@ -114,10 +47,8 @@ pub async fn caller_identity(
                         | "UnrecognizedClientException"
                         | "AccessDenied",
                     ),
-                ) => {
-                    CollectError::NoCredentials(format!("the credentials were rejected: {detail}"))
-                }
-                _ => CollectError::Fatal(format!("STS GetCallerIdentity failed: {detail}")),
+                ) => SetupError::NoCredentials(format!("the credentials were rejected: {detail}")),
+                _ => SetupError::Fatal(format!("STS GetCallerIdentity failed: {detail}")),
             })
         }
     }
@@ -134,7 +65,7 @@ pub fn partition_of(arn: &str) -> Option<&str> {
 
 /// DescribeOrganization and every account ListAccounts returns. Without
 /// them an `--org` audit has nothing to audit, so a failure is fatal.
-pub async fn organization(cx: &Collector, session: &Session) -> Result<Organization, CollectError> {
+pub async fn organization(cx: &Collector, session: &Session) -> Result<Organization, SetupError> {
     let client = session.organizations(&cx.global_region);
     let described = cx
         .call(client.describe_organization().send())
@@ -145,11 +76,11 @@ pub async fn organization(cx: &Collector, session: &Session) -> Result<Organizat
                 &cx.global_region,
                 ops::ORG_DESCRIBE_ORGANIZATION,
             );
-            let e = super::errors::from_sdk(&site, &err);
-            CollectError::Fatal(format!("cannot list the organization's accounts: {e}"))
+            let e = crate::aws::errors::from_sdk(&site, &err);
+            SetupError::Fatal(format!("cannot list the organization's accounts: {e}"))
         })?;
     let org = described.organization().ok_or_else(|| {
-        CollectError::Fatal("DescribeOrganization returned no organization".to_string())
+        SetupError::Fatal("DescribeOrganization returned no organization".to_string())
     })?;
     let mut accounts = Vec::new();
     let mut token: Option<String> = None;
@@ -163,8 +94,8 @@ pub async fn organization(cx: &Collector, session: &Session) -> Result<Organizat
                     &cx.global_region,
                     ops::ORG_LIST_ACCOUNTS,
                 );
-                let e = super::errors::from_sdk(&site, &err);
-                CollectError::Fatal(format!("cannot list the organization's accounts: {e}"))
+                let e = crate::aws::errors::from_sdk(&site, &err);
+                SetupError::Fatal(format!("cannot list the organization's accounts: {e}"))
             })?;
         for account in page.accounts() {
             let Some(id) = account.id() else { continue };

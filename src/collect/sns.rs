@@ -2,9 +2,10 @@
 //! ListSubscriptionsByTopic. The subscription list, not the topic's
 //! `SubscriptionsConfirmed` counter, says whether anyone would be told.
 
-use super::clients::Session;
-use super::errors::{code_of, Site};
-use super::{ops, Collector};
+use super::Collector;
+use crate::aws::clients::Session;
+use crate::aws::errors::{code_of, Site};
+use crate::aws::ops;
 use crate::snapshot::{Fact, SnsSubscription, SnsTopic, SnsTopicFacts};
 
 /// Reads one topic and its subscriptions; `None` when it does not exist.

@@ -1058,10 +1058,10 @@ mod tests {
         let snapshot = Snapshot::from_slice(snapshot_json.as_bytes(), "test").unwrap();
         let catalog = Catalog::embedded();
         let _ = catalog;
-        crate::app::assemble_report(
+        crate::report::assemble::assemble_report(
             &snapshot,
             "0123abcd",
-            &crate::app::Gate::with_fail_on(Severity::Low),
+            &crate::report::assemble::Gate::with_fail_on(Severity::Low),
             &crate::config::Config::default(),
             chrono::Utc.with_ymd_and_hms(2026, 11, 2, 8, 30, 0).unwrap(),
         )

@@ -1,6 +1,7 @@
 //! Rendering: the frozen report model, and one module per output format.
 //! Renderers only present verdicts; they never re-derive them.
 
+pub mod assemble;
 pub mod console;
 pub mod csv;
 pub mod html;

@@ -319,7 +319,7 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
             }
         },
     };
-    let Some(signature_bytes) = digest::unhex(&signature) else {
+    let Some(signature_bytes) = crate::hashing::unhex(&signature) else {
         return failed(
             Status::SignatureFailed,
             "the signature is not hex".to_string(),
@@ -341,7 +341,7 @@ async fn check_digest<S: Source>(source: &S, plan: &RegionPlan<'_>, link: &Link)
         digest: Some(parsed.clone()),
         signature: Some(signature.to_ascii_lowercase()),
     };
-    let own_hash = digest::sha256_hex(&decompressed);
+    let own_hash = crate::hashing::sha256_hex(&decompressed);
     if let (Some(expected), Some(newer)) = (&link.expected_hash, &link.referrer) {
         if !expected.eq_ignore_ascii_case(&own_hash) {
             return authentic(

@@ -4,6 +4,7 @@
 //! Everything here is pure: bytes in, values or a [`FormatError`] out. A
 //! malformed digest is never a panic, it is `INVALID: invalid format`.
 
+use crate::hashing::{hex, sha256_hex};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
@@ -35,34 +36,6 @@ pub struct FormatError(pub String);
 
 fn bad(message: impl Into<String>) -> FormatError {
     FormatError(message.into())
-}
-
-/// Lowercase hex of bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
-
-/// Bytes of a hex string (either case); `None` when it is not hex.
-pub fn unhex(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim();
-    if !text.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
 }
 
 /// Decompresses exactly one gzip member and checks that nothing follows it.
@@ -363,7 +336,7 @@ pub fn parse_digest_key(key: &str) -> Option<DigestKey> {
     let (region, rest) = rest.split_once('_')?;
     let (rest, stamp) = rest.rsplit_once('_')?;
     let (trail_name, home_region) = rest.rsplit_once('_')?;
-    if account_id.len() != 12 || !account_id.bytes().all(|b| b.is_ascii_digit()) {
+    if !crate::names::AccountId::is_valid(account_id) {
         return None;
     }
     if trail_name.is_empty() || region.is_empty() || home_region.is_empty() {
@@ -581,14 +554,5 @@ mod tests {
             parse_digest_key("111122223333_CloudTrail-Digest_r_t_h_2026.json.gz"),
             None
         );
-    }
-
-    #[test]
-    fn hex_round_trips() {
-        assert_eq!(unhex("00ffA0"), Some(vec![0, 255, 160]));
-        assert_eq!(hex(&[0, 255, 160]), "00ffa0");
-        assert_eq!(unhex("abc"), None);
-        assert_eq!(unhex("zz"), None);
-        assert_eq!(unhex("é1"), None);
     }
 }

@@ -222,11 +222,14 @@ mod tests {
     #[test]
     fn a_region_whose_status_is_unknown_is_incomplete_not_invalid() {
         let mut region = empty();
-        let unread = Fact::Error(crate::checks::testkit::access_denied(
-            "123456789012",
-            "cloudtrail",
-            "GetTrailStatus",
-        ));
+        let unread = Fact::Error(crate::snapshot::CollectionError {
+            account_id: "123456789012".into(),
+            region: Some("us-east-1".into()),
+            service: "cloudtrail".into(),
+            operation: "GetTrailStatus".into(),
+            code: "AccessDenied".into(),
+            message: "User is not authorized to perform this operation".into(),
+        });
         let expected = RegionExpectation::from_status("home region".into(), &unread, at(0), true);
         judge(&mut region, Some(&expected), at(0), at(12), false);
         assert!(!region.has_invalid());

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 /// The fingerprint CloudTrail names a key by: lowercase hex MD5 of the DER
 /// key bytes (`digestPublicKeyFingerprint`).
 pub fn fingerprint(der: &[u8]) -> String {
-    super::digest::hex(&md5::Md5::digest(der))
+    crate::hashing::hex(&md5::Md5::digest(der))
 }
 
 /// Decodes a DER public key: PKCS#1 `RSAPublicKey` (what ListPublicKeys

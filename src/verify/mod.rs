@@ -10,7 +10,11 @@ pub mod chain;
 pub mod digest;
 pub mod expected;
 #[doc(hidden)]
-pub mod fixture;
+/// The signed-chain fixture of the tests: outside the shipped library,
+/// shared with the integration tests and the benchmark example.
+#[cfg(test)]
+#[path = "../../tests/support/verify_fixture.rs"]
+pub(crate) mod fixture;
 pub mod keys;
 pub mod report;
 pub mod run;

@@ -1,7 +1,7 @@
 //! Results of a verification: per file, per region, overall; the console
 //! summary and the JSON report.
 
-use crate::policy::Outcome;
+use crate::outcome::Outcome;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

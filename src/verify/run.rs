@@ -8,10 +8,10 @@ use super::expected::{Expectations, RegionExpectation, FOLDERS_ONLY};
 use super::keys::PublicKeys;
 use super::report::{Anchor, RegionResult, SourceInfo, Verification};
 use super::source::{FetchError, LocalSource, S3Source, Source};
-use crate::collect::clients::{Plumbing, Session};
-use crate::collect::errors::{from_sdk, Site};
-use crate::collect::{ops, AccountScope, CollectOptions};
-use crate::snapshot::{CollectionError, Fact};
+use crate::aws::clients::{Plumbing, Session};
+use crate::aws::errors::{from_sdk, Site};
+use crate::aws::{ops, ConnectOptions};
+use crate::snapshot::CollectionError;
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
 use futures::StreamExt;
@@ -44,8 +44,7 @@ pub fn parse_trail_arn(arn: &str) -> Option<TrailArn> {
         && !partition.is_empty()
         && service == "cloudtrail"
         && !region.is_empty()
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
+        && crate::names::AccountId::is_valid(account)
         && !name.is_empty()
         && !name.contains('/');
     ok.then(|| TrailArn {
@@ -77,21 +76,13 @@ pub struct AwsAccess {
 }
 
 impl AwsAccess {
-    fn options(&self) -> CollectOptions {
-        CollectOptions {
+    fn options(&self) -> ConnectOptions {
+        ConnectOptions {
             profile: self.profile.clone(),
             region: self.region.clone(),
-            regions: None,
-            exclude_regions: Vec::new(),
-            accounts: AccountScope::Caller,
-            role_name: String::new(),
-            external_id: None,
             endpoint_url: self.endpoint_url.clone(),
-            concurrency: 32,
-            account_concurrency: 32,
             call_timeout: self.call_timeout,
-            run_timeout: None,
-            shard: None,
+            account_concurrency: 32,
             session_policy: self.session_policy,
             allow_insecure_endpoint: self.allow_insecure_endpoint,
         }
@@ -151,9 +142,9 @@ fn unreadable(e: &CollectionError) -> VerifyError {
 pub struct Sessions {
     caller: Session,
     bucket: Session,
-    /// For the CloudTrail and Account calls that say which regions must
-    /// hold digests.
-    cx: std::sync::Arc<crate::collect::Collector>,
+    /// What the sessions were made of, for the calls that say which regions
+    /// must hold digests (made by the command, which may collect).
+    plumbing: Plumbing,
 }
 
 impl Sessions {
@@ -165,32 +156,44 @@ impl Sessions {
         let bucket_sdk = match &aws.role_arn {
             None => plumbing.base.clone(),
             Some(role_arn) => plumbing.with_credentials(
-                crate::collect::scope::assumed_role(
-                    &plumbing,
-                    role_arn,
-                    aws.external_id.as_deref(),
-                )
-                .await,
+                crate::aws::roles::assumed_role(&plumbing, role_arn, aws.external_id.as_deref())
+                    .await,
             ),
         };
         Ok(Sessions {
             caller: Session::new(account_id, plumbing.base.clone(), &plumbing),
             bucket: Session::new(account_id, bucket_sdk, &plumbing),
-            cx: std::sync::Arc::new(crate::collect::Collector::standalone(
-                plumbing,
-                aws.call_timeout,
-            )),
+            plumbing,
         })
+    }
+
+    /// The caller's session (CloudTrail calls).
+    pub fn caller(&self) -> &Session {
+        &self.caller
+    }
+
+    /// The SDK configuration the sessions share.
+    pub fn plumbing(&self) -> &Plumbing {
+        &self.plumbing
     }
 }
 
-/// Runs the verification.
-pub async fn verify(request: &VerifyRequest) -> Result<Verification, VerifyError> {
+/// A verification ready to run: AWS connected when needed, and the trail's
+/// bucket known (DescribeTrails, once, when S3 is read and none was given:
+/// its failure stops the run, as the bucket is then unknown).
+pub struct Prepared {
+    pub request: VerifyRequest,
+    pub sessions: Option<Sessions>,
+    /// What DescribeTrails said, when it was called: the region
+    /// expectations need it too.
+    pub described: Option<DescribedTrail>,
+}
+
+/// Connects and finds the bucket; the caller fills `request.expected` when
+/// it is empty, then runs [`verify_through`].
+pub async fn prepare(request: &VerifyRequest) -> Result<Prepared, VerifyError> {
     let sessions = connect_for(request).await?;
     let mut request = request.clone();
-    // DescribeTrails once: the trail's bucket when S3 is read and none was
-    // given (its failure stops the run, as the bucket is then unknown), and
-    // what the region expectations need.
     let mut described = None;
     if let (Some(s), None, None) = (&sessions, &request.local, &request.s3_bucket) {
         let found = describe_trail(&s.caller, &request.trail).await?;
@@ -199,13 +202,14 @@ pub async fn verify(request: &VerifyRequest) -> Result<Verification, VerifyError
         request.s3_prefix = request.s3_prefix.clone().or(prefix);
         described = Some(found);
     }
-    if request.expected.regions.is_empty() {
-        request.expected = aws_expectations(sessions.as_ref(), &request, described).await;
-    }
-    verify_through(&request, sessions.as_ref()).await
+    Ok(Prepared {
+        request,
+        sessions,
+        described,
+    })
 }
 
-/// The sessions [`verify`] needs: none offline with a public-keys file.
+/// The sessions a verification needs: none offline with a public-keys file.
 async fn connect_for(request: &VerifyRequest) -> Result<Option<Sessions>, VerifyError> {
     let needs_aws = request.local.is_none() || request.public_keys.is_none();
     let sessions = if needs_aws {
@@ -224,101 +228,7 @@ async fn connect_for(request: &VerifyRequest) -> Result<Option<Sessions>, Verify
     Ok(sessions)
 }
 
-/// The regions `verify-logs` run alone must find digests in: `--regions`
-/// when given, else the trail's (DescribeTrails: its home region, or every
-/// region enabled for the caller's account when it is multi-region), each
-/// with its `GetTrailStatus` when AWS can be asked. Offline without
-/// `--regions`, nothing is known.
-async fn aws_expectations(
-    sessions: Option<&Sessions>,
-    request: &VerifyRequest,
-    described: Option<DescribedTrail>,
-) -> Expectations {
-    let trail = &request.trail;
-    // AWS's latest delivery describes the trail owner's folder only.
-    let tail = request.account_id == trail.account_id;
-    let Some(sessions) = sessions else {
-        return match &request.regions {
-            Some(regions) => Expectations {
-                regions: regions
-                    .iter()
-                    .map(|r| (r.clone(), RegionExpectation::named("named with --regions")))
-                    .collect(),
-                source: Some("--regions".into()),
-                organization_trail: None,
-            },
-            None => Expectations::default(),
-        };
-    };
-    let cx = &sessions.cx;
-    let caller = &sessions.caller;
-    let mut organization_trail = None;
-    let (regions, why, source) = match &request.regions {
-        Some(regions) => (
-            regions.clone(),
-            "named with --regions",
-            "--regions, with GetTrailStatus in each".to_string(),
-        ),
-        None => match match described {
-            Some(found) => Ok(found),
-            None => describe_trail(caller, trail).await,
-        } {
-            Err(e) => {
-                return Expectations {
-                    regions: BTreeMap::new(),
-                    source: Some(format!("{FOLDERS_ONLY}; DescribeTrails failed: {e}")),
-                    organization_trail: None,
-                }
-            }
-            Ok(described) if !described.multi_region => {
-                organization_trail = Some(described.organization_trail);
-                (
-                    vec![trail.home_region.clone()],
-                    "the trail's home region",
-                    "the trail's home region (DescribeTrails), with GetTrailStatus".to_string(),
-                )
-            }
-            Ok(described) => {
-                organization_trail = Some(described.organization_trail);
-                match crate::collect::scope::regions(cx, caller, None, &[]).await.0 {
-                Fact::Value(regions) => (
-                    regions,
-                    "a region enabled for the account, which the multi-region trail covers",
-                    "every region enabled for the caller's account (ListRegions), which the multi-region trail covers, with GetTrailStatus in each".to_string(),
-                ),
-                Fact::Error(e) => {
-                    return Expectations {
-                        regions: BTreeMap::new(),
-                        source: Some(format!(
-                            "{FOLDERS_ONLY}; the account's regions could not be listed: {}: {}",
-                            e.code, e.message
-                        )),
-                        organization_trail,
-                    }
-                }
-            }
-            }
-        },
-    };
-    let statuses = join_all(regions.iter().map(|region| async move {
-        let status = crate::collect::cloudtrail::trail_status(cx, caller, region, &trail.arn).await;
-        let expectation = match (&request.regions, &status) {
-            // The user named the region: digests are expected even when
-            // its status cannot be read.
-            (Some(_), Fact::Error(_)) => RegionExpectation::named(why),
-            _ => RegionExpectation::from_status(why.to_string(), &status, request.start, tail),
-        };
-        (region.clone(), expectation)
-    }))
-    .await;
-    Expectations {
-        regions: statuses.into_iter().collect(),
-        source: Some(source),
-        organization_trail,
-    }
-}
-
-/// [`verify`] through sessions already connected (`None`: offline, with a
+/// The verification through sessions already connected (`None`: offline, with a
 /// local copy and a public-keys file).
 pub async fn verify_through(
     request: &VerifyRequest,
@@ -389,14 +299,15 @@ pub async fn verify_through(
 }
 
 /// What DescribeTrails (in the trail's home region) says of the trail.
-struct DescribedTrail {
-    bucket: Option<String>,
-    prefix: Option<String>,
-    multi_region: bool,
-    organization_trail: bool,
+pub struct DescribedTrail {
+    pub bucket: Option<String>,
+    pub prefix: Option<String>,
+    pub multi_region: bool,
+    pub organization_trail: bool,
 }
 
-async fn describe_trail(
+/// DescribeTrails of the trail, shadow trails included.
+pub async fn describe_trail(
     session: &Session,
     trail: &TrailArn,
 ) -> Result<DescribedTrail, VerifyError> {

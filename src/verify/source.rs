@@ -3,9 +3,9 @@
 //! is tested on in-memory fixtures.
 
 use super::digest::{LogHashError, LogHasher};
-use crate::collect::clients::Session;
-use crate::collect::errors::{from_sdk, Site};
-use crate::collect::ops;
+use crate::aws::clients::Session;
+use crate::aws::errors::{from_sdk, Site};
+use crate::aws::ops;
 use crate::snapshot::CollectionError;
 use std::future::Future;
 use std::path::{Component, Path, PathBuf};
@@ -404,8 +404,8 @@ impl S3Source {
         match client.get_object().bucket(bucket).key(key).send().await {
             Ok(out) => Ok(out),
             Err(err) => {
-                let code = crate::collect::errors::code_of(&err);
-                let status = crate::collect::errors::status_of(&err);
+                let code = crate::aws::errors::code_of(&err);
+                let status = crate::aws::errors::status_of(&err);
                 if matches!(code, Some("NoSuchKey")) || status == Some(404) && code.is_none() {
                     return Err(FetchError::NotFound);
                 }

@@ -2,7 +2,7 @@
 //! endpoint override and the call-counting interceptor, for every client of
 //! every account. Each account gets one credentials provider, built once.
 
-use super::CollectError;
+use super::SetupError;
 use aws_config::Region;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
@@ -163,7 +163,7 @@ impl aws_smithy_runtime_api::client::http::HttpConnector for AccountLimitedConne
 impl Plumbing {
     /// Loads the standard configuration chain with trailwarden's timeouts,
     /// retries and endpoint, and checks that credentials can be found.
-    pub async fn load(options: &super::CollectOptions) -> Result<Plumbing, CollectError> {
+    pub async fn load(options: &super::ConnectOptions) -> Result<Plumbing, SetupError> {
         let global_region = match &options.region {
             Some(region) => region.clone(),
             None => default_region(options.profile.as_deref()).await,
@@ -220,21 +220,17 @@ impl Plumbing {
                 (None, one) => format!("the {one} endpoint_url of the AWS config profile"),
             };
             crate::endpoint::validate(&source, url, options.allow_insecure_endpoint)
-                .map_err(CollectError::InvalidInput)?;
+                .map_err(SetupError::InvalidInput)?;
             crate::endpoint::warn(&source, url);
         }
         let provider = base.credentials_provider().ok_or_else(|| {
-            CollectError::NoCredentials("no credentials provider is configured".to_string())
+            SetupError::NoCredentials("no credentials provider is configured".to_string())
         })?;
         match tokio::time::timeout(CHAIN_TIMEOUT, provider.provide_credentials()).await {
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => {
-                return Err(CollectError::NoCredentials(super::errors::chain_message(
-                    &e,
-                )))
-            }
+            Ok(Err(e)) => return Err(SetupError::NoCredentials(super::errors::chain_message(&e))),
             Err(_) => {
-                return Err(CollectError::NoCredentials(format!(
+                return Err(SetupError::NoCredentials(format!(
                     "the credentials chain found nothing within {} s",
                     CHAIN_TIMEOUT.as_secs()
                 )))

@@ -180,7 +180,7 @@ pub fn one_line(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::ops;
+    use crate::aws::ops;
 
     #[test]
     fn messages_are_kept_on_one_line() {

@@ -2,7 +2,10 @@
 //! for the tests (moto signs nothing and has no ListPublicKeys) and the
 //! benchmark. Not used by the commands.
 
-use super::digest::{self, DigestKey};
+// Shared by the unit tests, the integration tests and the benchmark
+// example: each uses part of it.
+#![allow(dead_code)]
+
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
 use flate2::write::GzEncoder;
@@ -12,6 +15,7 @@ use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::Path;
+use trailwarden::verify::digest::{self, DigestKey};
 
 /// What chain to build.
 #[derive(Debug, Clone)]
@@ -108,7 +112,7 @@ pub fn sign_digest(key: &RsaPrivateKey, decompressed: &[u8]) -> Result<String, S
             &Sha256::digest(message.as_bytes()),
         )
         .map_err(|e| e.to_string())?;
-    Ok(digest::hex(&signature))
+    Ok(trailwarden::hashing::hex(&signature))
 }
 
 /// What `aws cloudtrail list-public-keys` prints for these DER keys.
@@ -121,7 +125,7 @@ pub fn list_public_keys_json(keys: &[&[u8]]) -> String {
                 "Value": b64.encode(der),
                 "ValidityStartTime": "2020-01-01T00:00:00Z",
                 "ValidityEndTime": "2099-01-01T00:00:00Z",
-                "Fingerprint": super::keys::fingerprint(der),
+                "Fingerprint": trailwarden::verify::keys::fingerprint(der),
             })
         })
         .collect();
@@ -136,7 +140,7 @@ fn time(t: DateTime<Utc>) -> String {
 /// DER bytes `public_der`, for the fingerprint).
 pub fn build(spec: &ChainSpec, key: &RsaPrivateKey, public_der: &[u8]) -> Result<Chain, String> {
     let base = spec.base();
-    let fingerprint = super::keys::fingerprint(public_der);
+    let fingerprint = trailwarden::verify::keys::fingerprint(public_der);
     let mut chain = Chain::default();
     let mut previous: Option<(String, String, String)> = None; // key, hash, signature
     let mut offset = 0;
@@ -171,7 +175,7 @@ pub fn build(spec: &ChainSpec, key: &RsaPrivateKey, public_der: &[u8]) -> Result
             while record.len() < spec.log_bytes {
                 record.push(' ');
             }
-            let hash = digest::sha256_hex(record.as_bytes());
+            let hash = trailwarden::hashing::sha256_hex(record.as_bytes());
             chain
                 .objects
                 .insert(log_key.clone(), gzip(record.as_bytes()));
@@ -224,7 +228,7 @@ pub fn build(spec: &ChainSpec, key: &RsaPrivateKey, public_der: &[u8]) -> Result
         let signature = sign_digest(key, &bytes)?;
         previous = Some((
             digest_key.clone(),
-            digest::sha256_hex(&bytes),
+            trailwarden::hashing::sha256_hex(&bytes),
             signature.clone(),
         ));
         chain.objects.insert(digest_key.clone(), gzip(&bytes));
