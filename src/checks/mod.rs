@@ -2,9 +2,10 @@
 //! functions, and the evaluation context they read.
 //!
 //! One check, one place: a check is one file in this folder, one metadata file
-//! in `checks/`, one line in [`REGISTRY`], and its tests.
+//! in `checks/`, one line in the `registry!` list below, and its tests (a
+//! monitoring check: one `(id, purpose)` line, its corpus and its filters
+//! in `checks/corpora/<id>/`).
 
-pub(crate) mod audit_coverage;
 mod catalog;
 mod context;
 pub mod support;
@@ -14,42 +15,6 @@ pub mod testkit;
 pub mod selectors;
 // Whether one matching event sets an alarm off (the monitoring checks).
 mod alarm_trigger;
-
-mod cloudtrail_cloudwatch_logs;
-mod cloudtrail_delivery_health;
-mod cloudtrail_insights;
-mod cloudtrail_kms_encryption;
-mod cloudtrail_kms_key_rotation;
-mod cloudtrail_log_file_validation;
-mod cloudtrail_log_integrity;
-mod cloudtrail_multi_region;
-mod cloudtrail_organization_trail;
-mod cloudtrail_s3_data_events_read;
-mod cloudtrail_s3_data_events_write;
-mod cloudtrail_sns_notifications;
-mod config_recorder_all_regions;
-mod trail_bucket_access_logging;
-mod trail_bucket_mfa_delete;
-mod trail_bucket_not_public;
-mod trail_bucket_object_lock;
-mod trail_bucket_retention;
-mod trail_bucket_versioning;
-
-mod monitor_cloudtrail_changes;
-mod monitor_config_changes;
-mod monitor_console_auth_failures;
-mod monitor_console_signin_without_mfa;
-mod monitor_iam_policy_changes;
-mod monitor_kms_key_deletion;
-mod monitor_nacl_changes;
-mod monitor_network_gateway_changes;
-mod monitor_organizations_changes;
-mod monitor_root_usage;
-mod monitor_route_table_changes;
-mod monitor_s3_bucket_policy_changes;
-mod monitor_security_group_changes;
-mod monitor_unauthorized_api_calls;
-mod monitor_vpc_changes;
 pub mod monitoring;
 
 pub use catalog::{Catalog, CatalogError, CheckMetadata, Remediation, FRAMEWORKS};
@@ -61,154 +26,92 @@ use crate::snapshot::Snapshot;
 /// A check: a pure function of the snapshot and parameters.
 pub type CheckFn = fn(&Context) -> Vec<Finding>;
 
-pub struct RegisteredCheck {
-    pub id: &'static str,
-    pub run: CheckFn,
+/// How a registered check runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Runner {
+    /// A check with a file of its own: its `run`.
+    Own(CheckFn),
+    /// A monitoring check: the shared engine of `monitoring.rs`, with what
+    /// the metric filter must catch (its corpus is
+    /// `checks/corpora/<id>/`).
+    Monitor { purpose: &'static str },
 }
 
-/// Every check trailwarden runs, in report order.
-pub static REGISTRY: &[RegisteredCheck] = &[
-    RegisteredCheck {
-        id: audit_coverage::ID,
-        run: audit_coverage::run,
-    },
-    RegisteredCheck {
-        id: cloudtrail_multi_region::ID,
-        run: cloudtrail_multi_region::run,
-    },
-    RegisteredCheck {
-        id: cloudtrail_organization_trail::ID,
-        run: cloudtrail_organization_trail::run,
-    },
-    RegisteredCheck {
-        id: cloudtrail_insights::ID,
-        run: cloudtrail_insights::run,
-    },
-    RegisteredCheck {
-        id: cloudtrail_s3_data_events_write::ID,
-        run: cloudtrail_s3_data_events_write::run,
-    },
-    RegisteredCheck {
-        id: cloudtrail_s3_data_events_read::ID,
-        run: cloudtrail_s3_data_events_read::run,
-    },
-    RegisteredCheck {
-        id: config_recorder_all_regions::ID,
-        run: config_recorder_all_regions::run,
-    },
-    RegisteredCheck {
-        id: cloudtrail_log_file_validation::ID,
-        run: cloudtrail_log_file_validation::run,
-    },
-    RegisteredCheck {
-        id: cloudtrail_log_integrity::ID,
-        run: cloudtrail_log_integrity::run,
-    },
-    RegisteredCheck {
-        id: cloudtrail_kms_encryption::ID,
-        run: cloudtrail_kms_encryption::run,
-    },
-    RegisteredCheck {
-        id: cloudtrail_kms_key_rotation::ID,
-        run: cloudtrail_kms_key_rotation::run,
-    },
-    RegisteredCheck {
-        id: cloudtrail_cloudwatch_logs::ID,
-        run: cloudtrail_cloudwatch_logs::run,
-    },
-    RegisteredCheck {
-        id: cloudtrail_delivery_health::ID,
-        run: cloudtrail_delivery_health::run,
-    },
-    RegisteredCheck {
-        id: cloudtrail_sns_notifications::ID,
-        run: cloudtrail_sns_notifications::run,
-    },
-    RegisteredCheck {
-        id: trail_bucket_not_public::ID,
-        run: trail_bucket_not_public::run,
-    },
-    RegisteredCheck {
-        id: trail_bucket_access_logging::ID,
-        run: trail_bucket_access_logging::run,
-    },
-    RegisteredCheck {
-        id: trail_bucket_versioning::ID,
-        run: trail_bucket_versioning::run,
-    },
-    RegisteredCheck {
-        id: trail_bucket_mfa_delete::ID,
-        run: trail_bucket_mfa_delete::run,
-    },
-    RegisteredCheck {
-        id: trail_bucket_object_lock::ID,
-        run: trail_bucket_object_lock::run,
-    },
-    RegisteredCheck {
-        id: trail_bucket_retention::ID,
-        run: trail_bucket_retention::run,
-    },
-    RegisteredCheck {
-        id: monitor_unauthorized_api_calls::ID,
-        run: monitor_unauthorized_api_calls::run,
-    },
-    RegisteredCheck {
-        id: monitor_console_signin_without_mfa::ID,
-        run: monitor_console_signin_without_mfa::run,
-    },
-    RegisteredCheck {
-        id: monitor_root_usage::ID,
-        run: monitor_root_usage::run,
-    },
-    RegisteredCheck {
-        id: monitor_iam_policy_changes::ID,
-        run: monitor_iam_policy_changes::run,
-    },
-    RegisteredCheck {
-        id: monitor_cloudtrail_changes::ID,
-        run: monitor_cloudtrail_changes::run,
-    },
-    RegisteredCheck {
-        id: monitor_console_auth_failures::ID,
-        run: monitor_console_auth_failures::run,
-    },
-    RegisteredCheck {
-        id: monitor_kms_key_deletion::ID,
-        run: monitor_kms_key_deletion::run,
-    },
-    RegisteredCheck {
-        id: monitor_s3_bucket_policy_changes::ID,
-        run: monitor_s3_bucket_policy_changes::run,
-    },
-    RegisteredCheck {
-        id: monitor_config_changes::ID,
-        run: monitor_config_changes::run,
-    },
-    RegisteredCheck {
-        id: monitor_security_group_changes::ID,
-        run: monitor_security_group_changes::run,
-    },
-    RegisteredCheck {
-        id: monitor_nacl_changes::ID,
-        run: monitor_nacl_changes::run,
-    },
-    RegisteredCheck {
-        id: monitor_network_gateway_changes::ID,
-        run: monitor_network_gateway_changes::run,
-    },
-    RegisteredCheck {
-        id: monitor_route_table_changes::ID,
-        run: monitor_route_table_changes::run,
-    },
-    RegisteredCheck {
-        id: monitor_vpc_changes::ID,
-        run: monitor_vpc_changes::run,
-    },
-    RegisteredCheck {
-        id: monitor_organizations_changes::ID,
-        run: monitor_organizations_changes::run,
-    },
-];
+pub struct RegisteredCheck {
+    pub id: &'static str,
+    pub runner: Runner,
+}
+
+impl RegisteredCheck {
+    pub fn run(&self, cx: &Context) -> Vec<Finding> {
+        match self.runner {
+            Runner::Own(run) => run(cx),
+            Runner::Monitor { purpose } => monitoring::run(cx, self.id, purpose),
+        }
+    }
+}
+
+/// Declares each check module and [`REGISTRY`] from one list, so adding a
+/// check is one line here: a module name (the file `<name>.rs` with `ID`
+/// and `run`), or a monitoring check's (id, purpose).
+macro_rules! registry {
+    (
+        own: [$($module:ident),* $(,)?],
+        monitors: [$(($id:literal, $purpose:literal)),* $(,)?] $(,)?
+    ) => {
+        $(pub(crate) mod $module;)*
+
+        /// Every check trailwarden runs, in report order.
+        pub static REGISTRY: &[RegisteredCheck] = &[
+            $(RegisteredCheck { id: $module::ID, runner: Runner::Own($module::run) },)*
+            $(RegisteredCheck { id: $id, runner: Runner::Monitor { purpose: $purpose } },)*
+        ];
+    };
+}
+
+registry! {
+    own: [
+        audit_coverage,
+        cloudtrail_multi_region,
+        cloudtrail_organization_trail,
+        cloudtrail_insights,
+        cloudtrail_s3_data_events_write,
+        cloudtrail_s3_data_events_read,
+        config_recorder_all_regions,
+        cloudtrail_log_file_validation,
+        cloudtrail_log_integrity,
+        cloudtrail_kms_encryption,
+        cloudtrail_kms_key_rotation,
+        cloudtrail_cloudwatch_logs,
+        cloudtrail_delivery_health,
+        cloudtrail_sns_notifications,
+        trail_bucket_not_public,
+        trail_bucket_access_logging,
+        trail_bucket_versioning,
+        trail_bucket_mfa_delete,
+        trail_bucket_object_lock,
+        trail_bucket_retention,
+    ],
+    // CIS "ensure … is monitored": a metric filter with an alarm notifying
+    // a confirmed subscriber, for (check id, what the filter must catch).
+    monitors: [
+        ("monitor-unauthorized-api-calls", "unauthorized API calls"),
+        ("monitor-console-signin-without-mfa", "console sign-ins without MFA"),
+        ("monitor-root-usage", "use of the root user"),
+        ("monitor-iam-policy-changes", "IAM policy changes"),
+        ("monitor-cloudtrail-changes", "CloudTrail configuration changes"),
+        ("monitor-console-auth-failures", "failed console authentications"),
+        ("monitor-kms-key-deletion", "disabled or scheduled deletion of customer managed KMS keys"),
+        ("monitor-s3-bucket-policy-changes", "S3 bucket policy and ACL changes"),
+        ("monitor-config-changes", "AWS Config configuration changes"),
+        ("monitor-security-group-changes", "security group changes"),
+        ("monitor-nacl-changes", "network ACL changes"),
+        ("monitor-network-gateway-changes", "network gateway changes"),
+        ("monitor-route-table-changes", "route table changes"),
+        ("monitor-vpc-changes", "VPC changes"),
+        ("monitor-organizations-changes", "AWS Organizations changes"),
+    ],
+}
 
 /// Runs every registered check over the snapshot. The severity and nothing
 /// else of each finding comes from the catalog. Findings are sorted by
@@ -273,7 +176,7 @@ fn run_check(cx: &Context, catalog: &Catalog, check: &RegisteredCheck) -> Vec<Fi
         .get(check.id)
         .expect("registry and catalog agree (tested)");
     let started = std::time::Instant::now();
-    let mut produced = (check.run)(cx);
+    let mut produced = check.run(cx);
     tracing::debug!(
         check = check.id,
         findings = produced.len(),

@@ -525,22 +525,37 @@ pub mod testing {
     }
 
     pub fn one(run: crate::checks::CheckFn, s: &Snapshot) -> Finding {
-        let findings = run_check(run, s);
+        only(run_check(run, s))
+    }
+
+    fn only(findings: Vec<Finding>) -> Finding {
         assert_eq!(findings.len(), 1, "{findings:#?}");
         findings.into_iter().next().unwrap()
+    }
+
+    /// The registered monitoring check `id` over [`monitored`]`(pattern)`.
+    pub fn judge(id: &str, pattern: &str) -> Finding {
+        let check = crate::checks::REGISTRY
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("{id} is not registered"));
+        let snapshot = monitored(pattern);
+        let params = params();
+        let cx = crate::checks::Context::new(&snapshot, &params);
+        only(with_evidence_resolved(check.run(&cx)))
     }
 
     pub fn filter_evidence(f: &Finding) -> &serde_json::Value {
         &f.evidence["trails"][0]["monitoring"]["metric_filters"][0]
     }
 
-    /// `pattern` passes the check.
-    pub fn assert_passes(run: crate::checks::CheckFn, pattern: &str) {
-        let f = one(run, &monitored(pattern));
+    /// `pattern` passes the check `id`.
+    pub fn assert_passes(id: &str, pattern: &str) {
+        let f = judge(id, pattern);
         assert_eq!(
             f.status,
             Status::Pass,
-            "{pattern}\n{}\n{:#}",
+            "{id}: {pattern}\n{}\n{:#}",
             f.message,
             f.evidence
         );
@@ -548,14 +563,9 @@ pub mod testing {
 
     /// `pattern` fails, missing exactly `missed` and wrongly matching `wrong`
     /// (corpus file names without `.json`).
-    pub fn assert_fails(
-        run: crate::checks::CheckFn,
-        pattern: &str,
-        missed: &[&str],
-        wrong: &[&str],
-    ) {
-        let f = one(run, &monitored(pattern));
-        assert_eq!(f.status, Status::Fail, "{pattern}\n{:#}", f.evidence);
+    pub fn assert_fails(id: &str, pattern: &str, missed: &[String], wrong: &[String]) {
+        let f = judge(id, pattern);
+        assert_eq!(f.status, Status::Fail, "{id}: {pattern}\n{:#}", f.evidence);
         let names = |key: &str| -> Vec<String> {
             filter_evidence(&f)[key]
                 .as_array()
@@ -564,9 +574,9 @@ pub mod testing {
                 .map(|v| v.as_str().unwrap().trim_end_matches(".json").to_string())
                 .collect()
         };
-        assert_eq!(names("missed_positive_events"), missed, "{pattern}");
-        assert_eq!(names("matched_negative_events"), wrong, "{pattern}");
-        let named: Vec<&&str> = if missed.len()
+        assert_eq!(names("missed_positive_events"), missed, "{id}: {pattern}");
+        assert_eq!(names("matched_negative_events"), wrong, "{id}: {pattern}");
+        let named: Vec<&String> = if missed.len()
             == crate::checks::monitoring::corpus(f.check_id.as_str())
                 .positive
                 .len()
@@ -594,6 +604,59 @@ mod tests {
 
     fn check(cx: &Context) -> Vec<Finding> {
         run(cx, ID, "CloudTrail configuration changes")
+    }
+
+    /// `checks/corpora/<id>/filters.toml`: the filters a monitoring check
+    /// is tested with.
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FilterCases {
+        /// The benchmark's own pattern.
+        cis: String,
+        /// Semantically equal rewrites of it.
+        passing: Vec<String>,
+        /// Broken variants, with the events each gets wrong.
+        failing: Vec<FailingFilter>,
+    }
+
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FailingFilter {
+        pattern: String,
+        missed: Vec<String>,
+        wrong: Vec<String>,
+    }
+
+    /// Every monitoring check judges its benchmark pattern and the
+    /// rewrites of it `pass`, and each broken variant `fail`, naming
+    /// exactly the events it gets wrong: the filters are judged by what
+    /// they match, never by their text.
+    #[test]
+    fn every_monitor_judges_its_filters() {
+        let mut monitors = 0;
+        for check in crate::checks::REGISTRY {
+            if !matches!(check.runner, crate::checks::Runner::Monitor { .. }) {
+                continue;
+            }
+            monitors += 1;
+            let path = format!(
+                "{}/checks/corpora/{}/filters.toml",
+                env!("CARGO_MANIFEST_DIR"),
+                check.id
+            );
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let cases: FilterCases =
+                toml::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            assert!(!cases.failing.is_empty(), "{path}: no broken variant");
+            assert_passes(check.id, &cases.cis);
+            for pattern in &cases.passing {
+                assert_passes(check.id, pattern);
+            }
+            for case in &cases.failing {
+                assert_fails(check.id, &case.pattern, &case.missed, &case.wrong);
+            }
+        }
+        assert_eq!(monitors, 15);
     }
 
     #[test]
