@@ -3,9 +3,8 @@
 //! events in CloudWatch Logs, delivered now rather than yesterday
 //! (CloudTrail.5).
 
-use super::support::{
-    delivery_staleness, judge_other_regions, not_collected, per_trail, Assessment, Verdict,
-};
+use super::assessment::{delivery_staleness, judge_other_regions, Assessment};
+use super::support::{not_collected, per_trail, Verdict};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::TrailFacts;

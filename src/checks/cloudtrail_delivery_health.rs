@@ -7,9 +7,8 @@
 //! digest file structure"), so a recent digest proves delivery works in a
 //! quiet account, and a region whose digests stopped is not delivering.
 
-use super::support::{
-    delivery_staleness, judge_other_regions, not_collected, per_trail, Assessment, Verdict,
-};
+use super::assessment::{delivery_staleness, judge_other_regions, Assessment};
+use super::support::{not_collected, per_trail, Verdict};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::TrailFacts;

@@ -5,7 +5,7 @@
 //! default) or names `Management`. Insights on `Data` events only does not
 //! watch the control plane, so it does not count.
 
-use super::support::{any_effective_trail, Assessment};
+use super::assessment::{any_effective_trail, Assessment};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::{InsightSelector, TrailFacts};

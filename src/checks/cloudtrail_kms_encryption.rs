@@ -2,7 +2,8 @@
 //! `kms:Decrypt` on the trail's key, a second, separately audited gate in
 //! front of the most sensitive record of the account (CIS 3.5, CloudTrail.2).
 
-use super::support::{not_collected, per_trail, Assessment, Verdict};
+use super::assessment::Assessment;
+use super::support::{not_collected, per_trail, Verdict};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::TrailFacts;

@@ -2,7 +2,8 @@
 //! of logs with one piece of key material; yearly rotation bounds what one
 //! exposed key version decrypts (CIS 3.6, KMS.4).
 
-use super::support::{not_collected, per_trail, Assessment, Verdict};
+use super::assessment::Assessment;
+use super::support::{not_collected, per_trail, Verdict};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::{Fact, TrailFacts};

@@ -3,7 +3,7 @@
 //! unused ones, visible at all (CIS 3.1, Security Hub CloudTrail.1).
 
 use super::selectors::management_coverage;
-use super::support::{any_effective_trail, Assessment};
+use super::assessment::{any_effective_trail, Assessment};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::TrailFacts;

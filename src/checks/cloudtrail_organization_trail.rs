@@ -3,7 +3,8 @@
 //! change it. Without one, each account's logging depends on that account.
 
 use super::cloudtrail_multi_region;
-use super::support::{account_resource, not_collected, trails_verdict, AssessedTrail, Verdict};
+use super::assessment::{trails_verdict, AssessedTrail};
+use super::support::{account_resource, not_collected, Verdict};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::Fact;

@@ -3,7 +3,7 @@
 //! (CIS 3.8, S3.22).
 
 use super::selectors::s3_data_coverage;
-use super::support::{any_effective_trail, Assessment};
+use super::assessment::{any_effective_trail, Assessment};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::TrailFacts;

@@ -2,7 +2,8 @@
 //! lets a downstream pipeline (SIEM ingestion, archive copy) notice at once
 //! when deliveries stop.
 
-use super::support::{judge_other_regions, not_collected, per_trail, Assessment, Verdict};
+use super::assessment::{judge_other_regions, Assessment};
+use super::support::{not_collected, per_trail, Verdict};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::TrailFacts;

@@ -5,7 +5,8 @@
 //! customer managed policies) must be recorded in at least one region: the
 //! account's finding in its global region (`--region`) fails otherwise.
 
-use super::support::{account_resource, not_collected, Assessment, Verdict};
+use super::assessment::Assessment;
+use super::support::{account_resource, not_collected, Verdict};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::{ConfigFacts, ConfigRecorder};

@@ -6,6 +6,7 @@
 //! monitoring check: one `(id, purpose)` line, its corpus and its filters
 //! in `checks/corpora/<id>/`).
 
+mod assessment;
 mod catalog;
 mod context;
 pub mod support;

@@ -7,8 +7,9 @@
 //! reordered filter passes, a subtly broken one (`&&` for `||`, a dropped
 //! `NOT EXISTS`) fails and the evidence names the events it got wrong.
 
+use super::assessment::{any_effective_trail, Assessment, Outcome};
 use super::cloudtrail_multi_region;
-use super::support::{any_effective_trail, not_collected, Assessment, Outcome};
+use super::support::not_collected;
 use super::Context;
 use crate::filter_pattern;
 use crate::finding::Finding;

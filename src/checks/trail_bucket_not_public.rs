@@ -2,7 +2,8 @@
 //! account's full API history — its users, roles, resources and weak spots
 //! (CloudTrail.6).
 
-use super::support::{not_collected, per_bucket, Assessment, Verdict};
+use super::assessment::Assessment;
+use super::support::{not_collected, per_bucket, Verdict};
 use super::Context;
 use crate::finding::Finding;
 use crate::snapshot::{BucketFacts, Fact, PublicAccessBlock};

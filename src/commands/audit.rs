@@ -1,8 +1,12 @@
 //! `trailwarden audit`: collect, optionally verify the log files, judge and report, in one run.
 
-use super::inputs::*;
-use super::outputs::*;
-use super::scope::*;
+use super::inputs::{
+    check_paths_apart, gate_and_config_inputs, load_config, report_time, resolve_gate,
+};
+use super::outputs::{
+    check_report_paths, report_on, report_outputs, save_snapshot, snapshot_bytes,
+};
+use super::scope::{collect_options, run_collection, runtime};
 use super::verify_logs::read_public_keys;
 use crate::cli::AuditArgs;
 use crate::hashing::sha256_hex;
@@ -40,7 +44,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<Outcome> {
         .map(|limit| (std::time::Instant::now() + limit, limit.as_secs()));
     let mut snapshot = run_collection(&options)?;
     if let Some(hours) = args.verify_logs {
-        let access = verify::run::AwsAccess {
+        let access = verify::AwsAccess {
             profile: options.profile.clone(),
             region: Some(snapshot.scope.global_region.clone()),
             endpoint_url: options.endpoint_url.clone(),
@@ -51,7 +55,7 @@ pub(crate) fn audit(args: AuditArgs) -> Result<Outcome> {
             session_policy: options.session_policy,
             allow_insecure_endpoint: options.allow_insecure_endpoint,
         };
-        let integrity = runtime()?.block_on(verify::run::audit_integrity(
+        let integrity = runtime()?.block_on(verify::audit::audit_integrity(
             &access,
             &snapshot,
             hours,

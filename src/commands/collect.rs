@@ -1,8 +1,8 @@
 //! `trailwarden collect`: the facts only, saved as a snapshot to evaluate later or elsewhere.
 
-use super::inputs::*;
-use super::outputs::*;
-use super::scope::*;
+use super::inputs::{check_paths_apart, gate_and_config_inputs, load_config};
+use super::outputs::{save_snapshot, snapshot_bytes};
+use super::scope::{collect_options, run_collection};
 use crate::cli::{CollectArgs, GateArgs};
 use crate::outcome::Outcome;
 use anyhow::Result;

@@ -1,7 +1,9 @@
 //! `trailwarden evaluate`: judge a saved snapshot and report, with no AWS call.
 
-use super::inputs::*;
-use super::outputs::*;
+use super::inputs::{
+    check_paths_apart, gate_and_config_inputs, load_config, report_time, resolve_gate,
+};
+use super::outputs::{check_report_paths, report_on, report_outputs};
 use crate::cli::EvaluateArgs;
 use crate::error::InputError;
 use crate::hashing::sha256_hex;

@@ -1,7 +1,7 @@
 //! What the judging commands write: the reports (every `--report` and the `--format` one)
 //! and the snapshot.
 
-use super::inputs::*;
+use super::inputs::check_paths_apart;
 use crate::cli::OutputArgs;
 use crate::config::Config;
 use crate::error::InputError;

@@ -1,6 +1,6 @@
 //! `trailwarden verify-logs`: the integrity of a trail's log files, from S3 or a local copy.
 
-use super::scope::*;
+use super::scope::{check_endpoints, parse_regions, runtime};
 use crate::cli::VerifyLogsArgs;
 use crate::collect::{self, Collector};
 use crate::docs::ListFormat;
@@ -171,7 +171,7 @@ pub(crate) fn verify_logs(args: VerifyLogsArgs) -> Result<Outcome> {
                 s,
             )
         }),
-        aws: verify::run::AwsAccess {
+        aws: verify::AwsAccess {
             profile: args.profile.clone(),
             region: args.region.clone(),
             endpoint_url: args.endpoint_url.clone(),

@@ -6,10 +6,10 @@
 //! trait, [`report`]) is separate from I/O ([`source`]'s S3 and local
 //! implementations, [`run`]), so the walk is tested on in-memory fixtures.
 
+pub mod audit;
 pub mod chain;
 pub mod digest;
 pub mod expected;
-#[doc(hidden)]
 /// The signed-chain fixture of the tests: outside the shipped library,
 /// shared with the integration tests and the benchmark example.
 #[cfg(test)]
@@ -17,6 +17,7 @@ pub mod expected;
 pub(crate) mod fixture;
 pub mod keys;
 pub mod report;
+pub mod request;
 pub mod run;
 pub mod source;
 
@@ -24,4 +25,4 @@ pub mod source;
 mod tests;
 
 pub use report::{Anchor, Verification};
-pub use run::{parse_trail_arn, TrailArn, VerifyError, VerifyRequest};
+pub use request::{parse_trail_arn, AwsAccess, TrailArn, VerifyError, VerifyRequest};

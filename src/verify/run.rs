@@ -1,139 +1,21 @@
-//! The I/O around the walk: the trail's bucket and prefix (DescribeTrails),
+//! One verification and the I/O around its walk: the trail's bucket and prefix (DescribeTrails),
 //! the digest folder of the account (plain or organization layout), the
 //! regions, the public keys (ListPublicKeys or a file), then every region
 //! concurrently.
 
 use super::chain::{verify_region, RegionPlan};
-use super::expected::{Expectations, RegionExpectation, FOLDERS_ONLY};
+use super::expected::FOLDERS_ONLY;
 use super::keys::PublicKeys;
 use super::report::{Anchor, RegionResult, SourceInfo, Verification};
+use super::request::{unreadable, AwsAccess, TrailArn, VerifyError, VerifyRequest};
 use super::source::{FetchError, LocalSource, S3Source, Source};
 use crate::aws::clients::{Plumbing, Session};
 use crate::aws::errors::{from_sdk, Site};
-use crate::aws::{ops, ConnectOptions};
+use crate::aws::ops;
 use crate::snapshot::CollectionError;
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
-use futures::StreamExt;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-
-/// The parts of a trail ARN (`arn:aws:cloudtrail:us-east-1:123456789012:trail/main`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TrailArn {
-    pub arn: String,
-    pub partition: String,
-    pub home_region: String,
-    pub account_id: String,
-    pub name: String,
-}
-
-/// Parses a trail ARN; `None` when it is not one.
-pub fn parse_trail_arn(arn: &str) -> Option<TrailArn> {
-    let mut parts = arn.splitn(6, ':');
-    let (prefix, partition, service, region, account, resource) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
-    let name = resource.strip_prefix("trail/")?;
-    let ok = prefix == "arn"
-        && !partition.is_empty()
-        && service == "cloudtrail"
-        && !region.is_empty()
-        && crate::names::AccountId::is_valid(account)
-        && !name.is_empty()
-        && !name.contains('/');
-    ok.then(|| TrailArn {
-        arn: arn.to_string(),
-        partition: partition.to_string(),
-        home_region: region.to_string(),
-        account_id: account.to_string(),
-        name: name.to_string(),
-    })
-}
-
-/// How to reach AWS (for S3, DescribeTrails and ListPublicKeys).
-#[derive(Debug, Clone, Default)]
-pub struct AwsAccess {
-    pub profile: Option<String>,
-    pub region: Option<String>,
-    pub endpoint_url: Option<String>,
-    pub call_timeout: std::time::Duration,
-    /// Read through this role, assumed from the profile's credentials (the
-    /// trail bucket's owner, for `audit --verify-logs`).
-    pub role_arn: Option<String>,
-    pub external_id: Option<String>,
-    /// The role name to assume in another in-scope account (`--role-name`).
-    pub member_role: Option<String>,
-    /// Send the read-only session policy with AssumeRole.
-    pub session_policy: bool,
-    /// `--allow-insecure-endpoint` (for an endpoint set in the profile).
-    pub allow_insecure_endpoint: bool,
-}
-
-impl AwsAccess {
-    fn options(&self) -> ConnectOptions {
-        ConnectOptions {
-            profile: self.profile.clone(),
-            region: self.region.clone(),
-            endpoint_url: self.endpoint_url.clone(),
-            call_timeout: self.call_timeout,
-            account_concurrency: 32,
-            session_policy: self.session_policy,
-            allow_insecure_endpoint: self.allow_insecure_endpoint,
-        }
-    }
-}
-
-/// A validated `verify-logs` request.
-#[derive(Debug, Clone)]
-pub struct VerifyRequest {
-    pub trail: TrailArn,
-    pub start: DateTime<Utc>,
-    pub end: DateTime<Utc>,
-    /// The account whose files are verified (organization trails: a member).
-    pub account_id: String,
-    pub regions: Option<Vec<String>>,
-    /// The regions that must hold digests and what AWS says of each:
-    /// given by `audit --verify-logs` (from the snapshot), else found by
-    /// [`verify`] through the API (or `--regions` offline).
-    pub expected: Expectations,
-    pub s3_bucket: Option<String>,
-    pub s3_prefix: Option<String>,
-    pub local: Option<PathBuf>,
-    pub public_keys: Option<PublicKeys>,
-    pub anchors: Vec<Anchor>,
-    pub aws: AwsAccess,
-    /// The most one log file may inflate to (`--max-log-mib`).
-    pub max_log_bytes: u64,
-    /// `--timeout` of `verify-logs` run alone (when, and the seconds given):
-    /// a region not verified by then is an error naming it, never valid.
-    /// (`audit` bounds its whole verification instead.)
-    pub deadline: Option<(std::time::Instant, u64)>,
-}
-
-/// Why a verification could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
-    /// Bad input (exit 2): no such trail, no credentials, a bad directory.
-    #[error("{0}")]
-    Input(String),
-    /// Something needed could not be read (exit 3): DescribeTrails or the
-    /// bucket listing denied.
-    #[error("{0}")]
-    Unreadable(String),
-}
-
-fn unreadable(e: &CollectionError) -> VerifyError {
-    VerifyError::Unreadable(format!(
-        "{}:{}: {}: {}",
-        e.service, e.operation, e.code, e.message
-    ))
-}
 
 /// The sessions a verification reads through: the caller's, for CloudTrail
 /// (DescribeTrails, ListPublicKeys), and the bucket's, for S3: the bucket
@@ -210,7 +92,7 @@ pub async fn prepare(request: &VerifyRequest) -> Result<Prepared, VerifyError> {
 }
 
 /// The sessions a verification needs: none offline with a public-keys file.
-async fn connect_for(request: &VerifyRequest) -> Result<Option<Sessions>, VerifyError> {
+pub(super) async fn connect_for(request: &VerifyRequest) -> Result<Option<Sessions>, VerifyError> {
     let needs_aws = request.local.is_none() || request.public_keys.is_none();
     let sessions = if needs_aws {
         let connected = Sessions::connect(&request.aws, &request.account_id).await;
@@ -353,7 +235,7 @@ pub async fn describe_trail(
 }
 
 /// The trail's bucket and prefix, from DescribeTrails.
-async fn trail_bucket(
+pub(super) async fn trail_bucket(
     session: &Session,
     trail: &TrailArn,
 ) -> Result<(String, Option<String>), VerifyError> {
@@ -361,7 +243,7 @@ async fn trail_bucket(
 }
 
 /// The bucket and prefix a described trail delivers to.
-fn bucket_of(
+pub(super) fn bucket_of(
     trail: &TrailArn,
     described: &DescribedTrail,
 ) -> Result<(String, Option<String>), VerifyError> {
@@ -374,7 +256,7 @@ fn bucket_of(
 
 /// The bucket's region (GetBucketLocation), so S3 answers without a
 /// redirect; the fallback when it cannot be read.
-async fn bucket_region(session: &Session, bucket: &str, fallback: &str) -> String {
+pub(super) async fn bucket_region(session: &Session, bucket: &str, fallback: &str) -> String {
     match session
         .s3(fallback)
         .get_bucket_location()
@@ -392,7 +274,7 @@ async fn bucket_region(session: &Session, bucket: &str, fallback: &str) -> Strin
 }
 
 /// ListPublicKeys (paginated) in `region` for the time range.
-async fn list_public_keys(
+pub(super) async fn list_public_keys(
     session: &Session,
     region: &str,
     start: DateTime<Utc>,
@@ -443,7 +325,7 @@ async fn list_public_keys(
 /// organization layout for an organization trail (or, not knowing, when
 /// there is one), else the plain one; the others are verified too. With
 /// no digest folder at all, the plain layout alone.
-async fn account_bases<S: Source>(
+pub(super) async fn account_bases<S: Source>(
     source: &S,
     bucket: &str,
     prefix: Option<&str>,
@@ -492,7 +374,7 @@ async fn account_bases<S: Source>(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn verify_with<S: Source>(
+pub(super) async fn verify_with<S: Source>(
     source: &S,
     request: &VerifyRequest,
     session: Option<&Session>,
@@ -690,7 +572,7 @@ async fn verify_with<S: Source>(
 
 /// One region's walk, bounded by `--timeout`: when the time runs out, the
 /// region is an error (the run is incomplete, exit 3), never valid.
-async fn within_deadline(
+pub(super) async fn within_deadline(
     request: &VerifyRequest,
     region: &str,
     walk: impl std::future::Future<Output = RegionResult>,
@@ -746,7 +628,7 @@ impl<'a> Plans<'a> {
 
 /// Keys for a region that was not looked up (cannot happen: every region
 /// is looked up); fail closed as unreadable.
-fn unreachable_keys() -> Result<&'static PublicKeys, &'static CollectionError> {
+pub(super) fn unreachable_keys() -> Result<&'static PublicKeys, &'static CollectionError> {
     static MISSING: std::sync::OnceLock<CollectionError> = std::sync::OnceLock::new();
     Err(MISSING.get_or_init(|| CollectionError {
         account_id: String::new(),
@@ -756,318 +638,4 @@ fn unreachable_keys() -> Result<&'static PublicKeys, &'static CollectionError> {
         code: "NotCollected".into(),
         message: "no public keys were looked up for this region".into(),
     }))
-}
-
-/// `audit --verify-logs HOURS`: verifies every trail of the snapshot with
-/// log file validation on over the `hours` before its collection time, with
-/// the caller's credentials. An organization trail is verified in the
-/// folder of every audited account.
-pub async fn audit_integrity(
-    access: &AwsAccess,
-    snapshot: &crate::snapshot::Snapshot,
-    hours: u32,
-    public_keys: Option<&PublicKeys>,
-    deadline: Option<(std::time::Instant, u64)>,
-) -> BTreeMap<String, crate::snapshot::Fact<crate::snapshot::LogIntegrity>> {
-    use crate::snapshot::Fact;
-    let end = snapshot.collected_at;
-    let start = end - chrono::Duration::hours(i64::from(hours));
-    let per_trail = join_all(snapshot.trails.values().filter_map(|trail| {
-        let (config, arn) = match &trail.config {
-            Fact::Value(config) => (config, parse_trail_arn(&trail.arn)?),
-            Fact::Error(_) => return None,
-        };
-        if !config.log_file_validation_enabled {
-            return None;
-        }
-        let bucket = config.s3_bucket_name.clone()?;
-        let access = bucket_access(access, snapshot, &bucket);
-        let accounts = if config.is_organization_trail {
-            snapshot.scope.accounts.clone()
-        } else {
-            vec![trail.account_id.clone()]
-        };
-        let verify_trail = async move {
-            let unverified = |account: &str, code: &str, message: String| {
-                Fact::Error(CollectionError {
-                    account_id: account.to_string(),
-                    region: None,
-                    service: "verify-logs".into(),
-                    operation: "VerifyLogs".into(),
-                    code: code.into(),
-                    message,
-                })
-            };
-            // Credentials once per trail, however many accounts' folders
-            // an organization trail has; those folders verified
-            // concurrently, a few at a time (each already reads its regions
-            // and files concurrently).
-            let sessions = match Sessions::connect(&access, &trail.account_id).await {
-                Ok(sessions) => sessions,
-                Err(e) => return unverified(&trail.account_id, "VerifyFailed", e),
-            };
-            let results: Vec<Result<Verification, VerifyError>> =
-                futures::stream::iter(accounts.iter().map(|account| {
-                    let request = VerifyRequest {
-                        trail: arn.clone(),
-                        start,
-                        end,
-                        account_id: account.clone(),
-                        regions: None,
-                        expected: audited_expectations(trail, config, account, start),
-                        s3_bucket: Some(bucket.clone()),
-                        s3_prefix: config.s3_key_prefix.clone(),
-                        local: None,
-                        public_keys: public_keys.cloned(),
-                        anchors: Vec::new(),
-                        aws: access.clone(),
-                        max_log_bytes: super::digest::DEFAULT_MAX_LOG_BYTES,
-                        deadline: None,
-                    };
-                    let sessions = &sessions;
-                    async move { verify_through(&request, Some(sessions)).await }
-                }))
-                .buffered(ACCOUNTS_AT_ONCE)
-                .collect()
-                .await;
-            let mut runs = Vec::new();
-            for (account, result) in accounts.iter().zip(results) {
-                match result {
-                    Ok(v) => runs.push(v),
-                    Err(e) => {
-                        let code = match e {
-                            VerifyError::Input(_) => "VerifyFailed",
-                            VerifyError::Unreadable(_) => "Unreadable",
-                        };
-                        return unverified(account, code, e.to_string());
-                    }
-                }
-            }
-            Fact::Value(summarize(&runs, start, end))
-        };
-        Some(async move {
-            let fact = match deadline {
-                None => verify_trail.await,
-                // What `--timeout` leaves unverified is unknown, never passed.
-                Some((at, seconds)) => tokio::time::timeout_at(at.into(), verify_trail)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Fact::Error(CollectionError {
-                            account_id: trail.account_id.clone(),
-                            region: Some(trail.home_region.clone()),
-                            service: "verify-logs".into(),
-                            operation: "VerifyLogs".into(),
-                            code: "RunTimeout".into(),
-                            message: format!(
-                                "--timeout {seconds}s ran out before the trail's log files were verified"
-                            ),
-                        })
-                    }),
-            };
-            (trail.arn.clone(), fact)
-        })
-    }))
-    .await;
-    per_trail.into_iter().collect()
-}
-
-/// For `audit --verify-logs`: the regions `account`'s folder of the trail
-/// must hold digests in are the trail's home region and, for a
-/// multi-region trail, every other audited region (those whose status was
-/// read), each judged by its `GetTrailStatus` from the snapshot. Its
-/// `LatestDigestDeliveryTime` describes the owner's folder only.
-fn audited_expectations(
-    trail: &crate::snapshot::TrailFacts,
-    config: &crate::snapshot::TrailConfig,
-    account: &str,
-    start: DateTime<Utc>,
-) -> Expectations {
-    let tail = account == trail.account_id;
-    let mut regions = BTreeMap::new();
-    regions.insert(
-        trail.home_region.clone(),
-        RegionExpectation::from_status(
-            "the trail's home region".into(),
-            &trail.status,
-            start,
-            tail,
-        ),
-    );
-    if config.is_multi_region_trail {
-        for (region, status) in &trail.status_in_regions {
-            regions.insert(
-                region.clone(),
-                RegionExpectation::from_status(
-                    "an audited region the multi-region trail covers".into(),
-                    status,
-                    start,
-                    tail,
-                ),
-            );
-        }
-    }
-    Expectations {
-        regions,
-        source: Some(
-            "the audited regions the trail covers, with GetTrailStatus in each (from the audit)"
-                .into(),
-        ),
-        organization_trail: Some(config.is_organization_trail),
-    }
-}
-
-/// How to read `bucket`: through the audit role of the in-scope account
-/// that owns it when that is not the caller's (a log-archive account, as
-/// AWS Control Tower sets up), else with the caller's credentials.
-pub fn bucket_access(
-    base: &AwsAccess,
-    snapshot: &crate::snapshot::Snapshot,
-    bucket: &str,
-) -> AwsAccess {
-    let owner = snapshot
-        .buckets
-        .get(bucket)
-        .and_then(|b| b.owner_account_id.value());
-    let caller = snapshot.caller.as_ref().map(|c| &c.account_id);
-    match (owner, &base.member_role) {
-        (Some(owner), Some(role)) if Some(owner) != caller => AwsAccess {
-            role_arn: Some(format!(
-                "arn:{}:iam::{owner}:role/{role}",
-                snapshot.partition
-            )),
-            ..base.clone()
-        },
-        _ => base.clone(),
-    }
-}
-
-/// Account folders of one organization trail verified at once.
-const ACCOUNTS_AT_ONCE: usize = 8;
-
-/// The snapshot's record of one trail's verifications (one per account).
-pub fn summarize(
-    runs: &[Verification],
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> crate::snapshot::LogIntegrity {
-    use super::report::{Counts, FileKind, Status};
-    use crate::snapshot::{IntegrityCounts, IntegrityGap, IntegrityProblem, LogIntegrity};
-    let counts = |c: Counts| IntegrityCounts {
-        valid: c.valid as u64,
-        invalid: c.invalid as u64,
-        unverifiable: c.unverifiable as u64,
-        unreadable: c.unreadable as u64,
-    };
-    let mut integrity = LogIntegrity {
-        start_time: start,
-        end_time: end,
-        accounts: runs.iter().map(|r| r.account_id.clone()).collect(),
-        regions: Vec::new(),
-        digests: IntegrityCounts::default(),
-        logs: IntegrityCounts::default(),
-        gaps: Vec::new(),
-        problems: Vec::new(),
-        problems_omitted: 0,
-        regions_from: runs.first().map(|r| r.regions_from.clone()),
-        tail_unproven: Vec::new(),
-    };
-    let mut problems = Vec::new();
-    for run in runs {
-        let s = run.summary();
-        let (d, l) = (counts(s.digests), counts(s.logs));
-        for (total, add) in [(&mut integrity.digests, d), (&mut integrity.logs, l)] {
-            total.valid += add.valid;
-            total.invalid += add.invalid;
-            total.unverifiable += add.unverifiable;
-            total.unreadable += add.unreadable;
-        }
-        for region in &run.regions {
-            if !integrity.regions.contains(&region.region) {
-                integrity.regions.push(region.region.clone());
-            }
-            for g in region.gaps.iter().filter(|g| !g.backfill) {
-                integrity.gaps.push(IntegrityGap {
-                    account_id: run.account_id.clone(),
-                    region: region.region.clone(),
-                    from: g.from,
-                    to: g.to,
-                });
-            }
-            if let Some(why) = &region.digests_missing {
-                problems.push(IntegrityProblem {
-                    account_id: run.account_id.clone(),
-                    region: region.region.clone(),
-                    kind: "region".into(),
-                    location: String::new(),
-                    status: super::report::DIGESTS_MISSING.into(),
-                    detail: Some(why.clone()),
-                    invalid: true,
-                });
-            }
-            if region.tail_unproven.is_some() {
-                integrity
-                    .tail_unproven
-                    .push(format!("{}/{}", run.account_id, region.region));
-            }
-            if let Some(e) = &region.error {
-                problems.push(IntegrityProblem {
-                    account_id: run.account_id.clone(),
-                    region: region.region.clone(),
-                    kind: "region".into(),
-                    location: String::new(),
-                    status: "ERROR: not verified".into(),
-                    detail: Some(e.clone()),
-                    invalid: false,
-                });
-            }
-            for f in region.digests.iter().chain(&region.logs) {
-                if f.status != Status::Valid {
-                    problems.push(IntegrityProblem {
-                        account_id: run.account_id.clone(),
-                        region: region.region.clone(),
-                        kind: match f.kind {
-                            FileKind::Digest => "digest".into(),
-                            FileKind::Log => "log".into(),
-                        },
-                        location: f.location.clone(),
-                        status: f.status.text().into(),
-                        detail: f.detail.clone(),
-                        invalid: f.status.is_invalid(),
-                    });
-                }
-            }
-        }
-    }
-    integrity.regions.sort();
-    // Invalid files first: they are what the finding is about.
-    problems.sort_by_key(|p| !p.invalid);
-    let keep = LogIntegrity::MAX_PROBLEMS.min(problems.len());
-    integrity.problems_omitted = (problems.len() - keep) as u64;
-    problems.truncate(keep);
-    integrity.problems = problems;
-    integrity
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn trail_arns_are_parsed() {
-        let t =
-            parse_trail_arn("arn:aws:cloudtrail:eu-west-1:123456789012:trail/my-trail").unwrap();
-        assert_eq!(t.home_region, "eu-west-1");
-        assert_eq!(t.account_id, "123456789012");
-        assert_eq!(t.name, "my-trail");
-        for bad in [
-            "",
-            "arn:aws:cloudtrail:eu-west-1:123456789012:trail/",
-            "arn:aws:s3:eu-west-1:123456789012:trail/x",
-            "arn:aws:cloudtrail:eu-west-1:1234:trail/x",
-            "arn:aws:cloudtrail::123456789012:trail/x",
-            "main",
-        ] {
-            assert!(parse_trail_arn(bad).is_none(), "{bad}");
-        }
-    }
 }
