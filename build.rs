@@ -28,7 +28,31 @@ fn main() {
     out.push_str("];\n");
     let target = Path::new(&std::env::var("OUT_DIR").unwrap()).join("check_metadata.rs");
     std::fs::write(target, out).unwrap();
+    embed_frameworks(&dir.join("frameworks"));
     embed_corpora(&dir.join("corpora"));
+}
+
+/// Embeds the framework control tables, `checks/frameworks/<key>.toml`.
+fn embed_frameworks(root: &Path) {
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut out = String::from(
+        "/// (framework key, file contents) of every checks/frameworks/*.toml.\npub static FRAMEWORK_FILES: &[(&str, &str)] = &[\n",
+    );
+    for file in sorted_dir(root) {
+        if file.extension().is_some_and(|x| x == "toml") {
+            println!("cargo:rerun-if-changed={}", file.display());
+            let stem = file.file_stem().unwrap().to_string_lossy();
+            writeln!(
+                out,
+                "    ({stem:?}, include_str!({:?})),",
+                file.display().to_string()
+            )
+            .unwrap();
+        }
+    }
+    out.push_str("];\n");
+    let target = Path::new(&std::env::var("OUT_DIR").unwrap()).join("framework_controls.rs");
+    std::fs::write(target, out).unwrap();
 }
 
 /// Embeds the monitoring checks' event corpora,

@@ -19,6 +19,8 @@ START, END = "<!-- catalog:start -->", "<!-- catalog:end -->"
 FRAMEWORKS = [
     ("cis-aws-v3.0.0", "CIS v3.0.0"),
     ("cis-aws-v5.0.0", "CIS v5.0.0"),
+    ("cis-aws-v6.0.0", "CIS v6.0.0"),
+    ("cis-aws-v7.0.0", "CIS v7.0.0"),
     ("aws-securityhub", "Security Hub"),
     ("aws-config", "AWS Config rule"),
 ]

@@ -239,7 +239,8 @@ pub struct GateArgs {
     #[arg(long, value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
     /// Run only the checks mapped to this framework and report per control id:
-    /// cis-aws-v5.0.0, cis-aws-v3.0.0, aws-securityhub or aws-config.
+    /// cis-aws-v7.0.0, cis-aws-v6.0.0, cis-aws-v5.0.0, cis-aws-v3.0.0,
+    /// aws-securityhub or aws-config.
     #[arg(long, value_name = "FRAMEWORK")]
     pub framework: Option<String>,
     /// An earlier JSON report: mark each finding new, unchanged or resolved.

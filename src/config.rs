@@ -175,7 +175,21 @@ pub struct Waiver {
     pub expires: NaiveDate,
 }
 
+/// The `check` of the `[monitoring.siem]` attestation: it covers every
+/// monitoring check.
+pub const MONITORING_CHECKS: &str = "monitor-*";
+
 impl Waiver {
+    /// Whether it is about check `check_id` (the SIEM attestation: about
+    /// every monitoring check).
+    pub fn covers_check(&self, check_id: &str) -> bool {
+        if self.check == MONITORING_CHECKS {
+            crate::checks::is_monitoring(check_id)
+        } else {
+            self.check == check_id
+        }
+    }
+
     /// Whether it applies to a finding (ignoring expiry).
     pub fn matches(
         &self,
@@ -184,7 +198,7 @@ impl Waiver {
         region: Option<&str>,
         resource: &str,
     ) -> bool {
-        self.check == check_id
+        self.covers_check(check_id)
             && self
                 .accounts
                 .as_ref()
@@ -251,6 +265,27 @@ struct RawConfig {
     gate: Option<Spanned<RawGate>>,
     #[serde(default, rename = "waiver")]
     waivers: Vec<Spanned<RawWaiver>>,
+    #[serde(default)]
+    monitoring: Option<RawMonitoring>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMonitoring {
+    siem: Option<Spanned<RawSiem>>,
+}
+
+/// `[monitoring.siem]`: the attestation that the CIS monitoring is done in
+/// an external SIEM, which CIS accepts since v4.0.0 ("CloudWatch Logs or
+/// an external SIEM") and trailwarden cannot see.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSiem {
+    system: Spanned<String>,
+    accounts: Option<Vec<Spanned<String>>>,
+    reason: Spanned<String>,
+    owner: Spanned<String>,
+    expires: Spanned<toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -557,6 +592,55 @@ pub fn parse(
             expires,
         });
     }
+
+    if let Some(siem) = raw.monitoring.and_then(|m| m.siem) {
+        let span = siem.span();
+        let siem = siem.into_inner();
+        let expires = parse_date(&siem.expires).map_err(|m| error(Some(siem.expires.span()), m))?;
+        let horizon = now.date_naive() + chrono::Days::new(max_days as u64);
+        if expires > horizon {
+            return Err(error(
+                Some(siem.expires.span()),
+                format!(
+                    "monitoring.siem expires {expires}, more than {max_days} days from today ({}); \
+                     an attestation must be renewed, not granted indefinitely (params.max_waiver_days)",
+                    now.date_naive()
+                ),
+            ));
+        }
+        let accounts =
+            match &siem.accounts {
+                None => None,
+                Some(list) if list.is_empty() => return Err(error(
+                    Some(span),
+                    "monitoring.siem.accounts is empty: leave it out to attest for every account"
+                        .into(),
+                )),
+                Some(list) => Some(
+                    list.iter()
+                        .map(|a| {
+                            crate::names::AccountId::parse(a.get_ref())
+                                .map(|_| a.get_ref().clone())
+                                .map_err(|m| {
+                                    error(Some(a.span()), format!("monitoring.siem.accounts: {m}"))
+                                })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+            };
+        let system = non_empty(&siem.system, "monitoring.siem.system")?;
+        let reason = non_empty(&siem.reason, "monitoring.siem.reason")?;
+        config.waivers.push(Waiver {
+            index: config.waivers.len() + 1,
+            check: MONITORING_CHECKS.to_string(),
+            accounts,
+            regions: None,
+            resources: None,
+            reason: format!("monitored in an external SIEM ({system}): {reason}"),
+            owner: non_empty(&siem.owner, "monitoring.siem.owner")?,
+            expires,
+        });
+    }
     Ok(config)
 }
 
@@ -662,6 +746,17 @@ pub fn starter_file() -> String {
 # reason = "MFA delete needs the root user; scheduled in SEC-142"
 # owner = "platform-security@example.com"
 # expires = "2027-03-31"
+
+# CIS accepts monitoring in an external SIEM instead of CloudWatch Logs
+# metric filters and alarms. trailwarden cannot see a SIEM: this attestation
+# marks the failing monitoring checks (monitor-*) `waived` with its reason,
+# owner and expiry, like a waiver; it never turns an error into a pass.
+# [monitoring.siem]
+# system = "Splunk Enterprise Security"
+# reason = "CloudTrail is forwarded to the SIEM; CIS 5.1-5.15 alerts are rules SEC-200..214"
+# owner = "soc@example.com"
+# expires = "2027-06-30"
+# accounts = ["111122223333"]          # only these accounts (default: all)
 "#
     )
 }

@@ -97,6 +97,13 @@ pub fn render_framework(
     }
     let mut controls: Vec<(&str, Vec<&CheckMetadata>)> = controls.into_iter().collect();
     controls.sort_by_key(|(id, _)| natural_key(id));
+    // The framework's own titles, and the controls no check covers with
+    // why, where the framework has a control table.
+    let table = crate::checks::framework_controls(key).unwrap_or_default();
+    let title_of = |id: &str| table.iter().find(|c| c.id == id).map(|c| c.title.as_str());
+    let mut uncovered: Vec<&crate::checks::Control> =
+        table.iter().filter(|c| c.not_covered.is_some()).collect();
+    uncovered.sort_by_key(|c| natural_key(&c.id));
     Ok(match format {
         ListFormat::Json => {
             let value = json!({
@@ -104,9 +111,13 @@ pub fn render_framework(
                 "name": name,
                 "controls": controls.iter().map(|(id, checks)| json!({
                     "id": id,
+                    "title": title_of(id),
                     "checks": checks.iter().map(|m| json!({
                         "id": m.id, "title": m.title, "severity": m.severity,
                     })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+                "not_covered": uncovered.iter().map(|c| json!({
+                    "id": c.id, "title": c.title, "why": c.not_covered,
                 })).collect::<Vec<_>>(),
             });
             format!("{}\n", serde_json::to_string_pretty(&value)?)
@@ -121,8 +132,15 @@ pub fn render_framework(
                 .max(7);
             let _ = writeln!(out, "{:<width$}  CHECKS", "CONTROL");
             for (id, checks) in &controls {
+                if let Some(title) = title_of(id) {
+                    let _ = writeln!(out, "{id:<width$}  {title}");
+                }
                 for (i, meta) in checks.iter().enumerate() {
-                    let shown = if i == 0 { *id } else { "" };
+                    let shown = if i == 0 && title_of(id).is_none() {
+                        *id
+                    } else {
+                        ""
+                    };
                     let _ = writeln!(
                         out,
                         "{shown:<width$}  {} ({}): {}",
@@ -130,6 +148,13 @@ pub fn render_framework(
                         meta.severity.as_str(),
                         meta.title
                     );
+                }
+            }
+            if !uncovered.is_empty() {
+                let _ = writeln!(out, "\nNot covered by any check:");
+                for c in &uncovered {
+                    let why = c.not_covered.as_deref().unwrap_or_default();
+                    let _ = writeln!(out, "{:<width$}  {}: {why}", c.id, c.title);
                 }
             }
             out

@@ -139,6 +139,18 @@ pub struct WaiverReport {
     pub matched: usize,
 }
 
+/// Whether a waiver's check ran (the SIEM attestation's: any monitoring
+/// check).
+fn waiver_evaluated(w: &Waiver, selection: &Selection) -> bool {
+    if w.check == crate::config::MONITORING_CHECKS {
+        crate::checks::REGISTRY
+            .iter()
+            .any(|c| w.covers_check(c.id) && selection.runs(c.id))
+    } else {
+        selection.runs(&w.check)
+    }
+}
+
 /// Turns each `fail` that an unexpired waiver matches into `waived`; marks
 /// a `fail` whose matching waiver expired. Never touches other statuses.
 /// Waivers are judged at `now`: the snapshot's collection time (the clock
@@ -207,7 +219,7 @@ pub fn apply_waivers(
             let days_left = w.days_left(now);
             let state = if w.is_expired(now) {
                 WaiverState::Expired
-            } else if !selection.runs(&w.check) {
+            } else if !waiver_evaluated(w, selection) {
                 WaiverState::NotEvaluated
             } else if matched == 0 {
                 WaiverState::Stale

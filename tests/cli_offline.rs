@@ -828,6 +828,8 @@ fn checks_show_prints_rationale_remediation_and_frameworks() {
     let names = [
         ("cis-aws-v3.0.0", "CIS AWS Foundations Benchmark v3.0.0"),
         ("cis-aws-v5.0.0", "CIS AWS Foundations Benchmark v5.0.0"),
+        ("cis-aws-v6.0.0", "CIS AWS Foundations Benchmark v6.0.0"),
+        ("cis-aws-v7.0.0", "CIS AWS Foundations Benchmark v7.0.0"),
         ("aws-securityhub", "AWS Security Hub controls"),
         ("aws-config", "AWS Config managed rules"),
     ];
@@ -1258,5 +1260,47 @@ fn demo_stats_name_real_collector_operations() {
             error["operation"].as_str().unwrap()
         );
         assert!(trailwarden::aws::ops::by_key(&key).is_some(), "{key}");
+    }
+}
+
+/// Issue 16: the CIS v6.0.0 and v7.0.0 control tables reach the user:
+/// `checks --framework` gives each mapped control its title and lists the
+/// logging and monitoring controls no check covers, with why, and the
+/// Frameworks page names every one of those.
+#[test]
+fn cis_v6_and_v7_controls_have_titles_and_the_uncovered_ones_are_documented() {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/frameworks.md"),
+    )
+    .unwrap();
+    for key in ["cis-aws-v6.0.0", "cis-aws-v7.0.0"] {
+        let output = run(&["checks", "--framework", key, "--format", "json"]);
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        let listing: Value = serde_json::from_str(&stdout(&output)).unwrap();
+        let controls = listing["controls"].as_array().unwrap();
+        assert!(controls.len() >= 24, "{listing:#}");
+        for control in controls {
+            assert!(
+                control["title"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("Ensure")),
+                "{control:#}"
+            );
+        }
+        let multi_region = controls.iter().find(|c| c["id"] == "4.1").unwrap();
+        assert_eq!(multi_region["checks"][0]["id"], "cloudtrail-multi-region");
+        let root = controls.iter().find(|c| c["id"] == "5.3").unwrap();
+        assert_eq!(root["checks"][0]["id"], "monitor-root-usage");
+        let uncovered = listing["not_covered"].as_array().unwrap();
+        assert!(uncovered.iter().any(|c| c["id"] == "4.7"), "{listing:#}");
+        for control in uncovered {
+            let id = control["id"].as_str().unwrap();
+            let why = control["why"].as_str().unwrap();
+            assert!(
+                page.lines()
+                    .any(|l| l.starts_with(&format!("| {id} ")) && l.contains(why)),
+                "docs/frameworks.md does not document {key} {id}: {why}"
+            );
+        }
     }
 }

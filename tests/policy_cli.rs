@@ -917,3 +917,83 @@ fn a_control_whose_checks_are_all_disabled_is_listed_not_dropped() {
     assert!(line.contains("OFF"), "{line}");
     assert!(line.contains(&format!("{check} (disabled)")), "{line}");
 }
+
+/// Issue 16: `[monitoring.siem]` attests that the CIS monitoring is done in
+/// an external SIEM (which CIS accepts and trailwarden cannot see): every
+/// failing monitoring check becomes `waived` with the attestation's reason,
+/// owner and expiry, no other check changes, an error is never hidden, and
+/// once it expires the failures count again.
+#[test]
+fn a_siem_attestation_waives_the_monitoring_checks_and_nothing_else() {
+    let s = Scratch::new();
+    let attestation = "[monitoring.siem]\nsystem = \"Splunk Enterprise Security\"\n\
+        reason = \"CIS 5.1-5.15 alerts are SIEM rules SEC-200..214\"\n\
+        owner = \"soc@example.com\"\nexpires = \"2027-06-30\"\n";
+    let config = s.write("siem.toml", attestation);
+    let (_, before) = s.evaluate("demo.json", &["--no-config"], None);
+    let (_, after) = s.evaluate("demo.json", &["--config", &config], None);
+    let findings = |r: &Value| r["findings"].as_array().unwrap().clone();
+    let (before, after_findings) = (findings(&before), findings(&after));
+    assert_eq!(before.len(), after_findings.len());
+    let mut waived = 0;
+    for (b, a) in before.iter().zip(&after_findings) {
+        assert_eq!(b["check_id"], a["check_id"]);
+        let monitoring = b["check_id"].as_str().unwrap().starts_with("monitor-");
+        match (b["status"].as_str().unwrap(), monitoring) {
+            ("fail", true) => {
+                waived += 1;
+                assert_eq!(a["status"], "waived", "{a:#}");
+                let reason = a["waiver"]["reason"].as_str().unwrap();
+                assert!(
+                    reason.starts_with(
+                        "monitored in an external SIEM (Splunk Enterprise Security): CIS 5.1-5.15"
+                    ),
+                    "{reason}"
+                );
+                assert_eq!(a["waiver"]["owner"], "soc@example.com");
+            }
+            // An error, a pass, or another check's verdict is untouched.
+            _ => assert_eq!(b["status"], a["status"], "{a:#}"),
+        }
+    }
+    assert!(waived >= 15, "the demo's monitoring failures: {waived}");
+    let listed = &after["policy"]["waivers"][0];
+    assert_eq!(listed["check_id"], "monitor-*", "{listed:#}");
+    assert_eq!(listed["state"], "active");
+
+    // Expired: the failures count again, and the attestation says so.
+    let on = s.collected_on("demo.json", 2027, 7, 1);
+    let (_, expired) = s.evaluate(&on, &["--config", &config], None);
+    assert_eq!(expired["policy"]["waivers"][0]["state"], "expired");
+    let failing_monitors = findings(&expired)
+        .iter()
+        .filter(|f| {
+            f["check_id"].as_str().unwrap().starts_with("monitor-") && f["status"] == "fail"
+        })
+        .count();
+    assert_eq!(failing_monitors, waived);
+
+    // Malformed: one line, exit 2.
+    for (bad, says) in [
+        (
+            attestation.replace("owner = \"soc@example.com\"\n", ""),
+            "owner",
+        ),
+        (
+            attestation.replace("2027-06-30", "2030-01-01"),
+            "must be renewed",
+        ),
+        (format!("{attestation}accounts = [\"12345\"]\n"), "12-digit"),
+    ] {
+        let path = s.write("bad.toml", &bad);
+        let out = s.run(&["evaluate", "demo.json", "--config", &path], None);
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+        assert_eq!(
+            stderr(&out).trim_end().lines().count(),
+            1,
+            "{}",
+            stderr(&out)
+        );
+    }
+}

@@ -7,11 +7,14 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 include!(concat!(env!("OUT_DIR"), "/check_metadata.rs"));
+include!(concat!(env!("OUT_DIR"), "/framework_controls.rs"));
 
 /// The framework keys metadata may use, with their display names.
 pub const FRAMEWORKS: &[(&str, &str)] = &[
     ("cis-aws-v3.0.0", "CIS AWS Foundations Benchmark v3.0.0"),
     ("cis-aws-v5.0.0", "CIS AWS Foundations Benchmark v5.0.0"),
+    ("cis-aws-v6.0.0", "CIS AWS Foundations Benchmark v6.0.0"),
+    ("cis-aws-v7.0.0", "CIS AWS Foundations Benchmark v7.0.0"),
     ("aws-securityhub", "AWS Security Hub controls"),
     ("aws-config", "AWS Config managed rules"),
 ];
@@ -110,6 +113,111 @@ impl Catalog {
     }
 }
 
+/// One control of a framework's control table
+/// (`checks/frameworks/<key>.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Control {
+    pub id: String,
+    /// The title, exactly as that version of the framework writes it.
+    pub title: String,
+    /// Why no check covers it (out of scope, manual…); `None`: a check maps
+    /// to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_covered: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ControlTable {
+    framework: String,
+    control: Vec<Control>,
+}
+
+/// The control table of framework `key`, for the frameworks that have one
+/// (the CIS versions from v6.0.0 on): ids, titles, and the controls of the
+/// logging and monitoring sections no check covers, with why.
+pub fn framework_controls(key: &str) -> Option<&'static [Control]> {
+    static TABLES: OnceLock<BTreeMap<String, Vec<Control>>> = OnceLock::new();
+    TABLES
+        .get_or_init(|| {
+            parse_control_tables(FRAMEWORK_FILES, Catalog::embedded())
+                .expect("embedded framework tables are valid (tested)")
+        })
+        .get(key)
+        .map(Vec::as_slice)
+}
+
+/// Parses the control tables and checks them against the catalog: every
+/// control a check maps to is in its framework's table, and every control
+/// of a table is either mapped by a check or says why none covers it.
+fn parse_control_tables(
+    files: &[(&str, &str)],
+    catalog: &Catalog,
+) -> Result<BTreeMap<String, Vec<Control>>, CatalogError> {
+    let mut tables = BTreeMap::new();
+    for (stem, text) in files {
+        let invalid = |message: String| CatalogError::Invalid {
+            file: format!("frameworks/{stem}"),
+            message,
+        };
+        let table: ControlTable = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        if table.framework != *stem || !FRAMEWORKS.iter().any(|(k, _)| k == stem) {
+            return Err(invalid(format!(
+                "framework '{}' is not this file's known framework",
+                table.framework
+            )));
+        }
+        let mapped: BTreeMap<&str, Vec<&str>> =
+            catalog
+                .all()
+                .iter()
+                .fold(BTreeMap::new(), |mut mapped, meta| {
+                    for id in meta.frameworks.get(*stem).into_iter().flatten() {
+                        mapped
+                            .entry(id.as_str())
+                            .or_default()
+                            .push(meta.id.as_str());
+                    }
+                    mapped
+                });
+        for (id, checks) in &mapped {
+            if !table.control.iter().any(|c| c.id == *id) {
+                return Err(invalid(format!(
+                    "control {id}, which {} maps to, is not listed",
+                    checks.join(", ")
+                )));
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for control in &table.control {
+            if !seen.insert(control.id.as_str()) {
+                return Err(invalid(format!("control {} is listed twice", control.id)));
+            }
+            match (
+                mapped.contains_key(control.id.as_str()),
+                &control.not_covered,
+            ) {
+                (true, Some(_)) => {
+                    return Err(invalid(format!(
+                        "control {} is mapped by a check and says it is not covered",
+                        control.id
+                    )))
+                }
+                (false, None) => {
+                    return Err(invalid(format!(
+                        "control {} is mapped by no check and does not say why (not_covered)",
+                        control.id
+                    )))
+                }
+                _ => {}
+            }
+        }
+        tables.insert(stem.to_string(), table.control);
+    }
+    Ok(tables)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +229,35 @@ mod tests {
         let registered: BTreeSet<_> = super::super::REGISTRY.iter().map(|c| c.id).collect();
         let described: BTreeSet<_> = catalog.all().iter().map(|m| m.id.as_str()).collect();
         assert_eq!(registered, described);
+    }
+
+    #[test]
+    fn framework_tables_agree_with_the_mappings() {
+        let catalog = Catalog::parse(METADATA_FILES).unwrap();
+        let tables = parse_control_tables(FRAMEWORK_FILES, &catalog).unwrap();
+        assert!(tables.contains_key("cis-aws-v6.0.0") && tables.contains_key("cis-aws-v7.0.0"));
+        // A mapping to a control the table lacks, and a control neither
+        // mapped nor explained, are both refused.
+        let (_, v7) = FRAMEWORK_FILES
+            .iter()
+            .find(|(k, _)| *k == "cis-aws-v7.0.0")
+            .unwrap();
+        let without_41 = v7.replace(
+            "id = \"4.1\"\ntitle = \"Ensure CloudTrail is enabled in all regions\"",
+            "id = \"9.9\"\ntitle = \"x\"",
+        );
+        let e = parse_control_tables(&[("cis-aws-v7.0.0", &without_41)], &catalog).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("control 4.1, which cloudtrail-multi-region maps to, is not listed"),
+            "{e}"
+        );
+        let unexplained = format!("{v7}\n[[control]]\nid = \"2.2\"\ntitle = \"y\"\n");
+        let e = parse_control_tables(&[("cis-aws-v7.0.0", &unexplained)], &catalog).unwrap_err();
+        assert!(
+            e.to_string().contains("control 2.2 is mapped by no check"),
+            "{e}"
+        );
     }
 
     #[test]

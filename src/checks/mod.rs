@@ -18,7 +18,9 @@ pub mod selectors;
 mod alarm_trigger;
 pub mod monitoring;
 
-pub use catalog::{Catalog, CatalogError, CheckMetadata, Remediation, FRAMEWORKS};
+pub use catalog::{
+    framework_controls, Catalog, CatalogError, CheckMetadata, Control, Remediation, FRAMEWORKS,
+};
 pub use context::{Context, Params};
 
 use crate::finding::Finding;
@@ -112,6 +114,14 @@ registry! {
         ("monitor-vpc-changes", "VPC changes"),
         ("monitor-organizations-changes", "AWS Organizations changes"),
     ],
+}
+
+/// Whether `check_id` is one of the monitoring checks (CIS "… is
+/// monitored"), which an external-SIEM attestation covers.
+pub fn is_monitoring(check_id: &str) -> bool {
+    REGISTRY
+        .iter()
+        .any(|c| c.id == check_id && matches!(c.runner, Runner::Monitor { .. }))
 }
 
 /// Runs every registered check over the snapshot. The severity and nothing
