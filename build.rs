@@ -1,57 +1,44 @@
-//! Embeds every `checks/<id>.toml` metadata file into the binary, so the
-//! catalog ships with it and `checks show` works offline.
+//! Embeds every `checks/<id>.toml` metadata file, the framework control
+//! tables and the monitoring corpora into the binary, so the catalog ships
+//! with it and `checks show` works offline.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("checks");
-    println!("cargo:rerun-if-changed={}", dir.display());
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .expect("checks/ directory")
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    entries.sort();
-    let mut out = String::from("/// (file stem, file contents) of every checks/*.toml.\npub static METADATA_FILES: &[(&str, &str)] = &[\n");
-    for path in &entries {
-        println!("cargo:rerun-if-changed={}", path.display());
-        let stem = path.file_stem().unwrap().to_string_lossy();
-        writeln!(
-            out,
-            "    ({stem:?}, include_str!({:?})),",
-            path.display().to_string()
-        )
-        .unwrap();
-    }
-    out.push_str("];\n");
-    let target = Path::new(&std::env::var("OUT_DIR").unwrap()).join("check_metadata.rs");
-    std::fs::write(target, out).unwrap();
-    embed_frameworks(&dir.join("frameworks"));
+    embed_tomls(&dir, "METADATA_FILES", "check_metadata.rs");
+    embed_tomls(
+        &dir.join("frameworks"),
+        "FRAMEWORK_FILES",
+        "framework_controls.rs",
+    );
     embed_corpora(&dir.join("corpora"));
 }
 
-/// Embeds the framework control tables, `checks/frameworks/<key>.toml`.
-fn embed_frameworks(root: &Path) {
-    println!("cargo:rerun-if-changed={}", root.display());
-    let mut out = String::from(
-        "/// (framework key, file contents) of every checks/frameworks/*.toml.\npub static FRAMEWORK_FILES: &[(&str, &str)] = &[\n",
+/// Embeds every `*.toml` of `dir` (the check metadata, `checks/<id>.toml`;
+/// the framework control tables, `checks/frameworks/<key>.toml`) as the
+/// static `name`: (file stem, file contents), sorted, in `OUT_DIR/target`.
+fn embed_tomls(dir: &Path, name: &str, target: &str) {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut out = format!(
+        "/// (file stem, file contents) of every {}/*.toml.\npub static {name}: &[(&str, &str)] = &[\n",
+        dir.display()
     );
-    for file in sorted_dir(root) {
-        if file.extension().is_some_and(|x| x == "toml") {
-            println!("cargo:rerun-if-changed={}", file.display());
-            let stem = file.file_stem().unwrap().to_string_lossy();
+    for path in sorted_dir(dir) {
+        if path.extension().is_some_and(|x| x == "toml") {
+            println!("cargo:rerun-if-changed={}", path.display());
+            let stem = path.file_stem().unwrap().to_string_lossy();
             writeln!(
                 out,
                 "    ({stem:?}, include_str!({:?})),",
-                file.display().to_string()
+                path.display().to_string()
             )
             .unwrap();
         }
     }
     out.push_str("];\n");
-    let target = Path::new(&std::env::var("OUT_DIR").unwrap()).join("framework_controls.rs");
+    let target = Path::new(&std::env::var("OUT_DIR").unwrap()).join(target);
     std::fs::write(target, out).unwrap();
 }
 
