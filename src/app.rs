@@ -445,27 +445,30 @@ fn write_reports(report: &Report, output: &OutputArgs) -> Result<Vec<String>> {
     let options = report::RenderOptions {
         template_dir: output.template_dir.clone(),
     };
+    // The HTML page streams into a temporary file first: a template error
+    // is an input error before any report is written, and each HTML target
+    // is a copy of that file.
     let html = if wants_html(output) {
         Some(
-            report::render(report, Format::Html, &options)
-                .map_err(|e| InputError(e.to_string()))?,
+            report::render_html_file(report, &options).map_err(|e| match e {
+                report::html::HtmlError::Write(e) => {
+                    anyhow::anyhow!("cannot render the HTML report: {e}")
+                }
+                e => InputError(e.to_string()).into(),
+            })?,
         )
     } else {
         None
     };
     let render = |format: Format| -> Result<Vec<u8>> {
-        match (format, &html) {
-            (Format::Html, Some(bytes)) => Ok(bytes.clone()),
-            _ => report::render(report, format, &options)
-                .map_err(|e| InputError(e.to_string()).into()),
-        }
+        report::render(report, format, &options).map_err(|e| InputError(e.to_string()).into())
     };
     let mut failures = Vec::new();
     for target in &output.reports {
-        let written = if target.format == Format::Json {
-            report::write_json(report, Some(&target.path))
-        } else {
-            report::write_atomically(&target.path, &render(target.format)?)
+        let written = match (target.format, &html) {
+            (Format::Json, _) => report::write_json(report, Some(&target.path)),
+            (Format::Html, Some(file)) => report::write_file_output(file, Some(&target.path)),
+            (format, _) => report::write_atomically(&target.path, &render(format)?),
         };
         if let Err(e) = written {
             failures.push(format!(
@@ -481,6 +484,9 @@ fn write_reports(report: &Report, output: &OutputArgs) -> Result<Vec<String>> {
             &report::console::render_styled(report, report::console::use_color()),
             None,
         ),
+        (Format::Html, path) if html.is_some() => {
+            report::write_file_output(html.as_ref().expect("rendered above"), path.as_deref())
+        }
         (format, path) => report::write_output(&render(format)?, path.as_deref()),
     };
     if let Err(e) = written {

@@ -51,6 +51,36 @@ pub fn render(
     })
 }
 
+/// The HTML report, rendered once into an unnamed temporary file: the page
+/// streams out as it is rendered (a large organization's runs to tens of
+/// megabytes and is never held in memory), and a template error is known
+/// before any report file is written. Copy it where it goes with
+/// [`write_file_output`].
+pub fn render_html_file(
+    report: &model::Report,
+    options: &RenderOptions,
+) -> Result<std::fs::File, html::HtmlError> {
+    let mut file = tempfile::tempfile().map_err(html::HtmlError::Write)?;
+    html::render_to(report, options.template_dir.as_deref(), &mut file)?;
+    Ok(file)
+}
+
+/// Copies a rendered report (see [`render_html_file`]) to `path`
+/// atomically, or to stdout when `path` is `None`.
+pub fn write_file_output(file: &std::fs::File, path: Option<&Path>) -> std::io::Result<()> {
+    use std::io::Seek as _;
+    let copy = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        let mut file = file;
+        file.seek(std::io::SeekFrom::Start(0))?;
+        std::io::copy(&mut file, w)?;
+        w.flush()
+    };
+    match path {
+        None => copy(&mut std::io::stdout().lock()),
+        Some(path) => write_atomically_with(path, copy),
+    }
+}
+
 /// Writes `bytes` to `path` atomically (a temporary file beside it, then a
 /// rename), or to stdout when `path` is `None`.
 pub fn write_output(bytes: &[u8], path: Option<&Path>) -> std::io::Result<()> {
