@@ -56,27 +56,30 @@ pub fn render(report: &Report) -> Vec<u8> {
             })
             .collect(),
         None => {
-            // Accounts in scope order, then any account only the findings name.
-            let mut accounts: Vec<&str> =
-                report.scope.accounts.iter().map(String::as_str).collect();
-            for f in &report.findings {
-                if !accounts.contains(&f.account_id.as_str()) {
-                    accounts.push(f.account_id.as_str());
+            // Accounts in scope order, then any account only the findings
+            // name; each finding put in its account's suite in one pass
+            // (a scan of the findings per account was 5,000 × 177,000
+            // comparisons for a large organization).
+            let mut index: std::collections::HashMap<&str, usize> =
+                std::collections::HashMap::new();
+            let mut suites: Vec<Suite> = Vec::new();
+            let named = report.scope.accounts.iter().map(String::as_str);
+            for account in named.chain(report.findings.iter().map(|f| f.account_id.as_str())) {
+                if !index.contains_key(account) {
+                    index.insert(account, suites.len());
+                    suites.push(Suite {
+                        name: account.to_string(),
+                        properties: vec![("account_id", account.to_string())],
+                        cases: Vec::new(),
+                    });
                 }
             }
-            accounts
-                .iter()
-                .map(|account| Suite {
-                    name: account.to_string(),
-                    properties: vec![("account_id", account.to_string())],
-                    cases: report
-                        .findings
-                        .iter()
-                        .filter(|f| f.account_id == *account)
-                        .map(Case::Finding)
-                        .collect(),
-                })
-                .collect()
+            for f in &report.findings {
+                suites[index[f.account_id.as_str()]]
+                    .cases
+                    .push(Case::Finding(f));
+            }
+            suites
         }
     };
     if !report.policy.disabled_checks.is_empty() {
