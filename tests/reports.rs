@@ -1630,7 +1630,7 @@ fn waiver_states_are_flagged_in_every_format() {
     for (index, state) in [
         (2, "EXPIRED"),
         (3, "STALE"),
-        (4, "EXPIRING SOON (in 9 day(s))"),
+        (4, "EXPIRING SOON (expires in 9 day(s): renew or fix)"),
         (1, "ACTIVE"),
     ] {
         let line = console
@@ -1641,7 +1641,7 @@ fn waiver_states_are_flagged_in_every_format() {
     }
     let md = text(markdown::render(&report));
     assert!(md.contains("**expired**") && md.contains("**stale**"));
-    assert!(md.contains("**expiring soon** (9 day(s))"));
+    assert!(md.contains("⚠️ **expiring soon**: expires in 9 day(s): renew or fix"));
     let html = html_of(&report);
     for state in ["active", "expired", "stale", "expiring_soon"] {
         assert!(

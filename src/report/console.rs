@@ -7,7 +7,7 @@
 
 use super::model::{Report, ReportFinding, ReportWaiver, StatusCounts};
 use crate::finding::{Severity, Status};
-use crate::policy::{Change, WaiverState};
+use crate::policy::Change;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -326,15 +326,11 @@ fn policy(out: &mut String, report: &Report, style: Style) {
 /// One waiver with its state spelled out in capitals (and colored), so an
 /// expired or stale waiver stands out in a long log.
 fn waiver_line(w: &ReportWaiver, style: Style) -> String {
-    let state = match w.state {
-        WaiverState::Active => style.paint("36", "ACTIVE"),
-        WaiverState::ExpiringSoon => style.paint(
-            "1;33",
-            &format!("EXPIRING SOON (in {} day(s))", w.days_left),
-        ),
-        WaiverState::Expired => style.paint("1;31", "EXPIRED (its failures count again)"),
-        WaiverState::Stale => style.paint("33", "STALE (matches no failing finding: remove it)"),
-        WaiverState::NotEvaluated => style.paint("2", "NOT EVALUATED (its check did not run)"),
+    let words = super::view::waiver_state(&w.state, w.days_left);
+    let state = if words.advice.is_empty() {
+        style.paint(words.ansi, words.label)
+    } else {
+        style.paint(words.ansi, &format!("{} ({})", words.label, words.advice))
     };
     let scope: Vec<String> = w
         .narrowed_by()
@@ -359,7 +355,13 @@ fn waiver_line(w: &ReportWaiver, style: Style) -> String {
 
 /// With `--framework`: the model's verdict per control id.
 fn controls(out: &mut String, report: &Report, style: Style) {
-    let Some(framework) = &report.framework else {
+    if report.framework.is_none() {
+        return;
+    }
+    let Some(framework) = super::view::control_tables(report)
+        .into_iter()
+        .find(|t| t.selected)
+    else {
         return;
     };
     let _ = writeln!(
@@ -375,57 +377,42 @@ fn controls(out: &mut String, report: &Report, style: Style) {
         )
     );
     let width = framework
-        .controls
+        .rows
         .iter()
         .map(|c| c.id.len())
         .max()
         .unwrap_or(7)
         .max(7);
     let heading = format!(
-        "{:<width$}  {:<6}  {:>5} {:>5} {:>6} {:>5} {:>5}  CHECKS",
+        "{:<width$}  {:<8}  {:>5} {:>5} {:>6} {:>5} {:>5}  CHECKS",
         "CONTROL", "STATUS", "PASS", "FAIL", "WAIVED", "ERROR", "N/A"
     );
     let _ = writeln!(out, "{}", style.paint("1", &heading));
-    for c in &framework.controls {
-        let word = if c.is_disabled() {
-            "OFF"
-        } else {
-            status_word(c.status)
-        };
-        let label = format!("{word:<6}");
+    for c in &framework.rows {
+        let label = format!("{:<8}", c.verdict.label());
         let _ = writeln!(
             out,
             "{:<width$}  {}  {:>5} {:>5} {:>6} {:>5} {:>5}  {}",
             clean(&c.id),
-            style.paint(status_color(c.status), &label),
+            style.paint(c.verdict.ansi(), &label),
             c.counts.pass,
             c.counts.fail,
             c.counts.waived,
             c.counts.error,
             c.counts.not_applicable,
-            clean(&c.checks_text(str::to_string))
+            clean(&checks_text(&c.checks, &c.disabled_checks))
         );
     }
 }
 
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "PASS",
-        Status::Fail => "FAIL",
-        Status::Error => "ERROR",
-        Status::NotApplicable => "N/A",
-        Status::Waived => "WAIVED",
-    }
-}
-
-fn status_color(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "32",
-        Status::Fail => "1;31",
-        Status::Error => "33",
-        Status::NotApplicable => "2",
-        Status::Waived => "36",
-    }
+/// A control's checks, then its disabled ones marked as such.
+fn checks_text(checks: &[String], disabled: &[String]) -> String {
+    checks
+        .iter()
+        .cloned()
+        .chain(disabled.iter().map(|c| format!("{c} (disabled)")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// With `--baseline`: the counts, then every resolved failure (those that

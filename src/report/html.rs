@@ -15,9 +15,9 @@
 use super::model::{
     Report, ReportCheck, ReportFinding, ReportFramework, ReportWaiver, StatusCounts,
 };
-use crate::checks::{Catalog, FRAMEWORKS};
+use super::view;
 use crate::finding::{Severity, Status};
-use crate::policy::{Change, WaiverState};
+use crate::policy::Change;
 use handlebars::Handlebars;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -512,6 +512,9 @@ struct FrameworkView {
     /// Controls whose worst finding is an accepted (waived) failure.
     waived: usize,
     not_applicable: usize,
+    /// Controls none of whose checks ran (the configuration disabled them
+    /// all): not evaluated, so counted neither as passed nor as N/A.
+    disabled: usize,
     controls: Vec<ControlView>,
 }
 
@@ -579,7 +582,7 @@ struct CheckView<'a> {
 
 #[derive(Debug, Serialize)]
 struct FrameworkControls {
-    name: &'static str,
+    name: String,
     controls: String,
 }
 
@@ -646,49 +649,8 @@ struct ErrorView<'a> {
     message: &'a str,
 }
 
-fn status_label(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "PASS",
-        Status::Fail => "FAIL",
-        Status::Error => "ERROR",
-        Status::NotApplicable => "N/A",
-        Status::Waived => "WAIVED",
-    }
-}
-
-fn change_label(change: Option<Change>) -> &'static str {
-    match change {
-        Some(Change::New) => "NEW",
-        Some(Change::Unchanged) => "UNCHANGED",
-        Some(Change::Resolved) => "RESOLVED",
-        None => "",
-    }
-}
-
 fn waiver_view(w: &ReportWaiver) -> WaiverView<'_> {
-    let (state, label, advice) = match w.state {
-        WaiverState::Active => ("active", "ACTIVE", String::new()),
-        WaiverState::ExpiringSoon => (
-            "expiring_soon",
-            "EXPIRING SOON",
-            format!("expires in {} day(s): renew or fix", w.days_left),
-        ),
-        WaiverState::Expired => (
-            "expired",
-            "EXPIRED",
-            "expired: the failures it matched count again".to_string(),
-        ),
-        WaiverState::Stale => (
-            "stale",
-            "STALE",
-            "matches no failing finding: remove it".to_string(),
-        ),
-        WaiverState::NotEvaluated => (
-            "not_evaluated",
-            "NOT EVALUATED",
-            "its check did not run".to_string(),
-        ),
-    };
+    let words = view::waiver_state(&w.state, w.days_left);
     let scope: Vec<String> = w
         .narrowed_by()
         .into_iter()
@@ -696,9 +658,9 @@ fn waiver_view(w: &ReportWaiver) -> WaiverView<'_> {
         .collect();
     WaiverView {
         waiver: w,
-        state,
-        label,
-        advice,
+        state: words.key,
+        label: words.label,
+        advice: words.advice,
         scope: if scope.is_empty() {
             "all resources of the check".to_string()
         } else {
@@ -719,16 +681,6 @@ fn resolved_view<'a>(report: &'a Report, f: &'a ReportFinding, how: String) -> R
     }
 }
 
-fn severity_label(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Info => "Info",
-        Severity::Low => "Low",
-        Severity::Medium => "Medium",
-        Severity::High => "High",
-        Severity::Critical => "Critical",
-    }
-}
-
 use super::model::worst;
 
 fn counts(c: &StatusCounts) -> Vec<Count> {
@@ -736,22 +688,16 @@ fn counts(c: &StatusCounts) -> Vec<Count> {
         .iter()
         .map(|s| Count {
             status: s.as_str(),
-            label: status_label(*s),
+            label: view::status(*s).label,
             count: c.get(*s),
         })
         .collect()
 }
 
 fn framework_keys(check: &ReportCheck) -> String {
-    FRAMEWORKS
-        .iter()
-        .filter(|(key, _)| {
-            check
-                .frameworks
-                .get(*key)
-                .is_some_and(|ids| !ids.is_empty())
-        })
-        .map(|(key, _)| *key)
+    view::check_frameworks(check)
+        .into_iter()
+        .map(|(key, _, _)| key)
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -1005,9 +951,9 @@ impl<'a> PageData<'a> {
         let first = &report.findings[group.members[0]];
         GroupView {
             status: first.status.as_str(),
-            label: status_label(first.status),
+            label: view::status(first.status).label,
             change: first.change.map_or("", Change::as_str),
-            change_label: change_label(first.change),
+            change_label: view::change(first.change),
             waiver: first.waiver.as_ref().map(|w| WaiverNoteView {
                 index: w.index,
                 reason: &w.reason,
@@ -1118,7 +1064,7 @@ impl handlebars::HelperDef for MatrixRows<'_> {
                     .iter()
                     .map(|w| MatrixCell {
                         status: w.map_or("none", Status::as_str),
-                        label: w.map_or("—", status_label),
+                        label: w.map_or("—", |s| view::status(s).label),
                     })
                     .collect(),
             });
@@ -1197,7 +1143,7 @@ impl<'a> View<'a> {
                 .iter()
                 .map(|s| Label {
                     key: s.as_str(),
-                    label: status_label(*s),
+                    label: view::status(*s).label,
                 })
                 .collect(),
             severities: Severity::ALL
@@ -1205,7 +1151,7 @@ impl<'a> View<'a> {
                 .rev()
                 .map(|s| Label {
                     key: s.as_str(),
-                    label: severity_label(*s),
+                    label: view::severity(*s),
                 })
                 .collect(),
             summary: SummaryView {
@@ -1223,17 +1169,17 @@ impl<'a> View<'a> {
                             .unwrap_or_default();
                         SeverityRow {
                             severity: s.as_str(),
-                            label: severity_label(*s),
+                            label: view::severity(*s),
                             total: c.total(),
                             counts: counts(&c),
                         }
                     })
                     .collect(),
             },
-            frameworks: match &report.framework {
-                Some(framework) => vec![selected_framework_view(framework)],
-                None => framework_views(&report.findings, &report.checks),
-            },
+            frameworks: view::control_tables(report)
+                .iter()
+                .map(framework_view)
+                .collect(),
             accounts: &data.accounts,
             matrix,
             checks,
@@ -1252,7 +1198,9 @@ impl<'a> View<'a> {
                     .findings
                     .iter()
                     .filter(|f| f.change == Some(Change::Resolved))
-                    .map(|f| resolved_view(report, f, format!("now {}", status_label(f.status))))
+                    .map(|f| {
+                        resolved_view(report, f, format!("now {}", view::status(f.status).label))
+                    })
                     .chain(
                         b.no_longer_reported
                             .iter()
@@ -1265,7 +1213,7 @@ impl<'a> View<'a> {
                     .iter()
                     .map(|c| Label {
                         key: c.as_str(),
-                        label: change_label(Some(*c)),
+                        label: view::change(Some(*c)),
                     })
                     .collect()
             } else {
@@ -1304,128 +1252,51 @@ fn check_view<'a>(report: &'a Report, id: &'a str, groups: &[Group]) -> CheckVie
         id,
         title: &check.title,
         severity: first.severity.as_str(),
-        rationale: Catalog::embedded()
-            .get(id)
-            .map(|m| paragraphs(&m.rationale))
-            .unwrap_or_default(),
+        rationale: paragraphs(&check.rationale),
         framework_keys: framework_keys(check),
-        frameworks: FRAMEWORKS
-            .iter()
-            .filter_map(|(key, name)| {
-                check
-                    .frameworks
-                    .get(*key)
-                    .filter(|ids| !ids.is_empty())
-                    .map(|ids| FrameworkControls {
-                        name,
-                        controls: ids.join(", "),
-                    })
+        frameworks: view::check_frameworks(check)
+            .into_iter()
+            .map(|(_, name, ids)| FrameworkControls {
+                name,
+                controls: ids.join(", "),
             })
             .collect(),
         console: paragraphs(&check.remediation.console),
         cli: &check.remediation.cli,
         worst: w.as_str(),
-        worst_label: status_label(w),
+        worst_label: view::status(w).label,
         counts: counts(&c),
         total: c.total(),
     }
 }
 
-/// Per framework, every control any finding maps to. A control fails if
-/// any finding mapped to it fails; it is incomplete if none fails but one
-/// is an error (fail closed: not proven is not passed); it is waived if its
-/// worst finding is an accepted failure; it passes if its remaining
-/// findings include a pass.
-fn framework_views(
-    findings: &[ReportFinding],
-    checks: &BTreeMap<String, ReportCheck>,
-) -> Vec<FrameworkView> {
-    FRAMEWORKS
-        .iter()
-        .map(|(key, name)| {
-            let mut controls: BTreeMap<&str, (Vec<Status>, BTreeSet<&str>)> = BTreeMap::new();
-            for f in findings {
-                let mapped = checks.get(&f.check_id).and_then(|c| c.frameworks.get(*key));
-                for id in mapped.into_iter().flatten() {
-                    let entry = controls.entry(id.as_str()).or_default();
-                    entry.0.push(f.status);
-                    entry.1.insert(f.check_id.as_str());
-                }
-            }
-            let mut controls: Vec<ControlView> = controls
-                .into_iter()
-                .map(|(id, (statuses, checks))| {
-                    let mut counts = StatusCounts::default();
-                    for s in &statuses {
-                        counts.add(*s);
-                    }
-                    let status = worst(statuses.into_iter()).unwrap_or(Status::NotApplicable);
-                    ControlView {
-                        id: id.to_string(),
-                        status: status.as_str(),
-                        label: status_label(status),
-                        checks: checks.into_iter().map(str::to_string).collect(),
-                        disabled_checks: Vec::new(),
-                        counts,
-                    }
-                })
-                .collect();
-            controls.sort_by_key(|c| natural_key(&c.id));
-            framework_view(key, name, false, controls)
-        })
-        .collect()
-}
-
-/// The run's `--framework`, exactly as the model judged its controls.
-fn selected_framework_view(framework: &ReportFramework) -> FrameworkView {
-    let controls = framework
-        .controls
-        .iter()
-        .map(|c| ControlView {
-            id: c.id.clone(),
-            status: c.status.as_str(),
-            label: if c.is_disabled() {
-                "Disabled"
-            } else {
-                status_label(c.status)
-            },
-            checks: c.checks.clone(),
-            disabled_checks: c.disabled_checks.clone(),
-            counts: c.counts,
-        })
-        .collect();
-    framework_view(&framework.key, &framework.name, true, controls)
-}
-
-fn framework_view(
-    key: &str,
-    name: &str,
-    selected: bool,
-    controls: Vec<ControlView>,
-) -> FrameworkView {
-    let n = |s: Status| controls.iter().filter(|c| c.status == s.as_str()).count();
+/// A framework's control table (see [`view::control_tables`]) for templates.
+fn framework_view(table: &view::ControlTable) -> FrameworkView {
+    use view::ControlVerdict::{Disabled, Judged};
     FrameworkView {
-        key: key.to_string(),
-        name: name.to_string(),
-        selected,
-        controls_total: controls.len(),
-        passed: n(Status::Pass),
-        failed: n(Status::Fail),
-        incomplete: n(Status::Error),
-        waived: n(Status::Waived),
-        not_applicable: n(Status::NotApplicable),
-        controls,
+        key: table.key.clone(),
+        name: table.name.clone(),
+        selected: table.selected,
+        controls_total: table.rows.len(),
+        passed: table.count(Judged(Status::Pass)),
+        failed: table.count(Judged(Status::Fail)),
+        incomplete: table.count(Judged(Status::Error)),
+        waived: table.count(Judged(Status::Waived)),
+        not_applicable: table.count(Judged(Status::NotApplicable)),
+        disabled: table.count(Disabled),
+        controls: table
+            .rows
+            .iter()
+            .map(|r| ControlView {
+                id: r.id.clone(),
+                status: r.verdict.key(),
+                label: r.verdict.label(),
+                checks: r.checks.clone(),
+                disabled_checks: r.disabled_checks.clone(),
+                counts: r.counts,
+            })
+            .collect(),
     }
-}
-
-/// Sorts `3.10` after `3.9` and `CloudTrail.10` after `CloudTrail.9`.
-fn natural_key(id: &str) -> Vec<(String, u64)> {
-    id.split(['.', '-'])
-        .map(|part| match part.parse::<u64>() {
-            Ok(n) => (String::new(), n),
-            Err(_) => (part.to_string(), 0),
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -1461,7 +1332,6 @@ fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::Catalog;
     use crate::snapshot::Snapshot;
     use chrono::TimeZone as _;
 
@@ -1471,8 +1341,6 @@ mod tests {
 
     fn report_of(snapshot_json: &str) -> Report {
         let snapshot = Snapshot::from_slice(snapshot_json.as_bytes(), "test").unwrap();
-        let catalog = Catalog::embedded();
-        let _ = catalog;
         crate::app::assemble_report(
             &snapshot,
             "0123abcd",
@@ -1634,64 +1502,6 @@ mod tests {
             waiver: None,
             change: None,
         }
-    }
-
-    /// Checks mapped to CIS v3 controls.
-    fn checks_mapped(mapping: &[(&str, &[&str])]) -> BTreeMap<String, ReportCheck> {
-        mapping
-            .iter()
-            .map(|(check, controls)| {
-                let frameworks = [(
-                    "cis-aws-v3.0.0".to_string(),
-                    controls.iter().map(|c| c.to_string()).collect(),
-                )];
-                let description = ReportCheck {
-                    title: format!("{check} title"),
-                    frameworks: frameworks.into_iter().collect(),
-                    ..Default::default()
-                };
-                (check.to_string(), description)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_control_fails_if_any_mapped_finding_fails_and_errors_are_not_passes() {
-        let findings = vec![
-            finding("a", "1", Status::Pass),
-            finding("b", "1", Status::Fail),
-            finding("c", "1", Status::Error),
-            finding("c", "2", Status::Pass),
-            finding("d", "1", Status::NotApplicable),
-        ];
-        let checks = checks_mapped(&[
-            ("a", &["3.1", "3.10"]),
-            ("b", &["3.10"]),
-            ("c", &["3.2"]),
-            ("d", &["3.9"]),
-        ]);
-        let views = framework_views(&findings, &checks);
-        let cis = views.iter().find(|f| f.key == "cis-aws-v3.0.0").unwrap();
-        let status: Vec<(&str, &str)> = cis
-            .controls
-            .iter()
-            .map(|c| (c.id.as_str(), c.status))
-            .collect();
-        assert_eq!(
-            status,
-            [
-                ("3.1", "pass"),
-                ("3.2", "error"),
-                ("3.9", "not_applicable"),
-                ("3.10", "fail")
-            ]
-        );
-        assert_eq!(
-            (cis.passed, cis.failed, cis.incomplete, cis.not_applicable),
-            (1, 1, 1, 1)
-        );
-        let other = views.iter().find(|f| f.key == "aws-config").unwrap();
-        assert_eq!(other.controls_total, 0);
     }
 
     #[test]

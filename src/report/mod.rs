@@ -9,6 +9,7 @@ pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod sarif;
+pub mod view;
 
 use std::io::Write as _;
 use std::path::Path;
