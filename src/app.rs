@@ -444,6 +444,7 @@ pub fn with_write_failure(outcome: Outcome) -> Outcome {
 fn write_reports(report: &Report, output: &OutputArgs) -> Result<Vec<String>> {
     let options = report::RenderOptions {
         template_dir: output.template_dir.clone(),
+        verbose: crate::log::verbosity() > 0,
     };
     // The HTML page streams into a temporary file first: a template error
     // is an input error before any report is written, and each HTML target
@@ -481,7 +482,7 @@ fn write_reports(report: &Report, output: &OutputArgs) -> Result<Vec<String>> {
     let written = match (output.format, &output.output) {
         (Format::Json, path) => report::write_json(report, path.as_deref()),
         (Format::Console, None) => report::write_output(
-            &report::console::render_styled(report, report::console::use_color()),
+            &report::console::render_with(report, report::console::use_color(), options.verbose),
             None,
         ),
         (Format::Html, path) if html.is_some() => {

@@ -1999,3 +1999,78 @@ fn policy_renderers_are_deterministic() {
         );
     }
 }
+
+/// Issue 15: the console states a failure that many accounts share once,
+/// lists where it applies up to about a screenful, then points to the full
+/// reports; `-v` lists every finding on its own line.
+#[test]
+fn console_groups_failures_that_read_the_same_and_verbose_lists_each() {
+    let mut report = demo_report();
+    let template = report
+        .findings
+        .iter()
+        .find(|f| f.status == Status::Fail && f.check_id == "cloudtrail-log-file-validation")
+        .expect("a failing log-file-validation finding")
+        .clone();
+    let accounts = console::GROUP_LIST_LIMIT + 15;
+    for i in 0..accounts {
+        let mut f = template.clone();
+        f.account_id = format!("9{i:011}");
+        f.resource = format!("arn:aws:cloudtrail:eu-west-1:{}:trail/t", f.account_id);
+        report.findings.push(f);
+    }
+    let same = report
+        .findings
+        .iter()
+        .filter(|f| {
+            f.check_id == template.check_id
+                && f.message == template.message
+                && f.status == Status::Fail
+        })
+        .count();
+    assert!(same > accounts);
+
+    let grouped = text(console::render(&report));
+    let heading = format!(
+        "[{}] {} · {same} findings in {same} account(s) · {}",
+        template.severity.as_str().to_uppercase(),
+        template.check_id,
+        template.message
+    );
+    assert!(grouped.contains(&heading), "{grouped}");
+    assert_eq!(
+        grouped.matches(&template.message as &str).count(),
+        1,
+        "the message once"
+    );
+    let listed = grouped
+        .lines()
+        .filter(|l| l.starts_with("      9") && l.contains(":trail/t"))
+        .count();
+    let first_listed = same - accounts; // the demo's own, listed first
+    assert_eq!(listed + first_listed, console::GROUP_LIST_LIMIT);
+    assert!(grouped.contains(&format!(
+        "      … and {} more",
+        same - console::GROUP_LIST_LIMIT
+    )));
+    assert!(
+        grouped.contains("--format json"),
+        "a pointer to the full report"
+    );
+
+    let verbose = text(console::render_verbose(&report, true));
+    assert_eq!(
+        verbose.matches(&template.message as &str).count(),
+        same,
+        "every finding"
+    );
+    assert!(!verbose.contains("… and"));
+    // The same failing findings either way: only the layout differs.
+    for f in report.findings.iter().filter(|f| f.status == Status::Fail) {
+        assert!(
+            verbose.contains(&format!("{} · {}", f.account_id, f.resource)),
+            "{}",
+            f.resource
+        );
+    }
+}

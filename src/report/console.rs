@@ -16,6 +16,15 @@ pub fn render(report: &Report) -> Vec<u8> {
     render_styled(report, false)
 }
 
+/// Plain text, every failing finding on its own line when `verbose` (`-v`).
+pub fn render_verbose(report: &Report, verbose: bool) -> Vec<u8> {
+    render_with(report, false, verbose)
+}
+
+/// How many places a grouped failure lists before it points to the full
+/// reports: about a screenful.
+pub const GROUP_LIST_LIMIT: usize = 20;
+
 /// Whether console output to stdout should be colored: stdout is a
 /// terminal that is not `TERM=dumb`, and `NO_COLOR` is unset or empty
 /// (<https://no-color.org>).
@@ -64,6 +73,14 @@ impl Style {
 
 /// The console report; `color` adds ANSI colors (only for a terminal).
 pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
+    render_with(report, color, false)
+}
+
+/// The console report. Failing findings that read the same (one check and
+/// message: an organization trail's failure under 2,500 accounts) are one
+/// entry listing where they apply, shortened past a screenful; `verbose`
+/// (`-v`) prints every finding on its own line instead.
+pub fn render_with(report: &Report, color: bool, verbose: bool) -> Vec<u8> {
     let style = Style(color);
     let mut out = String::new();
     let regions = report.scope.regions.len();
@@ -128,22 +145,34 @@ pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
     }
     controls(&mut out, report, style);
 
-    let failing: Vec<&ReportFinding> = report
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Fail)
-        .collect();
+    let mut failing = super::view::group_findings(report, |f| f.status == Status::Fail);
     if !failing.is_empty() {
         let _ = writeln!(out, "\n{}", style.paint("1;31", "Failing findings:"));
-        let mut sorted = failing;
-        sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        for f in sorted {
+        // Most severe first; otherwise the report's order.
+        failing.sort_by_key(|g| std::cmp::Reverse(report.findings[g.members[0]].severity));
+        let mut shortened = false;
+        for group in failing {
+            let f = &report.findings[group.members[0]];
             let new = if f.change == Some(Change::New) {
                 format!("{} ", style.paint("1;35", "[NEW]"))
             } else {
                 String::new()
             };
-            let _ = writeln!(out, "  {new}{}", line(f, style));
+            if verbose || group.members.len() == 1 {
+                for &i in &group.members {
+                    let _ = writeln!(out, "  {new}{}", line(&report.findings[i], style));
+                }
+            } else {
+                let _ = writeln!(out, "  {new}{}", group_line(report, &group.members, style));
+                let shown = group.members.len().min(GROUP_LIST_LIMIT);
+                for &i in &group.members[..shown] {
+                    let _ = writeln!(out, "      {}", place(&report.findings[i]));
+                }
+                if group.members.len() > shown {
+                    shortened = true;
+                    let _ = writeln!(out, "      … and {} more", group.members.len() - shown);
+                }
+            }
             if let Some(w) = f.waiver.as_ref().filter(|w| w.expired) {
                 let _ = writeln!(
                     out,
@@ -156,6 +185,12 @@ pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
                     clean(&w.reason)
                 );
             }
+        }
+        if shortened {
+            let _ = writeln!(
+                out,
+                "  (every failing finding: -v, or the JSON report: --format json or --report json=PATH)"
+            );
         }
     }
     // Accepted failures stay visible with who accepted them and until when.
@@ -453,6 +488,19 @@ fn baseline(out: &mut String, report: &Report, style: Style) {
 }
 
 /// `check · account · resource (region)`.
+/// Where a finding applies: account, resource and region.
+fn place(f: &ReportFinding) -> String {
+    format!(
+        "{} · {}{}",
+        clean(&f.account_id),
+        clean(&f.resource),
+        f.region
+            .as_deref()
+            .map(|r| format!(" ({})", clean(r)))
+            .unwrap_or_default()
+    )
+}
+
 fn where_(f: &ReportFinding) -> String {
     format!(
         "{} · {} · {}{}",
@@ -463,6 +511,27 @@ fn where_(f: &ReportFinding) -> String {
             .as_deref()
             .map(|r| format!(" ({})", clean(r)))
             .unwrap_or_default()
+    )
+}
+
+/// The heading of failing findings that read the same: severity, check,
+/// how many findings in how many accounts, and the message once.
+fn group_line(report: &Report, members: &[usize], style: Style) -> String {
+    let f = &report.findings[members[0]];
+    let accounts: std::collections::BTreeSet<&str> = members
+        .iter()
+        .map(|&i| report.findings[i].account_id.as_str())
+        .collect();
+    format!(
+        "{} {} · {} findings in {} account(s) · {}",
+        style.severity(
+            f.severity,
+            &format!("[{}]", f.severity.as_str().to_uppercase())
+        ),
+        f.check_id,
+        members.len(),
+        accounts.len(),
+        clean(&f.message)
     )
 }
 

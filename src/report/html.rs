@@ -889,26 +889,11 @@ impl<'a> PageData<'a> {
                 order.len() - 1
             });
         }
-        // Per check, findings grouped by (status, message, waiver, change),
-        // in order of first appearance; then failing groups first.
-        type Key<'k> = (Status, &'k str, Option<(usize, bool)>, Option<&'static str>);
-        let mut keyed: Vec<HashMap<Key<'a>, usize>> = vec![HashMap::new(); order.len()];
+        // Per check, its groups (see `view::group_findings`), failing first.
         let mut groups: Vec<Vec<Group>> = (0..order.len()).map(|_| Vec::new()).collect();
-        for (i, f) in report.findings.iter().enumerate() {
-            let c = check_index[f.check_id.as_str()];
-            let key = (
-                f.status,
-                f.message.as_str(),
-                f.waiver.as_ref().map(|w| (w.index, w.expired)),
-                f.change.map(Change::as_str),
-            );
-            let g = *keyed[c].entry(key).or_insert_with(|| {
-                groups[c].push(Group {
-                    members: Vec::new(),
-                });
-                groups[c].len() - 1
-            });
-            groups[c][g].members.push(i);
+        for g in view::group_findings(report, |_| true) {
+            let c = check_index[report.findings[g.members[0]].check_id.as_str()];
+            groups[c].push(Group { members: g.members });
         }
         for list in &mut groups {
             list.sort_by_key(|g| {

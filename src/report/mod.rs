@@ -32,6 +32,9 @@ pub enum Format {
 pub struct RenderOptions {
     /// `--template-dir`: the user's copies of the HTML templates.
     pub template_dir: Option<std::path::PathBuf>,
+    /// `-v`: the console lists every failing finding on its own line
+    /// instead of grouping those that read the same.
+    pub verbose: bool,
 }
 
 /// Renders `report` in `format`. Only HTML can fail: its templates may be
@@ -43,7 +46,7 @@ pub fn render(
 ) -> Result<Vec<u8>, html::HtmlError> {
     Ok(match format {
         Format::Html => html::render(report, options.template_dir.as_deref())?,
-        Format::Console => console::render(report),
+        Format::Console => console::render_verbose(report, options.verbose),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Junit => junit::render(report),

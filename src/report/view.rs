@@ -19,6 +19,53 @@ use std::collections::{BTreeMap, BTreeSet};
 /// numbers, so `3.2` < `3.10` and `CloudTrail.9` < `CloudTrail.10`.
 pub use super::model::natural_key;
 
+/// Findings that read the same: one check, verdict, message, waiver and
+/// baseline change. An organization trail gives thousands of accounts the
+/// same failure; the console and the HTML state its message once, then
+/// where it applies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingGroup {
+    /// Indexes into `report.findings`, in report order.
+    pub members: Vec<usize>,
+}
+
+/// The findings `keep` selects, grouped (see [`FindingGroup`]) in order of
+/// first appearance: ONE grouping for every format that groups.
+pub fn group_findings(
+    report: &Report,
+    keep: impl Fn(&super::model::ReportFinding) -> bool,
+) -> Vec<FindingGroup> {
+    type Key<'k> = (
+        &'k str,
+        Status,
+        &'k str,
+        Option<(usize, bool)>,
+        Option<&'static str>,
+    );
+    let mut index: std::collections::HashMap<Key<'_>, usize> = std::collections::HashMap::new();
+    let mut groups: Vec<FindingGroup> = Vec::new();
+    for (i, f) in report.findings.iter().enumerate() {
+        if !keep(f) {
+            continue;
+        }
+        let key = (
+            f.check_id.as_str(),
+            f.status,
+            f.message.as_str(),
+            f.waiver.as_ref().map(|w| (w.index, w.expired)),
+            f.change.map(Change::as_str),
+        );
+        let g = *index.entry(key).or_insert_with(|| {
+            groups.push(FindingGroup {
+                members: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        groups[g].members.push(i);
+    }
+    groups
+}
+
 /// The words for a status, in each format's register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusWords {
@@ -312,6 +359,32 @@ pub fn control_tables(report: &Report) -> Vec<ControlTable> {
 mod tests {
     use super::*;
     use crate::report::model::{ReportFinding, ReportFramework};
+
+    #[test]
+    fn findings_group_by_check_verdict_message_waiver_and_change() {
+        let mut other_message = finding("a", Status::Fail);
+        other_message.message = "other".into();
+        let mut new = finding("a", Status::Fail);
+        new.change = Some(Change::New);
+        let report = report_with(
+            vec![
+                finding("a", Status::Fail),
+                finding("a", Status::Pass),
+                finding("b", Status::Fail),
+                finding("a", Status::Fail),
+                other_message,
+                new,
+            ],
+            &[("a", &["1"]), ("b", &["1"])],
+        );
+        let groups: Vec<Vec<usize>> = group_findings(&report, |_| true)
+            .into_iter()
+            .map(|g| g.members)
+            .collect();
+        assert_eq!(groups, [vec![0, 3], vec![1], vec![2], vec![4], vec![5]]);
+        let failing = group_findings(&report, |f| f.status == Status::Fail);
+        assert_eq!(failing.len(), 4);
+    }
 
     #[test]
     fn natural_sort_orders_numbers_as_numbers() {
