@@ -2,15 +2,15 @@
 //! through the handlebars templates in `report-templates/` (embedded in the
 //! binary; `--template-dir` overrides them file by file).
 //!
-//! The view built here only regroups the report's frozen verdicts (per check,
-//! per account, per framework control); it never re-derives one. With
-//! `--framework`, the per-control results are the model's
-//! (`report.framework`), not regrouped here; the policy (configuration hash,
-//! disabled checks, severity overrides, waivers and their state) and the
-//! baseline comparison are presented as the model states them. Every string
-//! reaches the page through handlebars' HTML escaping: templates must never
-//! use a triple-stash on data, and the script reads data only from escaped
-//! attributes, so nothing from AWS can become markup or code.
+//! The page only presents the report's frozen verdicts: the words, the
+//! finding groups and every framework's control table come from
+//! [`super::view`]; what is computed here is layout (the matrix's worst
+//! status per cell, the evidence store). The page streams out as it is
+//! rendered (see [`render_to`]). Every string reaches the page through
+//! handlebars' HTML escaping: templates must never use a triple-stash on
+//! data; the script reads data only from escaped attributes, cell text and
+//! the compressed evidence, and writes only text, so nothing from AWS can
+//! become markup or code.
 
 use super::model::{
     Report, ReportCheck, ReportFinding, ReportFramework, ReportWaiver, StatusCounts,
