@@ -880,15 +880,9 @@ fn shared_keys(value: &serde_json::Value, keys: &mut BTreeSet<String>) {
 
 impl<'a> PageData<'a> {
     fn build(report: &'a Report) -> PageData<'a> {
-        // Checks in report (registry) order.
-        let mut order: Vec<&'a str> = Vec::new();
-        let mut check_index: HashMap<&'a str, usize> = HashMap::new();
-        for f in &report.findings {
-            check_index.entry(f.check_id.as_str()).or_insert_with(|| {
-                order.push(f.check_id.as_str());
-                order.len() - 1
-            });
-        }
+        let checks = view::checks(report);
+        let check_index = &checks.index;
+        let order = checks.ids.clone();
         // Per check, its groups (see `view::group_findings`), failing first.
         let mut groups: Vec<Vec<Group>> = (0..order.len()).map(|_| Vec::new()).collect();
         for g in view::group_findings(report, |_| true) {
@@ -901,26 +895,9 @@ impl<'a> PageData<'a> {
             });
         }
 
-        // Every account in scope, then any other a finding names.
-        let mut accounts: Vec<&'a str> = report.scope.accounts.iter().map(String::as_str).collect();
-        let mut account_index: HashMap<&'a str, usize> =
-            accounts.iter().enumerate().map(|(i, a)| (*a, i)).collect();
-        for f in &report.findings {
-            let next = accounts.len();
-            if let std::collections::hash_map::Entry::Vacant(e) =
-                account_index.entry(f.account_id.as_str())
-            {
-                e.insert(next);
-                accounts.push(f.account_id.as_str());
-            }
-        }
-        // (account, check) → worst status: one pass over the findings.
-        let mut cells: Vec<Vec<Option<Status>>> = vec![vec![None; order.len()]; accounts.len()];
-        for f in &report.findings {
-            let cell =
-                &mut cells[account_index[f.account_id.as_str()]][check_index[f.check_id.as_str()]];
-            *cell = worst(cell.iter().copied().chain([f.status]));
-        }
+        let accounts = view::accounts(report);
+        let cells = view::matrix(report, &accounts, &checks);
+        let accounts = accounts.ids;
         PageData {
             report,
             order,

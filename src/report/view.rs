@@ -19,6 +19,68 @@ use std::collections::{BTreeMap, BTreeSet};
 /// numbers, so `3.2` < `3.10` and `CloudTrail.9` < `CloudTrail.10`.
 pub use super::model::natural_key;
 
+/// Ids in a decided order, each with its position.
+#[derive(Debug, Default)]
+pub struct Ordered<'a> {
+    pub ids: Vec<&'a str>,
+    pub index: std::collections::HashMap<&'a str, usize>,
+}
+
+impl<'a> Ordered<'a> {
+    fn add(&mut self, id: &'a str) -> usize {
+        let next = self.ids.len();
+        *self.index.entry(id).or_insert_with(|| {
+            self.ids.push(id);
+            next
+        })
+    }
+}
+
+/// The checks in report (registry) order: the order of first appearance.
+pub fn checks(report: &Report) -> Ordered<'_> {
+    let mut order = Ordered::default();
+    for f in &report.findings {
+        order.add(&f.check_id);
+    }
+    order
+}
+
+/// The accounts: every account in scope, in scope order, then any other a
+/// finding names (a merged or hand-edited report may have one).
+pub fn accounts(report: &Report) -> Ordered<'_> {
+    let mut order = Ordered::default();
+    for account in &report.scope.accounts {
+        order.add(account);
+    }
+    for f in &report.findings {
+        order.add(&f.account_id);
+    }
+    order
+}
+
+/// The account × check matrix: per account (rows, in `accounts` order),
+/// per check (columns, in `checks` order), the worst status of the
+/// account's findings for the check (see [`super::model::worst`]), `None`
+/// when it has none. One pass over the findings.
+pub fn matrix(
+    report: &Report,
+    accounts: &Ordered<'_>,
+    checks: &Ordered<'_>,
+) -> Vec<Vec<Option<Status>>> {
+    let mut cells = vec![vec![None; checks.ids.len()]; accounts.ids.len()];
+    for f in &report.findings {
+        let (Some(&a), Some(&c)) = (
+            accounts.index.get(f.account_id.as_str()),
+            checks.index.get(f.check_id.as_str()),
+        ) else {
+            continue;
+        };
+        let cell: &mut Option<Status> = &mut cells[a][c];
+        *cell = super::model::worst(cell.iter().copied().chain([f.status]));
+    }
+    cells
+}
+
 /// Findings that read the same: one check, verdict, message, waiver and
 /// baseline change. An organization trail gives thousands of accounts the
 /// same failure; the console and the HTML state its message once, then
@@ -384,6 +446,38 @@ mod tests {
         assert_eq!(groups, [vec![0, 3], vec![1], vec![2], vec![4], vec![5]]);
         let failing = group_findings(&report, |f| f.status == Status::Fail);
         assert_eq!(failing.len(), 4);
+    }
+
+    #[test]
+    fn accounts_are_the_scope_then_any_other_and_cells_the_worst_status() {
+        let mut report = report_with(vec![], &[("a", &["1"]), ("b", &["1"])]);
+        report.scope.accounts = vec!["2".into(), "1".into()];
+        let f = |check: &str, account: &str, status| {
+            let mut f = finding(check, status);
+            f.account_id = account.into();
+            f
+        };
+        report.findings = vec![
+            f("a", "1", Status::Pass),
+            f("a", "1", Status::Error),
+            f("a", "1", Status::Fail),
+            f("b", "3", Status::Waived),
+            f("a", "2", Status::NotApplicable),
+            f("a", "2", Status::Waived),
+        ];
+        let accounts = accounts(&report);
+        let checks = checks(&report);
+        assert_eq!(accounts.ids, ["2", "1", "3"]);
+        assert_eq!(checks.ids, ["a", "b"]);
+        let cells = matrix(&report, &accounts, &checks);
+        assert_eq!(
+            cells,
+            [
+                vec![Some(Status::Waived), None],
+                vec![Some(Status::Fail), None],
+                vec![None, Some(Status::Waived)]
+            ]
+        );
     }
 
     #[test]
