@@ -2133,3 +2133,49 @@ fn console_groups_failures_that_read_the_same_and_verbose_lists_each() {
         );
     }
 }
+
+/// Issue 15: a report is rendered with its own descriptions of its checks
+/// (the catalog of the version that wrote it), never with today's catalog:
+/// an old or merged report keeps what it was judged with.
+#[test]
+fn renderers_take_check_descriptions_from_the_report_not_the_catalog() {
+    let mut report = demo_report();
+    let id = "cloudtrail-log-file-validation";
+    let check = report.checks.get_mut(id).expect("the demo describes it");
+    check.title = "Title as an older version wrote it".into();
+    check.rationale = "Rationale as an older version wrote it.".into();
+    check.frameworks = [("old-framework-v1".to_string(), vec!["9.9".to_string()])]
+        .into_iter()
+        .collect();
+    let html = html_of(&report);
+    assert!(html.contains("Title as an older version wrote it"));
+    assert!(html.contains("<p class=\"rationale\">Rationale as an older version wrote it.</p>"));
+    assert!(
+        html.contains("<dt>old-framework-v1</dt><dd>9.9</dd>"),
+        "named by its key"
+    );
+    let doc = sarif_of(&report);
+    let rule = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .expect("its rule");
+    assert_eq!(
+        rule["shortDescription"]["text"],
+        "Title as an older version wrote it"
+    );
+    assert_eq!(
+        rule["fullDescription"]["text"],
+        "Rationale as an older version wrote it."
+    );
+    // A report written before `rationale` existed reads with none.
+    let mut json: Value = serde_json::from_slice(&report::json::render(&report)).unwrap();
+    json["checks"][id]
+        .as_object_mut()
+        .unwrap()
+        .remove("rationale");
+    let old: Report = serde_json::from_value(json).unwrap();
+    assert!(old.check(id).rationale.is_empty());
+    assert!(!html_of(&old).contains("Rationale as an older version wrote it."));
+}
