@@ -1436,6 +1436,30 @@ fn every_format_states_each_controls_verdict_and_counts_as_the_view_decides() {
         );
         assert!(html.contains(&tr), "html: {tr}");
     }
+    // JUnit and SARIF state the same verdict key per control.
+    let suites = parse_junit(&junit::render(&report));
+    let doc = sarif_of(&report);
+    let taxa = doc["runs"][0]["taxonomies"][0]["taxa"].as_array().unwrap();
+    for row in &table.rows {
+        let suite = suites
+            .suites
+            .iter()
+            .find(|s| s.name == format!("{CIS} {}", row.id))
+            .unwrap_or_else(|| panic!("junit: no suite for {}", row.id));
+        let status = suite
+            .properties
+            .hashmap
+            .get("control_status")
+            .expect("a control_status property");
+        assert_eq!(status, row.verdict.key(), "junit {}", row.id);
+        let taxon = taxa.iter().find(|t| t["id"] == row.id.as_str()).unwrap();
+        assert_eq!(
+            taxon["properties"]["status"],
+            row.verdict.key(),
+            "sarif {}",
+            row.id
+        );
+    }
     // The summary counts a disabled control apart from N/A.
     let disabled = table.count(ControlVerdict::Disabled);
     assert!(html.contains(&format!(

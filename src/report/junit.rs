@@ -24,17 +24,22 @@ pub fn render(report: &Report) -> Vec<u8> {
     let timestamp = report
         .generated_at
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let mut suites: Vec<Suite> = match &report.framework {
+    // The run's framework as the view tables it (a control none of whose
+    // checks ran is `disabled`, as in every other format).
+    let selected = super::view::control_tables(report)
+        .into_iter()
+        .find(|t| t.selected);
+    let mut suites: Vec<Suite> = match &selected {
         // Per control: a finding mapped to two controls is a case of both.
         Some(framework) => framework
-            .controls
+            .rows
             .iter()
             .map(|c| Suite {
                 name: format!("{} {}", framework.key, c.id),
                 properties: [
                     ("framework", framework.key.clone()),
                     ("control", c.id.clone()),
-                    ("control_status", c.status.as_str().to_string()),
+                    ("control_status", c.verdict.key().to_string()),
                     ("checks", c.checks.join(" ")),
                     ("disabled_checks", c.disabled_checks.join(" ")),
                 ]

@@ -237,17 +237,22 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
         "results": results,
         "properties": properties,
     });
-    if let Some(framework) = &report.framework {
+    // The run's framework as the view tables it: a control none of whose
+    // checks ran has the status `disabled`, as in every other format.
+    let selected = super::view::control_tables(report)
+        .into_iter()
+        .find(|t| t.selected);
+    if let Some(framework) = &selected {
         run["taxonomies"] = json!([{
             "name": framework.key,
             "fullName": framework.name,
             "shortDescription": { "text": framework.name },
-            "taxa": framework.controls.iter().map(|c| {
+            "taxa": framework.rows.iter().map(|c| {
                 let mut taxon = json!({
                     "id": c.id,
                     "shortDescription": { "text": format!("{} control {}", framework.name, c.id) },
                     "properties": {
-                        "status": c.status,
+                        "status": c.verdict.key(),
                         "checks": c.checks,
                         "counts": c.counts,
                     },
