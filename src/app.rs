@@ -479,16 +479,14 @@ fn write_reports(report: &Report, output: &OutputArgs) -> Result<Vec<String>> {
             ));
         }
     }
-    let written = match (output.format, &output.output) {
-        (Format::Json, path) => report::write_json(report, path.as_deref()),
-        (Format::Console, None) => report::write_output(
+    let written = match (output.format, &output.output, &html) {
+        (Format::Json, path, _) => report::write_json(report, path.as_deref()),
+        (Format::Console, None, _) => report::write_output(
             &report::console::render_with(report, report::console::use_color(), options.verbose),
             None,
         ),
-        (Format::Html, path) if html.is_some() => {
-            report::write_file_output(html.as_ref().expect("rendered above"), path.as_deref())
-        }
-        (format, path) => report::write_output(&render(format)?, path.as_deref()),
+        (Format::Html, path, Some(file)) => report::write_file_output(file, path.as_deref()),
+        (format, path, _) => report::write_output(&render(format)?, path.as_deref()),
     };
     if let Err(e) = written {
         failures.push(format!(
