@@ -113,6 +113,30 @@ fn demo_counts_in_the_browser_equal_the_json_report() {
             "rows {s}"
         );
     }
+    // Every row's evidence was inflated and filled in (a small report does
+    // it at load, so that printing shows it), none failed or is pending.
+    assert_eq!(
+        browser::attr(tag, "data-evidence-ready").as_deref(),
+        Some("true")
+    );
+    assert_eq!(dom.matches("<details class=\"evidence\"").count(), total);
+    assert!(!dom.contains("<pre>This browser could not read"));
+    assert!(!dom.contains("<pre>…</pre>"));
+    // Each shows its finding's evidence whole: a shared one is resolved.
+    let root_usage = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["check_id"] == "monitor-root-usage" && f["status"] == "pass")
+        .expect("a passing monitor-root-usage finding");
+    let key = root_usage["evidence"]["trails"][0]["shared_evidence"]
+        .as_str()
+        .or_else(|| root_usage["evidence"]["shared_evidence"].as_str());
+    if let Some(key) = key {
+        let shared = &report["shared_evidence"][key];
+        let some_field = shared.as_object().unwrap().keys().next().unwrap();
+        assert!(dom.contains(&format!("\"{some_field}\": ")), "{some_field}");
+    }
     // Every check, error and account of the JSON report is on the page.
     for f in report["findings"].as_array().unwrap() {
         let id = f["check_id"].as_str().unwrap();
@@ -240,7 +264,23 @@ fn hostile_names_stay_text_in_the_browser() {
     );
     assert!(!dom.contains("<img"), "an injected element");
     assert!(!dom.contains("data-pwned=\"1\""), "injected code ran");
-    // The names are visible as text.
+    // The names are visible as text, in the evidence too: the page's script
+    // inflated every finding's evidence and wrote it as text.
+    let tag = stats(&dom);
+    assert_eq!(
+        browser::attr(tag, "data-evidence-ready").as_deref(),
+        Some("true"),
+        "{tag}"
+    );
+    let evidence_blocks = dom.matches("<details class=\"evidence\"").count();
+    assert_eq!(
+        evidence_blocks,
+        report["summary"]["total"].as_u64().unwrap() as usize
+    );
+    assert!(
+        dom.contains("\"name\": \"&lt;script&gt;alert(1)&lt;/script&gt;\""),
+        "the trail's name in its evidence"
+    );
     assert!(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(dom.contains(
         "\"'&gt;&lt;img src=x onerror=\"document.body.setAttribute('data-pwned','1')\"&gt;"

@@ -914,7 +914,7 @@ fn a_control_whose_checks_are_all_disabled_is_listed_not_dropped() {
         .lines()
         .find(|l| l.trim_start().starts_with(&format!("{control} ")))
         .unwrap_or_else(|| panic!("no line for {control}:\n{text}"));
-    assert!(line.contains("OFF"), "{line}");
+    assert!(line.contains("DISABLED"), "{line}");
     assert!(line.contains(&format!("{check} (disabled)")), "{line}");
 }
 

@@ -70,28 +70,32 @@ pub(crate) fn report_on(
 pub(crate) fn write_reports(report: &Report, output: &OutputArgs) -> Result<Vec<String>> {
     let options = report::RenderOptions {
         template_dir: output.template_dir.clone(),
+        verbose: crate::log::verbosity() > 0,
     };
+    // The HTML page streams into a temporary file first: a template error
+    // is an input error before any report is written, and each HTML target
+    // is a copy of that file.
     let html = if wants_html(output) {
         Some(
-            report::render(report, Format::Html, &options)
-                .map_err(|e| InputError(e.to_string()))?,
+            report::render_html_file(report, &options).map_err(|e| match e {
+                report::html::HtmlError::Write(e) => {
+                    anyhow::anyhow!("cannot render the HTML report: {e}")
+                }
+                e => InputError(e.to_string()).into(),
+            })?,
         )
     } else {
         None
     };
     let render = |format: Format| -> Result<Vec<u8>> {
-        match (format, &html) {
-            (Format::Html, Some(bytes)) => Ok(bytes.clone()),
-            _ => report::render(report, format, &options)
-                .map_err(|e| InputError(e.to_string()).into()),
-        }
+        report::render(report, format, &options).map_err(|e| InputError(e.to_string()).into())
     };
     let mut failures = Vec::new();
     for target in &output.reports {
-        let written = if target.format == Format::Json {
-            report::write_json(report, Some(&target.path))
-        } else {
-            report::write_atomically(&target.path, &render(target.format)?)
+        let written = match (target.format, &html) {
+            (Format::Json, _) => report::write_json(report, Some(&target.path)),
+            (Format::Html, Some(file)) => report::write_file_output(file, Some(&target.path)),
+            (format, _) => report::write_atomically(&target.path, &render(format)?),
         };
         if let Err(e) = written {
             failures.push(format!(
@@ -101,13 +105,14 @@ pub(crate) fn write_reports(report: &Report, output: &OutputArgs) -> Result<Vec<
             ));
         }
     }
-    let written = match (output.format, &output.output) {
-        (Format::Json, path) => report::write_json(report, path.as_deref()),
-        (Format::Console, None) => report::write_output(
-            &report::console::render_styled(report, report::console::use_color()),
+    let written = match (output.format, &output.output, &html) {
+        (Format::Json, path, _) => report::write_json(report, path.as_deref()),
+        (Format::Console, None, _) => report::write_output(
+            &report::console::render_with(report, report::console::use_color(), options.verbose),
             None,
         ),
-        (format, path) => report::write_output(&render(format)?, path.as_deref()),
+        (Format::Html, path, Some(file)) => report::write_file_output(file, path.as_deref()),
+        (format, path, _) => report::write_output(&render(format)?, path.as_deref()),
     };
     if let Err(e) = written {
         failures.push(format!(

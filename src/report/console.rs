@@ -7,7 +7,7 @@
 
 use super::model::{Report, ReportFinding, ReportWaiver, StatusCounts};
 use crate::finding::{Severity, Status};
-use crate::policy::{Change, WaiverState};
+use crate::verdict::Change;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -15,6 +15,15 @@ use std::fmt::Write as _;
 pub fn render(report: &Report) -> Vec<u8> {
     render_styled(report, false)
 }
+
+/// Plain text, every failing finding on its own line when `verbose` (`-v`).
+pub fn render_verbose(report: &Report, verbose: bool) -> Vec<u8> {
+    render_with(report, false, verbose)
+}
+
+/// How many places a grouped failure lists before it points to the full
+/// reports: about a screenful.
+pub const GROUP_LIST_LIMIT: usize = 20;
 
 /// Whether console output to stdout should be colored: stdout is a
 /// terminal that is not `TERM=dumb`, and `NO_COLOR` is unset or empty
@@ -64,6 +73,14 @@ impl Style {
 
 /// The console report; `color` adds ANSI colors (only for a terminal).
 pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
+    render_with(report, color, false)
+}
+
+/// The console report. Failing findings that read the same (one check and
+/// message: an organization trail's failure under 2,500 accounts) are one
+/// entry listing where they apply, shortened past a screenful; `verbose`
+/// (`-v`) prints every finding on its own line instead.
+pub fn render_with(report: &Report, color: bool, verbose: bool) -> Vec<u8> {
     let style = Style(color);
     let mut out = String::new();
     let regions = report.scope.regions.len();
@@ -128,22 +145,34 @@ pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
     }
     controls(&mut out, report, style);
 
-    let failing: Vec<&ReportFinding> = report
-        .findings
-        .iter()
-        .filter(|f| f.status == Status::Fail)
-        .collect();
+    let mut failing = super::view::group_findings(report, |f| f.status == Status::Fail);
     if !failing.is_empty() {
         let _ = writeln!(out, "\n{}", style.paint("1;31", "Failing findings:"));
-        let mut sorted = failing;
-        sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
-        for f in sorted {
+        // Most severe first; otherwise the report's order.
+        failing.sort_by_key(|g| std::cmp::Reverse(report.findings[g.members[0]].severity));
+        let mut shortened = false;
+        for group in failing {
+            let f = &report.findings[group.members[0]];
             let new = if f.change == Some(Change::New) {
                 format!("{} ", style.paint("1;35", "[NEW]"))
             } else {
                 String::new()
             };
-            let _ = writeln!(out, "  {new}{}", line(f, style));
+            if verbose || group.members.len() == 1 {
+                for &i in &group.members {
+                    let _ = writeln!(out, "  {new}{}", line(&report.findings[i], style));
+                }
+            } else {
+                let _ = writeln!(out, "  {new}{}", group_line(report, &group.members, style));
+                let shown = group.members.len().min(GROUP_LIST_LIMIT);
+                for &i in &group.members[..shown] {
+                    let _ = writeln!(out, "      {}", place(&report.findings[i]));
+                }
+                if group.members.len() > shown {
+                    shortened = true;
+                    let _ = writeln!(out, "      … and {} more", group.members.len() - shown);
+                }
+            }
             if let Some(w) = f.waiver.as_ref().filter(|w| w.expired) {
                 let _ = writeln!(
                     out,
@@ -156,6 +185,12 @@ pub fn render_styled(report: &Report, color: bool) -> Vec<u8> {
                     clean(&w.reason)
                 );
             }
+        }
+        if shortened {
+            let _ = writeln!(
+                out,
+                "  (every failing finding: -v, or the JSON report: --format json or --report json=PATH)"
+            );
         }
     }
     // Accepted failures stay visible with who accepted them and until when.
@@ -326,15 +361,11 @@ fn policy(out: &mut String, report: &Report, style: Style) {
 /// One waiver with its state spelled out in capitals (and colored), so an
 /// expired or stale waiver stands out in a long log.
 fn waiver_line(w: &ReportWaiver, style: Style) -> String {
-    let state = match w.state {
-        WaiverState::Active => style.paint("36", "ACTIVE"),
-        WaiverState::ExpiringSoon => style.paint(
-            "1;33",
-            &format!("EXPIRING SOON (in {} day(s))", w.days_left),
-        ),
-        WaiverState::Expired => style.paint("1;31", "EXPIRED (its failures count again)"),
-        WaiverState::Stale => style.paint("33", "STALE (matches no failing finding: remove it)"),
-        WaiverState::NotEvaluated => style.paint("2", "NOT EVALUATED (its check did not run)"),
+    let words = super::view::waiver_state(&w.state, w.days_left);
+    let state = if words.advice.is_empty() {
+        style.paint(words.ansi, words.label)
+    } else {
+        style.paint(words.ansi, &format!("{} ({})", words.label, words.advice))
     };
     let scope: Vec<String> = w
         .narrowed_by()
@@ -359,7 +390,13 @@ fn waiver_line(w: &ReportWaiver, style: Style) -> String {
 
 /// With `--framework`: the model's verdict per control id.
 fn controls(out: &mut String, report: &Report, style: Style) {
-    let Some(framework) = &report.framework else {
+    if report.framework.is_none() {
+        return;
+    }
+    let Some(framework) = super::view::control_tables(report)
+        .into_iter()
+        .find(|t| t.selected)
+    else {
         return;
     };
     let _ = writeln!(
@@ -375,57 +412,42 @@ fn controls(out: &mut String, report: &Report, style: Style) {
         )
     );
     let width = framework
-        .controls
+        .rows
         .iter()
         .map(|c| c.id.len())
         .max()
         .unwrap_or(7)
         .max(7);
     let heading = format!(
-        "{:<width$}  {:<6}  {:>5} {:>5} {:>6} {:>5} {:>5}  CHECKS",
+        "{:<width$}  {:<8}  {:>5} {:>5} {:>6} {:>5} {:>5}  CHECKS",
         "CONTROL", "STATUS", "PASS", "FAIL", "WAIVED", "ERROR", "N/A"
     );
     let _ = writeln!(out, "{}", style.paint("1", &heading));
-    for c in &framework.controls {
-        let word = if c.is_disabled() {
-            "OFF"
-        } else {
-            status_word(c.status)
-        };
-        let label = format!("{word:<6}");
+    for c in &framework.rows {
+        let label = format!("{:<8}", c.verdict.label());
         let _ = writeln!(
             out,
             "{:<width$}  {}  {:>5} {:>5} {:>6} {:>5} {:>5}  {}",
             clean(&c.id),
-            style.paint(status_color(c.status), &label),
+            style.paint(c.verdict.ansi(), &label),
             c.counts.pass,
             c.counts.fail,
             c.counts.waived,
             c.counts.error,
             c.counts.not_applicable,
-            clean(&c.checks_text(str::to_string))
+            clean(&checks_text(&c.checks, &c.disabled_checks))
         );
     }
 }
 
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "PASS",
-        Status::Fail => "FAIL",
-        Status::Error => "ERROR",
-        Status::NotApplicable => "N/A",
-        Status::Waived => "WAIVED",
-    }
-}
-
-fn status_color(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "32",
-        Status::Fail => "1;31",
-        Status::Error => "33",
-        Status::NotApplicable => "2",
-        Status::Waived => "36",
-    }
+/// A control's checks, then its disabled ones marked as such.
+fn checks_text(checks: &[String], disabled: &[String]) -> String {
+    checks
+        .iter()
+        .cloned()
+        .chain(disabled.iter().map(|c| format!("{c} (disabled)")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// With `--baseline`: the counts, then every resolved failure (those that
@@ -466,6 +488,19 @@ fn baseline(out: &mut String, report: &Report, style: Style) {
 }
 
 /// `check · account · resource (region)`.
+/// Where a finding applies: account, resource and region.
+fn place(f: &ReportFinding) -> String {
+    format!(
+        "{} · {}{}",
+        clean(&f.account_id),
+        clean(&f.resource),
+        f.region
+            .as_deref()
+            .map(|r| format!(" ({})", clean(r)))
+            .unwrap_or_default()
+    )
+}
+
 fn where_(f: &ReportFinding) -> String {
     format!(
         "{} · {} · {}{}",
@@ -476,6 +511,27 @@ fn where_(f: &ReportFinding) -> String {
             .as_deref()
             .map(|r| format!(" ({})", clean(r)))
             .unwrap_or_default()
+    )
+}
+
+/// The heading of failing findings that read the same: severity, check,
+/// how many findings in how many accounts, and the message once.
+fn group_line(report: &Report, members: &[usize], style: Style) -> String {
+    let f = &report.findings[members[0]];
+    let accounts: std::collections::BTreeSet<&str> = members
+        .iter()
+        .map(|&i| report.findings[i].account_id.as_str())
+        .collect();
+    format!(
+        "{} {} · {} findings in {} account(s) · {}",
+        style.severity(
+            f.severity,
+            &format!("[{}]", f.severity.as_str().to_uppercase())
+        ),
+        f.check_id,
+        members.len(),
+        accounts.len(),
+        clean(&f.message)
     )
 }
 

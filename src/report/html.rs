@@ -2,22 +2,22 @@
 //! through the handlebars templates in `report-templates/` (embedded in the
 //! binary; `--template-dir` overrides them file by file).
 //!
-//! The view built here only regroups the report's frozen verdicts (per check,
-//! per account, per framework control); it never re-derives one. With
-//! `--framework`, the per-control results are the model's
-//! (`report.framework`), not regrouped here; the policy (configuration hash,
-//! disabled checks, severity overrides, waivers and their state) and the
-//! baseline comparison are presented as the model states them. Every string
-//! reaches the page through handlebars' HTML escaping: templates must never
-//! use a triple-stash on data, and the script reads data only from escaped
-//! attributes, so nothing from AWS can become markup or code.
+//! The page only presents the report's frozen verdicts: the words, the
+//! finding groups and every framework's control table come from
+//! [`super::view`]; what is computed here is layout (the matrix's worst
+//! status per cell, the evidence store). The page streams out as it is
+//! rendered (see [`render_to`]). Every string reaches the page through
+//! handlebars' HTML escaping: templates must never use a triple-stash on
+//! data; the script reads data only from escaped attributes, cell text and
+//! the compressed evidence, and writes only text, so nothing from AWS can
+//! become markup or code.
 
 use super::model::{
     Report, ReportCheck, ReportFinding, ReportFramework, ReportWaiver, StatusCounts,
 };
-use crate::checks::{Catalog, FRAMEWORKS};
+use super::view;
 use crate::finding::{Severity, Status};
-use crate::policy::{Change, WaiverState};
+use crate::verdict::Change;
 use handlebars::Handlebars;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -64,6 +64,10 @@ pub const TEMPLATE_FILES: &[(&str, &str)] = &[
         include_str!("../../report-templates/baseline.html.hbs"),
     ),
     (
+        "evidence.html.hbs",
+        include_str!("../../report-templates/evidence.html.hbs"),
+    ),
+    (
         "style.css.hbs",
         include_str!("../../report-templates/style.css.hbs"),
     ),
@@ -85,6 +89,10 @@ pub enum HtmlError {
     TemplateDir { dir: String, message: String },
     #[error("HTML template {file}: {message}")]
     Template { file: String, message: String },
+    /// The page could not be written (a full disk, a closed pipe): not a
+    /// template problem, and reported like any other unwritable report.
+    #[error("{0}")]
+    Write(std::io::Error),
 }
 
 /// Loads and compiles the templates without rendering, so a missing
@@ -94,10 +102,32 @@ pub fn check_templates(template_dir: Option<&Path>) -> Result<(), HtmlError> {
 }
 
 /// Renders the report with the embedded templates, or with `template_dir`'s
-/// copies where it has them.
+/// copies where it has them, into memory. For tests and small reports; the
+/// CLI streams with [`render_to`].
 pub fn render(report: &Report, template_dir: Option<&Path>) -> Result<Vec<u8>, HtmlError> {
-    let (hb, sources) = registry(template_dir)?;
-    let mut view = View::build(report, Catalog::embedded());
+    let mut out = Vec::new();
+    render_to(report, template_dir, &mut out)?;
+    Ok(out)
+}
+
+/// Renders the report into `out` as it goes: a 5,000-account organization's
+/// page is tens of megabytes, and neither the page nor a template context
+/// holding every finding is ever in memory. The findings, the matrix rows
+/// and the evidence reach the templates one group, one row, one chunk at a
+/// time through block helpers (`finding_groups`, `matrix_rows`,
+/// `evidence_chunks`); everything else is an ordinary context.
+pub fn render_to(
+    report: &Report,
+    template_dir: Option<&Path>,
+    out: &mut dyn std::io::Write,
+) -> Result<(), HtmlError> {
+    // The templates are checked first (`check_templates`, before the audit
+    // runs); `data` outlives `hb`, whose helpers borrow it.
+    check_templates(template_dir)?;
+    let data = PageData::build(report);
+    let (mut hb, sources) = registry(template_dir)?;
+    register_row_helpers(&mut hb, &data);
+    let mut view = View::build(report, &data);
     // Content-Security-Policy: only this exact inline script may run, and
     // nothing may be fetched. Injected markup, if any escaped the escaping,
     // could neither execute nor phone home.
@@ -105,13 +135,14 @@ pub fn render(report: &Report, template_dir: Option<&Path>) -> Result<Vec<u8>, H
         .render("script", &view)
         .map_err(|e| render_error(&sources, &e))?;
     view.script_sha256 = base64(&sha256(script.as_bytes()));
-    let html = hb
-        .render(MAIN, &view)
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, out);
+    hb.render_to_write(MAIN, &view, &mut w)
         .map_err(|e| render_error(&sources, &e))?;
-    Ok(html.into_bytes())
+    std::io::Write::flush(&mut w).map_err(HtmlError::Write)?;
+    Ok(())
 }
 
-fn registry(template_dir: Option<&Path>) -> Result<(Handlebars<'static>, Vec<Source>), HtmlError> {
+fn registry<'r>(template_dir: Option<&Path>) -> Result<(Handlebars<'r>, Vec<Source>), HtmlError> {
     let sources = template_sources(template_dir)?;
     let mut hb = Handlebars::new();
     // A misspelled field is an error, not a silently empty cell.
@@ -312,6 +343,9 @@ fn template_error(
 }
 
 fn render_error(sources: &[Source], e: &handlebars::RenderError) -> HtmlError {
+    if let handlebars::RenderErrorReason::IOError(io) = e.reason() {
+        return HtmlError::Write(std::io::Error::new(io.kind(), io.to_string()));
+    }
     if let handlebars::RenderErrorReason::TemplateError(inner) = e.reason() {
         return template_error(sources, inner.name().map(String::as_str), inner);
     }
@@ -328,9 +362,51 @@ fn render_error(sources: &[Source], e: &handlebars::RenderError) -> HtmlError {
 // ---------------------------------------------------------------------------
 // The view: what the templates see (documented in docs/reports.md).
 
+/// The JSON report as templates see it: every field but `findings` and
+/// `shared_evidence`. Handlebars turns its context into a JSON value tree;
+/// with the findings in it, a 5,000-account report became gigabytes of
+/// tree before a byte was written. The findings reach templates through the
+/// block helpers instead.
+#[derive(Debug, Serialize)]
+struct ReportHead<'a> {
+    schema_version: u32,
+    tool: &'a super::model::ReportTool,
+    generated_at: &'a chrono::DateTime<chrono::Utc>,
+    snapshot: &'a super::model::SnapshotInfo,
+    scope: &'a super::model::ReportScope,
+    fail_on: Severity,
+    exit_code: u8,
+    summary: &'a super::model::Summary,
+    checks: &'a BTreeMap<String, ReportCheck>,
+    collection_errors: &'a [super::model::ReportCollectionError],
+    policy: &'a super::model::ReportPolicy,
+    framework: &'a Option<ReportFramework>,
+    baseline: &'a Option<super::model::ReportBaseline>,
+}
+
+impl<'a> ReportHead<'a> {
+    fn of(r: &'a Report) -> Self {
+        ReportHead {
+            schema_version: r.schema_version,
+            tool: &r.tool,
+            generated_at: &r.generated_at,
+            snapshot: &r.snapshot,
+            scope: &r.scope,
+            fail_on: r.fail_on,
+            exit_code: r.exit_code,
+            summary: &r.summary,
+            checks: &r.checks,
+            collection_errors: &r.collection_errors,
+            policy: &r.policy,
+            framework: &r.framework,
+            baseline: &r.baseline,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct View<'a> {
-    report: &'a Report,
+    report: ReportHead<'a>,
     /// `generated_at` and `collected_at` as `YYYY-MM-DD HH:MM:SS UTC`.
     generated_at: String,
     collected_at: String,
@@ -344,9 +420,11 @@ struct View<'a> {
     severities: Vec<Label>,
     summary: SummaryView,
     frameworks: Vec<FrameworkView>,
-    accounts: Vec<String>,
+    accounts: &'a [&'a str],
     matrix: MatrixView,
     checks: Vec<CheckView<'a>>,
+    /// How the evidence is stored in the page (see [`EvidenceStore`]).
+    evidence: EvidenceInfo,
     collection_errors: Vec<ErrorView<'a>>,
     /// Every `[[waiver]]` with its state's label.
     waivers: Vec<WaiverView<'a>>,
@@ -434,6 +512,9 @@ struct FrameworkView {
     /// Controls whose worst finding is an accepted (waived) failure.
     waived: usize,
     not_applicable: usize,
+    /// Controls none of whose checks ran (the configuration disabled them
+    /// all): not evaluated, so counted neither as passed nor as N/A.
+    disabled: usize,
     controls: Vec<ControlView>,
 }
 
@@ -448,10 +529,11 @@ struct ControlView {
     counts: StatusCounts,
 }
 
+/// The matrix's columns; its rows come one at a time from the
+/// `matrix_rows` block helper.
 #[derive(Debug, Serialize)]
 struct MatrixView {
     checks: Vec<MatrixColumn>,
-    rows: Vec<MatrixRow>,
 }
 
 #[derive(Debug, Serialize)]
@@ -462,22 +544,21 @@ struct MatrixColumn {
     frameworks: String,
 }
 
+/// One account's row of the matrix (a `matrix_rows` item). A cell's check,
+/// severity and frameworks are its column's: repeating them in each of
+/// 175,000 cells made a third of a large page.
 #[derive(Debug, Serialize)]
-struct MatrixRow {
-    account: String,
+struct MatrixRow<'a> {
+    account: &'a str,
     cells: Vec<MatrixCell>,
 }
 
 #[derive(Debug, Serialize)]
 struct MatrixCell {
-    check_id: String,
-    severity: &'static str,
-    frameworks: String,
     /// Worst status of the account's findings for the check; `none` when
     /// the check produced no finding for the account.
     status: &'static str,
     label: &'static str,
-    findings: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -495,30 +576,58 @@ struct CheckView<'a> {
     worst: &'static str,
     worst_label: &'static str,
     counts: Vec<Count>,
-    findings: Vec<FindingView<'a>>,
+    /// Findings; the groups themselves come from `{{#finding_groups id}}`.
+    total: usize,
 }
 
 #[derive(Debug, Serialize)]
 struct FrameworkControls {
-    name: &'static str,
+    name: String,
     controls: String,
 }
 
+/// Findings of one check with the same verdict, message, waiver and
+/// baseline change (a `finding_groups` item): the message is shown once for
+/// the 2,500 accounts an organization trail covers, not once per account.
 #[derive(Debug, Serialize)]
-struct FindingView<'a> {
+struct GroupView<'a> {
     status: &'static str,
     label: &'static str,
     /// `new`, `unchanged`, `resolved`, or empty without a baseline.
     change: &'static str,
     change_label: &'static str,
-    /// The waiver that waived it, or whose expiry made it fail again.
+    /// The waiver that waived them, or whose expiry made them fail again.
     waiver: Option<WaiverNoteView<'a>>,
-    severity: &'static str,
+    message: &'a str,
+    count: usize,
+    findings: Vec<RowView<'a>>,
+}
+
+/// One finding of a group: where it is, and which evidence item it rests on.
+#[derive(Debug, Serialize)]
+struct RowView<'a> {
     account_id: &'a str,
     region: &'a str,
     resource: &'a str,
-    message: &'a str,
-    evidence: String,
+    /// Number of its evidence in the page's evidence store.
+    evidence: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct EvidenceInfo {
+    /// Distinct evidence items (findings share an item when their evidence
+    /// is identical).
+    items: usize,
+    chunks: usize,
+}
+
+/// One compressed chunk of the evidence store (an `evidence_chunks` item).
+#[derive(Debug, Serialize)]
+struct ChunkView<'a> {
+    /// Number of its first item.
+    first: usize,
+    /// Base64 of the gzip of `{"items":[...],"shared":{key: evidence}}`.
+    data: &'a str,
 }
 
 #[derive(Debug, Serialize)]
@@ -540,49 +649,8 @@ struct ErrorView<'a> {
     message: &'a str,
 }
 
-fn status_label(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "PASS",
-        Status::Fail => "FAIL",
-        Status::Error => "ERROR",
-        Status::NotApplicable => "N/A",
-        Status::Waived => "WAIVED",
-    }
-}
-
-fn change_label(change: Option<Change>) -> &'static str {
-    match change {
-        Some(Change::New) => "NEW",
-        Some(Change::Unchanged) => "UNCHANGED",
-        Some(Change::Resolved) => "RESOLVED",
-        None => "",
-    }
-}
-
 fn waiver_view(w: &ReportWaiver) -> WaiverView<'_> {
-    let (state, label, advice) = match w.state {
-        WaiverState::Active => ("active", "ACTIVE", String::new()),
-        WaiverState::ExpiringSoon => (
-            "expiring_soon",
-            "EXPIRING SOON",
-            format!("expires in {} day(s): renew or fix", w.days_left),
-        ),
-        WaiverState::Expired => (
-            "expired",
-            "EXPIRED",
-            "expired: the failures it matched count again".to_string(),
-        ),
-        WaiverState::Stale => (
-            "stale",
-            "STALE",
-            "matches no failing finding: remove it".to_string(),
-        ),
-        WaiverState::NotEvaluated => (
-            "not_evaluated",
-            "NOT EVALUATED",
-            "its check did not run".to_string(),
-        ),
-    };
+    let words = view::waiver_state(&w.state, w.days_left);
     let scope: Vec<String> = w
         .narrowed_by()
         .into_iter()
@@ -590,9 +658,9 @@ fn waiver_view(w: &ReportWaiver) -> WaiverView<'_> {
         .collect();
     WaiverView {
         waiver: w,
-        state,
-        label,
-        advice,
+        state: words.key,
+        label: words.label,
+        advice: words.advice,
         scope: if scope.is_empty() {
             "all resources of the check".to_string()
         } else {
@@ -613,16 +681,6 @@ fn resolved_view<'a>(report: &'a Report, f: &'a ReportFinding, how: String) -> R
     }
 }
 
-fn severity_label(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Info => "Info",
-        Severity::Low => "Low",
-        Severity::Medium => "Medium",
-        Severity::High => "High",
-        Severity::Critical => "Critical",
-    }
-}
-
 use super::model::worst;
 
 fn counts(c: &StatusCounts) -> Vec<Count> {
@@ -630,22 +688,16 @@ fn counts(c: &StatusCounts) -> Vec<Count> {
         .iter()
         .map(|s| Count {
             status: s.as_str(),
-            label: status_label(*s),
+            label: view::status(*s).label,
             count: c.get(*s),
         })
         .collect()
 }
 
 fn framework_keys(check: &ReportCheck) -> String {
-    FRAMEWORKS
-        .iter()
-        .filter(|(key, _)| {
-            check
-                .frameworks
-                .get(*key)
-                .is_some_and(|ids| !ids.is_empty())
-        })
-        .map(|(key, _)| *key)
+    view::check_frameworks(check)
+        .into_iter()
+        .map(|(key, _, _)| key)
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -663,85 +715,376 @@ fn utc(t: &chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-impl<'a> View<'a> {
-    fn build(report: &'a Report, catalog: &Catalog) -> View<'a> {
-        // Checks in report (registry) order, each with its findings.
-        let mut order: Vec<&'a str> = Vec::new();
-        let mut by_check: BTreeMap<&'a str, Vec<&'a ReportFinding>> = BTreeMap::new();
-        for f in &report.findings {
-            let entry = by_check.entry(f.check_id.as_str()).or_default();
-            if entry.is_empty() {
-                order.push(f.check_id.as_str());
-            }
-            entry.push(f);
-        }
+/// What the page is built from, computed once before rendering: the
+/// findings grouped per check, the matrix's worst statuses, and the
+/// evidence store. The block helpers read it while the page streams out.
+struct PageData<'a> {
+    report: &'a Report,
+    /// Check ids in report (registry) order.
+    order: Vec<&'a str>,
+    /// Per check (same order): its groups, failing first.
+    groups: Vec<Vec<Group>>,
+    /// Every account in scope, then any other a finding names.
+    accounts: Vec<&'a str>,
+    /// Per account (same order), per check: the worst status, if any.
+    cells: Vec<Vec<Option<Status>>>,
+    evidence: EvidenceStore,
+}
 
-        // Every account in scope, then any other a finding names.
-        let mut accounts: Vec<String> = report.scope.accounts.clone();
-        let mut listed: BTreeSet<&str> = report.scope.accounts.iter().map(String::as_str).collect();
-        for f in &report.findings {
-            if listed.insert(f.account_id.as_str()) {
-                accounts.push(f.account_id.clone());
-            }
-        }
-        // (check, account) → (findings, worst status): one pass, not one
-        // scan of a check's findings per account.
-        let mut cells: HashMap<(&str, &str), (usize, Option<Status>)> = HashMap::new();
-        for f in &report.findings {
-            let cell = cells
-                .entry((f.check_id.as_str(), f.account_id.as_str()))
-                .or_default();
-            cell.0 += 1;
-            cell.1 = worst(cell.1.into_iter().chain([f.status]));
-        }
+/// Findings (indexes into `report.findings`) that share a verdict, message,
+/// waiver and change.
+struct Group {
+    members: Vec<usize>,
+}
 
-        let checks: Vec<CheckView<'a>> = order
+/// Every distinct evidence text once, gzip-compressed in chunks.
+///
+/// A 5,000-account organization's findings carry 280 MB of evidence when
+/// each is written out whole: the organization trail's analysis under every
+/// account, and each workload account's own trail, bucket and recorder.
+/// Here each distinct evidence text is stored once (findings refer to it by
+/// number), the shared evidence it refers to travels with it in its chunk,
+/// and chunks are compressed: the page's script inflates a chunk when a
+/// reader opens an evidence cell (and, for a small report, every chunk at
+/// load, so that printing shows all evidence).
+struct EvidenceStore {
+    /// Per finding: the number of its evidence item.
+    of_finding: Vec<usize>,
+    items: usize,
+    /// (first item, base64 gzip payload).
+    chunks: Vec<(usize, String)>,
+}
+
+/// A chunk closes at this many items or this much text, whichever comes
+/// first: small enough to inflate at a click, large enough to compress well.
+const CHUNK_ITEMS: usize = 256;
+const CHUNK_BYTES: usize = 256 * 1024;
+
+impl EvidenceStore {
+    fn build(report: &Report) -> EvidenceStore {
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut items: Vec<&str> = Vec::new();
+        let of_finding = report
+            .findings
             .iter()
-            .map(|id| check_view(report, id, &by_check[id], catalog))
+            .map(|f| {
+                let text = f.evidence.text();
+                *index.entry(text).or_insert_with(|| {
+                    items.push(text);
+                    items.len() - 1
+                })
+            })
             .collect();
+        // Chunk boundaries, then the chunks compressed on every core.
+        let mut bounds: Vec<(usize, usize)> = Vec::new();
+        let (mut start, mut bytes) = (0, 0);
+        for (i, text) in items.iter().enumerate() {
+            bytes += text.len();
+            if i + 1 - start >= CHUNK_ITEMS || bytes >= CHUNK_BYTES {
+                bounds.push((start, i + 1));
+                (start, bytes) = (i + 1, 0);
+            }
+        }
+        if start < items.len() {
+            bounds.push((start, items.len()));
+        }
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let per_thread = bounds.len().div_ceil(threads).max(1);
+        let chunks: Vec<(usize, String)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = bounds
+                .chunks(per_thread)
+                .map(|part| {
+                    let items = &items;
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|&(a, b)| (a, compress_chunk(report, &items[a..b])))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("evidence compression does not panic"))
+                .collect()
+        });
+        EvidenceStore {
+            of_finding,
+            items: items.len(),
+            chunks,
+        }
+    }
+}
 
-        let matrix = MatrixView {
-            checks: order
+/// `{"items":[...],"shared":{key: evidence}}` for some evidence texts, with
+/// the shared evidence they refer to, gzip-compressed and in base64. The
+/// texts are the report's own JSON, copied as they are.
+fn compress_chunk(report: &Report, texts: &[&str]) -> String {
+    use std::io::Write as _;
+    let mut shared: BTreeSet<String> = BTreeSet::new();
+    for text in texts {
+        if text.contains(crate::finding::SHARED_EVIDENCE_REF) {
+            if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
+                shared_keys(&value, &mut shared);
+            }
+        }
+    }
+    let mut json = String::with_capacity(texts.iter().map(|t| t.len() + 1).sum::<usize>() + 32);
+    json.push_str("{\"items\":[");
+    for (i, text) in texts.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(text);
+    }
+    json.push_str("],\"shared\":{");
+    let mut first = true;
+    for key in &shared {
+        if let Some(evidence) = report.shared_evidence.get(key) {
+            if !first {
+                json.push(',');
+            }
+            first = false;
+            json.push_str(&serde_json::to_string(key).expect("a string serializes"));
+            json.push(':');
+            json.push_str(evidence.json.text());
+        }
+    }
+    json.push_str("}}");
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(json.len() / 8),
+        // Fast: at level 1 the evidence of 5,000 accounts compresses in a
+        // fraction of the time level 6 takes, for a page a few MB larger.
+        flate2::Compression::fast(),
+    );
+    gz.write_all(json.as_bytes())
+        .expect("writing to memory does not fail");
+    let bytes = gz.finish().expect("writing to memory does not fail");
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The keys of the shared evidence a value refers to (at any depth).
+fn shared_keys(value: &serde_json::Value, keys: &mut BTreeSet<String>) {
+    if let Some(key) = crate::finding::shared_evidence_key(value) {
+        keys.insert(key.to_string());
+        return;
+    }
+    match value {
+        serde_json::Value::Object(map) => map.values().for_each(|v| shared_keys(v, keys)),
+        serde_json::Value::Array(list) => list.iter().for_each(|v| shared_keys(v, keys)),
+        _ => {}
+    }
+}
+
+impl<'a> PageData<'a> {
+    fn build(report: &'a Report) -> PageData<'a> {
+        let checks = view::checks(report);
+        let check_index = &checks.index;
+        let order = checks.ids.clone();
+        // Per check, its groups (see `view::group_findings`), failing first.
+        let mut groups: Vec<Vec<Group>> = (0..order.len()).map(|_| Vec::new()).collect();
+        for g in view::group_findings(report, |_| true) {
+            let c = check_index[report.findings[g.members[0]].check_id.as_str()];
+            groups[c].push(Group { members: g.members });
+        }
+        for list in &mut groups {
+            list.sort_by_key(|g| {
+                std::cmp::Reverse(super::model::badness(report.findings[g.members[0]].status))
+            });
+        }
+
+        let accounts = view::accounts(report);
+        let cells = view::matrix(report, &accounts, &checks);
+        let accounts = accounts.ids;
+        PageData {
+            report,
+            order,
+            groups,
+            accounts,
+            cells,
+            evidence: EvidenceStore::build(report),
+        }
+    }
+
+    fn group_view(&self, group: &Group) -> GroupView<'a> {
+        let report = self.report;
+        let first = &report.findings[group.members[0]];
+        GroupView {
+            status: first.status.as_str(),
+            label: view::status(first.status).label,
+            change: first.change.map_or("", Change::as_str),
+            change_label: view::change(first.change),
+            waiver: first.waiver.as_ref().map(|w| WaiverNoteView {
+                index: w.index,
+                reason: &w.reason,
+                owner: &w.owner,
+                expires: w.expires.to_string(),
+                expired: w.expired,
+            }),
+            message: &first.message,
+            count: group.members.len(),
+            findings: group
+                .members
                 .iter()
-                .map(|id| {
-                    let first = by_check[id][0];
-                    let check = report.check(id);
-                    MatrixColumn {
-                        id: id.to_string(),
-                        title: check.title.clone(),
-                        severity: first.severity.as_str(),
-                        frameworks: framework_keys(check),
+                .map(|&i| {
+                    let f = &report.findings[i];
+                    RowView {
+                        account_id: &f.account_id,
+                        region: f.region.as_deref().unwrap_or("global"),
+                        resource: &f.resource,
+                        evidence: self.evidence.of_finding[i],
                     }
                 })
                 .collect(),
-            rows: accounts
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Block helpers: the page's long lists, one item at a time.
+
+/// Renders the helper's block once per item, each item being the block's
+/// context (as `{{#each}}` does), without ever holding the whole list.
+fn render_items<'reg: 'rc, 'rc, T: Serialize>(
+    items: impl Iterator<Item = T>,
+    h: &handlebars::Helper<'rc>,
+    r: &'reg Handlebars<'reg>,
+    ctx: &'rc handlebars::Context,
+    rc: &mut handlebars::RenderContext<'reg, 'rc>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    use handlebars::Renderable as _;
+    let Some(template) = h.template() else {
+        return Ok(());
+    };
+    for item in items {
+        let value = serde_json::to_value(item).map_err(handlebars::RenderErrorReason::from)?;
+        let mut block = handlebars::BlockContext::new();
+        block.set_base_value(value);
+        rc.push_block(block);
+        let rendered = template.render(r, ctx, rc, out);
+        rc.pop_block();
+        rendered?;
+    }
+    Ok(())
+}
+
+/// `{{#finding_groups id}}…{{/finding_groups}}`: the groups of check `id`.
+struct FindingGroups<'d>(&'d PageData<'d>);
+/// `{{#matrix_rows}}…{{/matrix_rows}}`: one row per account.
+struct MatrixRows<'d>(&'d PageData<'d>);
+/// `{{#evidence_chunks}}…{{/evidence_chunks}}`: the compressed evidence.
+struct EvidenceChunks<'d>(&'d PageData<'d>);
+
+impl handlebars::HelperDef for FindingGroups<'_> {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &handlebars::Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc handlebars::Context,
+        rc: &mut handlebars::RenderContext<'reg, 'rc>,
+        out: &mut dyn handlebars::Output,
+    ) -> handlebars::HelperResult {
+        let id = h.param(0).and_then(|p| p.value().as_str()).ok_or(
+            handlebars::RenderErrorReason::ParamNotFoundForIndex("finding_groups", 0),
+        )?;
+        let data = self.0;
+        let groups = match data.order.iter().position(|c| *c == id) {
+            Some(c) => data.groups[c].as_slice(),
+            None => &[],
+        };
+        render_items(
+            groups.iter().map(|g| data.group_view(g)),
+            h,
+            r,
+            ctx,
+            rc,
+            out,
+        )
+    }
+}
+
+impl handlebars::HelperDef for MatrixRows<'_> {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &handlebars::Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc handlebars::Context,
+        rc: &mut handlebars::RenderContext<'reg, 'rc>,
+        out: &mut dyn handlebars::Output,
+    ) -> handlebars::HelperResult {
+        let data = self.0;
+        let rows = data
+            .accounts
+            .iter()
+            .zip(&data.cells)
+            .map(|(account, cells)| MatrixRow {
+                account,
+                cells: cells
+                    .iter()
+                    .map(|w| MatrixCell {
+                        status: w.map_or("none", Status::as_str),
+                        label: w.map_or("—", |s| view::status(s).label),
+                    })
+                    .collect(),
+            });
+        render_items(rows, h, r, ctx, rc, out)
+    }
+}
+
+impl handlebars::HelperDef for EvidenceChunks<'_> {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &handlebars::Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc handlebars::Context,
+        rc: &mut handlebars::RenderContext<'reg, 'rc>,
+        out: &mut dyn handlebars::Output,
+    ) -> handlebars::HelperResult {
+        let chunks = self
+            .0
+            .evidence
+            .chunks
+            .iter()
+            .map(|(first, data)| ChunkView {
+                first: *first,
+                data,
+            });
+        render_items(chunks, h, r, ctx, rc, out)
+    }
+}
+
+fn register_row_helpers<'d>(hb: &mut Handlebars<'d>, data: &'d PageData<'d>) {
+    hb.register_helper("finding_groups", Box::new(FindingGroups(data)));
+    hb.register_helper("matrix_rows", Box::new(MatrixRows(data)));
+    hb.register_helper("evidence_chunks", Box::new(EvidenceChunks(data)));
+}
+
+impl<'a> View<'a> {
+    fn build(report: &'a Report, data: &'a PageData<'a>) -> View<'a> {
+        let order = &data.order;
+        let checks: Vec<CheckView<'a>> = order
+            .iter()
+            .zip(&data.groups)
+            .map(|(id, groups)| check_view(report, id, groups))
+            .collect();
+        let matrix = MatrixView {
+            checks: order
                 .iter()
-                .map(|account| MatrixRow {
-                    account: account.clone(),
-                    cells: order
-                        .iter()
-                        .map(|id| {
-                            let (findings, w) = cells
-                                .get(&(*id, account.as_str()))
-                                .copied()
-                                .unwrap_or_default();
-                            let first = by_check[id][0];
-                            MatrixCell {
-                                check_id: id.to_string(),
-                                severity: first.severity.as_str(),
-                                frameworks: framework_keys(report.check(id)),
-                                status: w.map_or("none", Status::as_str),
-                                label: w.map_or("—", status_label),
-                                findings,
-                            }
-                        })
-                        .collect(),
+                .zip(&checks)
+                .map(|(id, check)| MatrixColumn {
+                    id: id.to_string(),
+                    title: check.title.to_string(),
+                    severity: check.severity,
+                    frameworks: check.framework_keys.clone(),
                 })
                 .collect(),
         };
 
         View {
-            report,
+            report: ReportHead::of(report),
             generated_at: utc(&report.generated_at),
             collected_at: utc(&report.snapshot.collected_at),
             caller_arn: report
@@ -762,7 +1105,7 @@ impl<'a> View<'a> {
                 .iter()
                 .map(|s| Label {
                     key: s.as_str(),
-                    label: status_label(*s),
+                    label: view::status(*s).label,
                 })
                 .collect(),
             severities: Severity::ALL
@@ -770,7 +1113,7 @@ impl<'a> View<'a> {
                 .rev()
                 .map(|s| Label {
                     key: s.as_str(),
-                    label: severity_label(*s),
+                    label: view::severity(*s),
                 })
                 .collect(),
             summary: SummaryView {
@@ -788,20 +1131,24 @@ impl<'a> View<'a> {
                             .unwrap_or_default();
                         SeverityRow {
                             severity: s.as_str(),
-                            label: severity_label(*s),
+                            label: view::severity(*s),
                             total: c.total(),
                             counts: counts(&c),
                         }
                     })
                     .collect(),
             },
-            frameworks: match &report.framework {
-                Some(framework) => vec![selected_framework_view(framework)],
-                None => framework_views(&report.findings, &report.checks),
-            },
-            accounts,
+            frameworks: view::control_tables(report)
+                .iter()
+                .map(framework_view)
+                .collect(),
+            accounts: &data.accounts,
             matrix,
             checks,
+            evidence: EvidenceInfo {
+                items: data.evidence.items,
+                chunks: data.evidence.chunks.len(),
+            },
             waivers: report.policy.waivers.iter().map(waiver_view).collect(),
             baseline: report.baseline.as_ref().map(|b| BaselineView {
                 sha256: &b.sha256,
@@ -813,7 +1160,9 @@ impl<'a> View<'a> {
                     .findings
                     .iter()
                     .filter(|f| f.change == Some(Change::Resolved))
-                    .map(|f| resolved_view(report, f, format!("now {}", status_label(f.status))))
+                    .map(|f| {
+                        resolved_view(report, f, format!("now {}", view::status(f.status).label))
+                    })
                     .chain(
                         b.no_longer_reported
                             .iter()
@@ -826,7 +1175,7 @@ impl<'a> View<'a> {
                     .iter()
                     .map(|c| Label {
                         key: c.as_str(),
-                        label: change_label(Some(*c)),
+                        label: view::change(Some(*c)),
                     })
                     .collect()
             } else {
@@ -848,169 +1197,68 @@ impl<'a> View<'a> {
     }
 }
 
-fn check_view<'a>(
-    report: &'a Report,
-    id: &'a str,
-    findings: &[&'a ReportFinding],
-    catalog: &Catalog,
-) -> CheckView<'a> {
-    let first = findings[0];
+fn check_view<'a>(report: &'a Report, id: &'a str, groups: &[Group]) -> CheckView<'a> {
+    let findings = || {
+        groups
+            .iter()
+            .flat_map(|g| g.members.iter().map(|&i| &report.findings[i]))
+    };
+    let first = &report.findings[groups[0].members[0]];
     let check = report.check(id);
-    let mut sorted: Vec<&'a ReportFinding> = findings.to_vec();
-    // Failing first; otherwise the report's order.
-    sorted.sort_by_key(|f| std::cmp::Reverse(super::model::badness(f.status)));
     let mut c = StatusCounts::default();
-    for f in findings {
+    for f in findings() {
         c.add(f.status);
     }
-    let w = worst(findings.iter().map(|f| f.status)).unwrap_or(Status::NotApplicable);
+    let w = worst(findings().map(|f| f.status)).unwrap_or(Status::NotApplicable);
     CheckView {
         id,
         title: &check.title,
         severity: first.severity.as_str(),
-        rationale: catalog
-            .get(id)
-            .map(|m| paragraphs(&m.rationale))
-            .unwrap_or_default(),
+        rationale: paragraphs(&check.rationale),
         framework_keys: framework_keys(check),
-        frameworks: FRAMEWORKS
-            .iter()
-            .filter_map(|(key, name)| {
-                check
-                    .frameworks
-                    .get(*key)
-                    .filter(|ids| !ids.is_empty())
-                    .map(|ids| FrameworkControls {
-                        name,
-                        controls: ids.join(", "),
-                    })
+        frameworks: view::check_frameworks(check)
+            .into_iter()
+            .map(|(_, name, ids)| FrameworkControls {
+                name,
+                controls: ids.join(", "),
             })
             .collect(),
         console: paragraphs(&check.remediation.console),
         cli: &check.remediation.cli,
         worst: w.as_str(),
-        worst_label: status_label(w),
+        worst_label: view::status(w).label,
         counts: counts(&c),
-        findings: sorted
-            .into_iter()
-            .map(|f| FindingView {
-                status: f.status.as_str(),
-                label: status_label(f.status),
-                change: f.change.map_or("", Change::as_str),
-                change_label: change_label(f.change),
-                waiver: f.waiver.as_ref().map(|w| WaiverNoteView {
-                    index: w.index,
-                    reason: &w.reason,
-                    owner: &w.owner,
-                    expires: w.expires.to_string(),
-                    expired: w.expired,
-                }),
-                severity: f.severity.as_str(),
-                account_id: &f.account_id,
-                region: f.region.as_deref().unwrap_or("global"),
-                resource: &f.resource,
-                message: &f.message,
-                evidence: serde_json::to_string_pretty(&report.evidence_of(f)).unwrap_or_default(),
+        total: c.total(),
+    }
+}
+
+/// A framework's control table (see [`view::control_tables`]) for templates.
+fn framework_view(table: &view::ControlTable) -> FrameworkView {
+    use view::ControlVerdict::{Disabled, Judged};
+    FrameworkView {
+        key: table.key.clone(),
+        name: table.name.clone(),
+        selected: table.selected,
+        controls_total: table.rows.len(),
+        passed: table.count(Judged(Status::Pass)),
+        failed: table.count(Judged(Status::Fail)),
+        incomplete: table.count(Judged(Status::Error)),
+        waived: table.count(Judged(Status::Waived)),
+        not_applicable: table.count(Judged(Status::NotApplicable)),
+        disabled: table.count(Disabled),
+        controls: table
+            .rows
+            .iter()
+            .map(|r| ControlView {
+                id: r.id.clone(),
+                status: r.verdict.key(),
+                label: r.verdict.label(),
+                checks: r.checks.clone(),
+                disabled_checks: r.disabled_checks.clone(),
+                counts: r.counts,
             })
             .collect(),
     }
-}
-
-/// Per framework, every control any finding maps to. A control fails if
-/// any finding mapped to it fails; it is incomplete if none fails but one
-/// is an error (fail closed: not proven is not passed); it is waived if its
-/// worst finding is an accepted failure; it passes if its remaining
-/// findings include a pass.
-fn framework_views(
-    findings: &[ReportFinding],
-    checks: &BTreeMap<String, ReportCheck>,
-) -> Vec<FrameworkView> {
-    FRAMEWORKS
-        .iter()
-        .map(|(key, name)| {
-            let mut controls: BTreeMap<&str, (Vec<Status>, BTreeSet<&str>)> = BTreeMap::new();
-            for f in findings {
-                let mapped = checks.get(&f.check_id).and_then(|c| c.frameworks.get(*key));
-                for id in mapped.into_iter().flatten() {
-                    let entry = controls.entry(id.as_str()).or_default();
-                    entry.0.push(f.status);
-                    entry.1.insert(f.check_id.as_str());
-                }
-            }
-            let mut controls: Vec<ControlView> = controls
-                .into_iter()
-                .map(|(id, (statuses, checks))| {
-                    let mut counts = StatusCounts::default();
-                    for s in &statuses {
-                        counts.add(*s);
-                    }
-                    let status = worst(statuses.into_iter()).unwrap_or(Status::NotApplicable);
-                    ControlView {
-                        id: id.to_string(),
-                        status: status.as_str(),
-                        label: status_label(status),
-                        checks: checks.into_iter().map(str::to_string).collect(),
-                        disabled_checks: Vec::new(),
-                        counts,
-                    }
-                })
-                .collect();
-            controls.sort_by_key(|c| natural_key(&c.id));
-            framework_view(key, name, false, controls)
-        })
-        .collect()
-}
-
-/// The run's `--framework`, exactly as the model judged its controls.
-fn selected_framework_view(framework: &ReportFramework) -> FrameworkView {
-    let controls = framework
-        .controls
-        .iter()
-        .map(|c| ControlView {
-            id: c.id.clone(),
-            status: c.status.as_str(),
-            label: if c.is_disabled() {
-                "Disabled"
-            } else {
-                status_label(c.status)
-            },
-            checks: c.checks.clone(),
-            disabled_checks: c.disabled_checks.clone(),
-            counts: c.counts,
-        })
-        .collect();
-    framework_view(&framework.key, &framework.name, true, controls)
-}
-
-fn framework_view(
-    key: &str,
-    name: &str,
-    selected: bool,
-    controls: Vec<ControlView>,
-) -> FrameworkView {
-    let n = |s: Status| controls.iter().filter(|c| c.status == s.as_str()).count();
-    FrameworkView {
-        key: key.to_string(),
-        name: name.to_string(),
-        selected,
-        controls_total: controls.len(),
-        passed: n(Status::Pass),
-        failed: n(Status::Fail),
-        incomplete: n(Status::Error),
-        waived: n(Status::Waived),
-        not_applicable: n(Status::NotApplicable),
-        controls,
-    }
-}
-
-/// Sorts `3.10` after `3.9` and `CloudTrail.10` after `CloudTrail.9`.
-fn natural_key(id: &str) -> Vec<(String, u64)> {
-    id.split(['.', '-'])
-        .map(|part| match part.parse::<u64>() {
-            Ok(n) => (String::new(), n),
-            Err(_) => (part.to_string(), 0),
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -1046,7 +1294,6 @@ fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::Catalog;
     use crate::snapshot::Snapshot;
     use chrono::TimeZone as _;
 
@@ -1056,8 +1303,6 @@ mod tests {
 
     fn report_of(snapshot_json: &str) -> Report {
         let snapshot = Snapshot::from_slice(snapshot_json.as_bytes(), "test").unwrap();
-        let catalog = Catalog::embedded();
-        let _ = catalog;
         crate::report::assemble::assemble_report(
             &snapshot,
             "0123abcd",
@@ -1221,64 +1466,6 @@ mod tests {
         }
     }
 
-    /// Checks mapped to CIS v3 controls.
-    fn checks_mapped(mapping: &[(&str, &[&str])]) -> BTreeMap<String, ReportCheck> {
-        mapping
-            .iter()
-            .map(|(check, controls)| {
-                let frameworks = [(
-                    "cis-aws-v3.0.0".to_string(),
-                    controls.iter().map(|c| c.to_string()).collect(),
-                )];
-                let description = ReportCheck {
-                    title: format!("{check} title"),
-                    frameworks: frameworks.into_iter().collect(),
-                    ..Default::default()
-                };
-                (check.to_string(), description)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_control_fails_if_any_mapped_finding_fails_and_errors_are_not_passes() {
-        let findings = vec![
-            finding("a", "1", Status::Pass),
-            finding("b", "1", Status::Fail),
-            finding("c", "1", Status::Error),
-            finding("c", "2", Status::Pass),
-            finding("d", "1", Status::NotApplicable),
-        ];
-        let checks = checks_mapped(&[
-            ("a", &["3.1", "3.10"]),
-            ("b", &["3.10"]),
-            ("c", &["3.2"]),
-            ("d", &["3.9"]),
-        ]);
-        let views = framework_views(&findings, &checks);
-        let cis = views.iter().find(|f| f.key == "cis-aws-v3.0.0").unwrap();
-        let status: Vec<(&str, &str)> = cis
-            .controls
-            .iter()
-            .map(|c| (c.id.as_str(), c.status))
-            .collect();
-        assert_eq!(
-            status,
-            [
-                ("3.1", "pass"),
-                ("3.2", "error"),
-                ("3.9", "not_applicable"),
-                ("3.10", "fail")
-            ]
-        );
-        assert_eq!(
-            (cis.passed, cis.failed, cis.incomplete, cis.not_applicable),
-            (1, 1, 1, 1)
-        );
-        let other = views.iter().find(|f| f.key == "aws-config").unwrap();
-        assert_eq!(other.controls_total, 0);
-    }
-
     #[test]
     fn matrix_cell_is_the_worst_status() {
         let mut report = report_of(DEMO);
@@ -1291,14 +1478,106 @@ mod tests {
             finding("a", "2", Status::Pass),
             finding("b", "1", Status::Error),
         ];
-        let view = View::build(&report, Catalog::embedded());
-        let cells: Vec<Vec<&str>> = view
-            .matrix
-            .rows
+        let data = PageData::build(&report);
+        let cells: Vec<Vec<&str>> = data
+            .cells
             .iter()
-            .map(|r| r.cells.iter().map(|c| c.status).collect())
+            .map(|r| r.iter().map(|c| c.map_or("none", Status::as_str)).collect())
             .collect();
         assert_eq!(cells, [vec!["fail", "error"], vec!["pass", "none"]]);
+        // The page shows the same, one cell per check in each account's row.
+        let html = html_of(&report, None);
+        assert!(html.contains(
+            "<tr><th scope=\"row\">1</th><td class=\"s-fail\">FAIL</td><td class=\"s-error\">ERROR</td></tr>"
+        ));
+        assert!(html.contains(
+            "<tr><th scope=\"row\">2</th><td class=\"s-pass\">PASS</td><td class=\"s-none\">—</td></tr>"
+        ));
+    }
+
+    /// The payload of every chunk, inflated as the page's script does.
+    fn inflated_chunks(store: &EvidenceStore) -> Vec<(usize, serde_json::Value)> {
+        use base64::Engine as _;
+        use std::io::Read as _;
+        store
+            .chunks
+            .iter()
+            .map(|(first, data)| {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(data)
+                    .unwrap();
+                let mut text = String::new();
+                flate2::read::GzDecoder::new(bytes.as_slice())
+                    .read_to_string(&mut text)
+                    .unwrap();
+                (*first, serde_json::from_str(&text).unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn evidence_is_stored_once_and_resolves_to_each_findings_whole_evidence() {
+        let report = report_of(DEMO);
+        let store = EvidenceStore::build(&report);
+        let distinct: BTreeSet<&str> = report.findings.iter().map(|f| f.evidence.text()).collect();
+        assert_eq!(store.items, distinct.len());
+        assert!(
+            store.items < report.findings.len(),
+            "the demo shares evidence"
+        );
+        let chunks = inflated_chunks(&store);
+        assert_eq!(chunks[0].0, 0);
+        let item = |n: usize| {
+            let (first, payload) = chunks.iter().rev().find(|(first, _)| *first <= n).unwrap();
+            (
+                payload["items"][n - first].clone(),
+                payload["shared"].clone(),
+            )
+        };
+        let mut shared_refs = 0;
+        for (i, f) in report.findings.iter().enumerate() {
+            let (value, shared) = item(store.of_finding[i]);
+            assert_eq!(value, f.evidence.value(), "finding {i}");
+            // Resolved with the shared evidence its chunk carries, it is
+            // the finding's evidence whole, as the JSON report states it.
+            let whole = crate::finding::resolve_shared(&value, &|key| shared.get(key).cloned());
+            assert_eq!(whole, report.evidence_of(f), "finding {i}");
+            if f.evidence
+                .text()
+                .contains(crate::finding::SHARED_EVIDENCE_REF)
+            {
+                shared_refs += 1;
+            }
+        }
+        assert!(shared_refs > 0, "the demo has shared evidence");
+    }
+
+    #[test]
+    fn findings_are_grouped_by_verdict_and_message_failing_first() {
+        let mut report = report_of(DEMO);
+        report.scope.accounts = vec!["1".into(), "2".into(), "3".into()];
+        let mut odd = finding("a", "3", Status::Fail);
+        odd.message = "other".into();
+        report.findings = vec![
+            finding("a", "1", Status::Pass),
+            finding("a", "2", Status::Fail),
+            finding("a", "1", Status::Fail),
+            odd,
+            finding("b", "1", Status::Error),
+        ];
+        let data = PageData::build(&report);
+        let shape: Vec<Vec<Vec<usize>>> = data
+            .groups
+            .iter()
+            .map(|g| g.iter().map(|g| g.members.clone()).collect())
+            .collect();
+        assert_eq!(shape, [vec![vec![1, 2], vec![3], vec![0]], vec![vec![4]]]);
+        let html = html_of(&report, None);
+        assert_eq!(html.matches("<tr class=\"finding\"").count(), 5);
+        assert_eq!(html.matches("<tbody class=\"group\"").count(), 4);
+        assert!(html.contains(
+            "<span class=\"message\">m</span> <span class=\"count\">· 2 finding(s)</span>"
+        ));
     }
 
     fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {

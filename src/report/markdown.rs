@@ -13,7 +13,7 @@
 
 use super::model::{Report, ReportFinding, ReportWaiver, StatusCounts};
 use crate::finding::{Severity, Status};
-use crate::policy::{Change, WaiverState};
+use crate::verdict::Change;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -241,50 +241,53 @@ fn finding_row(f: &ReportFinding) -> String {
 /// With `--framework`: the model's verdict per control id, right after
 /// the summary, because that is what a framework run is asked for.
 fn controls(doc: &mut Doc, report: &Report) {
-    let Some(framework) = &report.framework else {
+    if report.framework.is_none() {
+        return;
+    }
+    let Some(framework) = super::view::control_tables(report)
+        .into_iter()
+        .find(|t| t.selected)
+    else {
         return;
     };
     let _ = writeln!(
         doc.out,
         "\n### {}: results per control ({})\n",
         cell(&framework.name),
-        framework.controls.len()
+        framework.rows.len()
     );
     doc.out.push_str(
         "| Control | Status | Fail | Waived | Error | Pass | N/A | Checks |\n|---|---|---:|---:|---:|---:|---:|---|\n",
     );
     let rows: Vec<String> = framework
-        .controls
+        .rows
         .iter()
         .map(|c| {
+            let checks = c
+                .checks
+                .iter()
+                .map(|id| format!("`{}`", inline(id)))
+                .chain(
+                    c.disabled_checks
+                        .iter()
+                        .map(|id| format!("`{}` (disabled)", inline(id))),
+                )
+                .collect::<Vec<_>>()
+                .join(", ");
             format!(
                 "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
                 inline(&c.id),
-                if c.is_disabled() {
-                    "⏸ disabled"
-                } else {
-                    status_word(c.status)
-                },
+                c.verdict.markdown(),
                 c.counts.fail,
                 c.counts.waived,
                 c.counts.error,
                 c.counts.pass,
                 c.counts.not_applicable,
-                c.checks_text(|id| format!("`{}`", inline(id)))
+                checks
             )
         })
         .collect();
     doc.rows(&rows, "controls");
-}
-
-fn status_word(status: Status) -> &'static str {
-    match status {
-        Status::Pass => "✅ pass",
-        Status::Fail => "❌ fail",
-        Status::Error => "⚠️ error",
-        Status::NotApplicable => "➖ n/a",
-        Status::Waived => "💤 waived",
-    }
 }
 
 /// Accepted failures: visible, with the waiver's reason, owner and expiry.
@@ -438,12 +441,12 @@ fn policy(doc: &mut Doc, report: &Report) {
 }
 
 fn waiver_row(w: &ReportWaiver) -> String {
-    let state = match w.state {
-        WaiverState::Active => "active".to_string(),
-        WaiverState::ExpiringSoon => format!("⚠️ **expiring soon** ({} day(s))", w.days_left),
-        WaiverState::Expired => "❌ **expired**: its failures count again".to_string(),
-        WaiverState::Stale => "🧹 **stale**: matches nothing, remove it".to_string(),
-        WaiverState::NotEvaluated => "not evaluated: its check did not run".to_string(),
+    let words = super::view::waiver_state(&w.state, w.days_left);
+    let label = words.label.to_lowercase();
+    let state = match (words.emoji, words.advice.is_empty()) {
+        (_, true) => label,
+        ("", false) => format!("{label}: {}", words.advice),
+        (emoji, false) => format!("{emoji} **{label}**: {}", words.advice),
     };
     let scope: Vec<String> = w
         .narrowed_by()

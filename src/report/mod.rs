@@ -10,6 +10,7 @@ pub mod junit;
 pub mod markdown;
 pub mod model;
 pub mod sarif;
+pub mod view;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -32,6 +33,9 @@ pub enum Format {
 pub struct RenderOptions {
     /// `--template-dir`: the user's copies of the HTML templates.
     pub template_dir: Option<std::path::PathBuf>,
+    /// `-v`: the console lists every failing finding on its own line
+    /// instead of grouping those that read the same.
+    pub verbose: bool,
 }
 
 /// Renders `report` in `format`. Only HTML can fail: its templates may be
@@ -43,13 +47,43 @@ pub fn render(
 ) -> Result<Vec<u8>, html::HtmlError> {
     Ok(match format {
         Format::Html => html::render(report, options.template_dir.as_deref())?,
-        Format::Console => console::render(report),
+        Format::Console => console::render_verbose(report, options.verbose),
         Format::Json => json::render(report),
         Format::Sarif => sarif::render(report),
         Format::Junit => junit::render(report),
         Format::Markdown => markdown::render(report),
         Format::Csv => csv::render(report),
     })
+}
+
+/// The HTML report, rendered once into an unnamed temporary file: the page
+/// streams out as it is rendered (a large organization's runs to tens of
+/// megabytes and is never held in memory), and a template error is known
+/// before any report file is written. Copy it where it goes with
+/// [`write_file_output`].
+pub fn render_html_file(
+    report: &model::Report,
+    options: &RenderOptions,
+) -> Result<std::fs::File, html::HtmlError> {
+    let mut file = tempfile::tempfile().map_err(html::HtmlError::Write)?;
+    html::render_to(report, options.template_dir.as_deref(), &mut file)?;
+    Ok(file)
+}
+
+/// Copies a rendered report (see [`render_html_file`]) to `path`
+/// atomically, or to stdout when `path` is `None`.
+pub fn write_file_output(file: &std::fs::File, path: Option<&Path>) -> std::io::Result<()> {
+    use std::io::Seek as _;
+    let copy = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        let mut file = file;
+        file.seek(std::io::SeekFrom::Start(0))?;
+        std::io::copy(&mut file, w)?;
+        w.flush()
+    };
+    match path {
+        None => copy(&mut std::io::stdout().lock()),
+        Some(path) => write_atomically_with(path, copy),
+    }
 }
 
 /// Writes `bytes` to `path` atomically (a temporary file beside it, then a

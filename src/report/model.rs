@@ -424,6 +424,12 @@ pub struct ReportCheck {
     pub remediation: ReportRemediation,
     /// Framework key → control ids.
     pub frameworks: BTreeMap<String, Vec<String>>,
+    /// Why the check matters (the catalog's text when the report was
+    /// written), so that a renderer presenting an old or merged report
+    /// never reads today's catalog. Absent in reports written before it
+    /// existed, and then empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rationale: String,
 }
 
 impl ReportCheck {
@@ -432,6 +438,7 @@ impl ReportCheck {
             title: meta.title.clone(),
             remediation: ReportRemediation::from(&meta.remediation),
             frameworks: meta.frameworks.clone(),
+            rationale: meta.rationale.trim().to_string(),
         }
     }
 }
@@ -653,6 +660,7 @@ static UNDESCRIBED_CHECK: ReportCheck = ReportCheck {
         cli: String::new(),
     },
     frameworks: BTreeMap::new(),
+    rationale: String::new(),
 };
 
 impl Report {

@@ -22,7 +22,7 @@
 use super::model::{Report, ReportCheck, ReportFinding};
 use crate::checks::{Catalog, CheckMetadata};
 use crate::finding::{Severity, Status};
-use crate::policy::{Change, WaiverState};
+use crate::verdict::{Change, WaiverState};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -50,6 +50,14 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
     // Rules: every check of the catalog (registry order), then any check id
     // the report names that the catalog does not know (kept, never dropped).
     let mut rules: Vec<Rule> = catalog.all().iter().map(Rule::from_meta).collect();
+    // A check the report describes is described as the report has it (the
+    // catalog of the version that wrote it), not as today's catalog does:
+    // an old or merged report keeps its own titles, texts and mappings.
+    for rule in &mut rules {
+        if let Some(check) = report.checks.get(&rule.id) {
+            rule.describe_as(check);
+        }
+    }
     let gone: &[ReportFinding] = report
         .baseline
         .as_ref()
@@ -229,17 +237,22 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
         "results": results,
         "properties": properties,
     });
-    if let Some(framework) = &report.framework {
+    // The run's framework as the view tables it: a control none of whose
+    // checks ran has the status `disabled`, as in every other format.
+    let selected = super::view::control_tables(report)
+        .into_iter()
+        .find(|t| t.selected);
+    if let Some(framework) = &selected {
         run["taxonomies"] = json!([{
             "name": framework.key,
             "fullName": framework.name,
             "shortDescription": { "text": framework.name },
-            "taxa": framework.controls.iter().map(|c| {
+            "taxa": framework.rows.iter().map(|c| {
                 let mut taxon = json!({
                     "id": c.id,
                     "shortDescription": { "text": format!("{} control {}", framework.name, c.id) },
                     "properties": {
-                        "status": c.status,
+                        "status": c.verdict.key(),
                         "checks": c.checks,
                         "counts": c.counts,
                     },
@@ -294,6 +307,25 @@ impl Rule {
         }
     }
 
+    /// Takes the report's description of the check where it has one.
+    fn describe_as(&mut self, check: &ReportCheck) {
+        if !check.title.is_empty() {
+            self.title = check.title.clone();
+        }
+        if !check.rationale.is_empty() {
+            self.rationale = unwrap_lines(&check.rationale);
+        }
+        if !check.remediation.console.is_empty() || !check.remediation.cli.is_empty() {
+            self.remediation_console = unwrap_lines(&check.remediation.console);
+            self.remediation_cli = check.remediation.cli.trim().to_string();
+        }
+        self.frameworks = check
+            .frameworks
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+    }
+
     /// A rule for a check the catalog does not know, from the report's
     /// description of it.
     fn from_finding(f: &ReportFinding, check: &ReportCheck) -> Rule {
@@ -304,7 +336,7 @@ impl Rule {
             } else {
                 check.title.clone()
             },
-            rationale: String::new(),
+            rationale: unwrap_lines(&check.rationale),
             remediation_console: check.remediation.console.clone(),
             remediation_cli: check.remediation.cli.clone(),
             severity: f.severity,

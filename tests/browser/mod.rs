@@ -87,7 +87,13 @@ fn run(extra: &[String]) -> String {
 
 /// The DOM after the page's scripts ran.
 pub fn dump_dom(url: &str) -> String {
-    let dom = run(&["--dump-dom".to_string(), url.to_string()]);
+    // The page inflates its evidence asynchronously: virtual time lets
+    // those tasks finish before the DOM is dumped.
+    let dom = run(&[
+        "--virtual-time-budget=10000".to_string(),
+        "--dump-dom".to_string(),
+        url.to_string(),
+    ]);
     assert!(dom.contains("</html>"), "no DOM from Chromium for {url}");
     dom
 }
