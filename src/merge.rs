@@ -483,7 +483,7 @@ fn conflicting_shared_evidence(
 fn recount(report: &mut Report, catalog: &Catalog) {
     report.summary = Summary::of(&report.findings);
     if let Some(key) = report.policy.framework.clone() {
-        report.framework = Some(model::framework_summary(
+        report.framework = Some(crate::report::assemble::framework_summary(
             &key,
             &report.findings,
             catalog,

@@ -1,15 +1,16 @@
 //! The JSON report, version 2: frozen output types, separate from the
 //! internal ones, so refactoring never breaks a user's pipeline. Fields may be
 //! added; none is renamed or removed without bumping `schema_version`.
-//! `schemas/report-v2.schema.json` describes this document.
+//! `schemas/report-v2.schema.json` describes this document. Pure data: it
+//! is built by the assembly step (`assemble.rs`), from the policy's judged
+//! findings and the catalog, and never reads either itself.
 
-use crate::checks::{Catalog, Remediation as MetaRemediation, FRAMEWORKS};
 use crate::finding::{resolve_shared, EvidenceJson, Severity, SharedEvidence, Status};
-use crate::policy::{AppliedWaiver, Change, Judged, WaiverReport, WaiverState};
-use crate::snapshot::{CollectionError, Snapshot, ToolInfo};
+use crate::snapshot::{CollectionError, ToolInfo};
+use crate::verdict::{Change, WaiverState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub const REPORT_SCHEMA_VERSION: u32 = 2;
@@ -124,25 +125,6 @@ impl ReportWaiver {
     }
 }
 
-impl From<&WaiverReport> for ReportWaiver {
-    fn from(r: &WaiverReport) -> Self {
-        let w = &r.waiver;
-        ReportWaiver {
-            index: w.index,
-            check_id: w.check.clone(),
-            accounts: w.accounts.clone(),
-            regions: w.regions.clone(),
-            resources: w.resources.clone(),
-            reason: w.reason.clone(),
-            owner: w.owner.clone(),
-            expires: w.expires,
-            state: r.state.clone(),
-            days_left: r.days_left,
-            matched: r.matched,
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportFramework {
     pub key: String,
@@ -201,30 +183,6 @@ pub struct ReportBaseline {
     /// Baseline failures with no finding in this run (resource deleted or
     /// out of scope), as the baseline reported them.
     pub no_longer_reported: Vec<ReportFinding>,
-}
-
-/// Everything [`Report::build`] needs besides the snapshot and findings.
-pub struct BuildInput<'a> {
-    pub snapshot_sha256: &'a str,
-    pub catalog: &'a Catalog,
-    pub fail_on: Severity,
-    pub exit_code: u8,
-    pub generated_at: DateTime<Utc>,
-    pub policy: ReportPolicy,
-    pub baseline: Option<BaselineInput>,
-}
-
-/// What the report takes from the baseline report.
-pub struct BaselineInput {
-    /// SHA-256 of the baseline file.
-    pub sha256: String,
-    pub generated_at: DateTime<Utc>,
-    /// Baseline failures with no finding in this run, their evidence
-    /// resolved against the baseline's shared evidence.
-    pub no_longer_reported: Vec<ReportFinding>,
-    /// The baseline's check descriptions (for checks no longer in the
-    /// catalog).
-    pub checks: BTreeMap<String, ReportCheck>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -405,18 +363,6 @@ pub struct ReportWaiverNote {
     pub expired: bool,
 }
 
-impl From<&AppliedWaiver> for ReportWaiverNote {
-    fn from(w: &AppliedWaiver) -> Self {
-        ReportWaiverNote {
-            index: w.index,
-            reason: w.reason.clone(),
-            owner: w.owner.clone(),
-            expires: w.expires,
-            expired: w.expired,
-        }
-    }
-}
-
 /// What all findings of one check share.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReportCheck {
@@ -430,17 +376,6 @@ pub struct ReportCheck {
     /// existed, and then empty.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub rationale: String,
-}
-
-impl ReportCheck {
-    pub fn from_catalog(meta: &crate::checks::CheckMetadata) -> Self {
-        ReportCheck {
-            title: meta.title.clone(),
-            remediation: ReportRemediation::from(&meta.remediation),
-            frameworks: meta.frameworks.clone(),
-            rationale: meta.rationale.trim().to_string(),
-        }
-    }
 }
 
 /// `shared_evidence` as a JSON object of key → evidence.
@@ -479,15 +414,6 @@ pub struct ReportRemediation {
     pub cli: String,
 }
 
-impl From<&MetaRemediation> for ReportRemediation {
-    fn from(r: &MetaRemediation) -> Self {
-        ReportRemediation {
-            console: r.console.trim().to_string(),
-            cli: r.cli.trim().to_string(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReportCollectionError {
     pub account_id: String,
@@ -516,138 +442,6 @@ impl From<&ToolInfo> for ReportTool {
         ReportTool {
             name: t.name.clone(),
             version: t.version.clone(),
-        }
-    }
-}
-
-impl Report {
-    /// Assembles the report of judged findings. The verdicts are taken as
-    /// they are; only titles, remediation and framework mappings are joined
-    /// from the catalog, and the per-control and baseline summaries counted.
-    /// The findings are consumed: a large organization's evidence is not
-    /// copied.
-    pub fn build(snapshot: &Snapshot, judged: Vec<Judged>, input: BuildInput<'_>) -> Report {
-        let catalog = input.catalog;
-        let mut shared_evidence: BTreeMap<String, Arc<SharedEvidence>> = BTreeMap::new();
-        let findings: Vec<ReportFinding> = judged
-            .into_iter()
-            .map(|j| {
-                let f = j.finding;
-                for shared in f.shared {
-                    if !shared_evidence.contains_key(&shared.key) {
-                        shared_evidence.insert(shared.key.clone(), shared);
-                    }
-                }
-                ReportFinding {
-                    severity: f.severity,
-                    status: f.status,
-                    check_id: f.check_id,
-                    account_id: f.account_id,
-                    region: f.region,
-                    resource: f.resource,
-                    message: f.message,
-                    evidence: match f.evidence_json {
-                        Some(json) => json,
-                        None => EvidenceJson::of(&f.evidence),
-                    },
-                    waiver: j.waiver.as_ref().map(ReportWaiverNote::from),
-                    change: j.change,
-                }
-            })
-            .collect();
-        let (baseline_checks, baseline) = match input.baseline {
-            Some(b) => (
-                b.checks,
-                Some((b.sha256, b.generated_at, b.no_longer_reported)),
-            ),
-            None => (BTreeMap::new(), None),
-        };
-        let mut checks: BTreeMap<String, ReportCheck> = BTreeMap::new();
-        let gone = baseline
-            .as_ref()
-            .map(|b| b.2.as_slice())
-            .unwrap_or_default();
-        for f in findings.iter().chain(gone) {
-            if checks.contains_key(&f.check_id) {
-                continue;
-            }
-            let check = match catalog.get(&f.check_id) {
-                Some(meta) => ReportCheck::from_catalog(meta),
-                None => baseline_checks
-                    .get(&f.check_id)
-                    .cloned()
-                    .unwrap_or_default(),
-            };
-            checks.insert(f.check_id.clone(), check);
-        }
-        let summary = Summary::of(&findings);
-        let framework = input
-            .policy
-            .framework
-            .as_deref()
-            .map(|key| framework_summary(key, &findings, catalog, &input.policy));
-        let baseline = baseline.map(|(sha256, generated_at, gone)| {
-            let count = |c: Change| findings.iter().filter(|f| f.change == Some(c)).count();
-            ReportBaseline {
-                sha256,
-                generated_at,
-                new: count(Change::New),
-                unchanged: count(Change::Unchanged),
-                resolved: count(Change::Resolved) + gone.len(),
-                no_longer_reported: gone,
-            }
-        });
-        let regions: BTreeSet<String> = snapshot
-            .accounts
-            .iter()
-            .filter_map(|a| a.regions.value())
-            .flatten()
-            .cloned()
-            .collect();
-        Report {
-            schema_version: REPORT_SCHEMA_VERSION,
-            tool: ReportTool::from(&ToolInfo::current()),
-            generated_at: input.generated_at,
-            snapshot: SnapshotInfo {
-                collected_at: snapshot.collected_at,
-                sha256: input.snapshot_sha256.to_string(),
-                collected_by: ReportTool::from(&snapshot.tool),
-                caller_arn: snapshot.caller.as_ref().map(|c| c.arn.clone()),
-                partition: snapshot.partition.clone(),
-            },
-            scope: ReportScope {
-                mode: serde_json::to_value(snapshot.scope.mode)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                accounts: snapshot
-                    .accounts
-                    .iter()
-                    .map(|a| a.account_id.clone())
-                    .collect(),
-                regions: regions.into_iter().collect(),
-                organization_id: snapshot.organization.as_ref().map(|o| o.id.clone()),
-                management_account_id: snapshot
-                    .organization
-                    .as_ref()
-                    .map(|o| o.management_account_id.clone()),
-                endpoint_overrides: snapshot.scope.endpoint_overrides.clone(),
-                shard: snapshot.scope.shard,
-            },
-            fail_on: input.fail_on,
-            exit_code: input.exit_code,
-            summary,
-            checks,
-            findings,
-            shared_evidence,
-            collection_errors: snapshot
-                .errors
-                .iter()
-                .map(ReportCollectionError::from)
-                .collect(),
-            policy: input.policy,
-            framework,
-            baseline,
         }
     }
 }
@@ -689,62 +483,5 @@ impl Report {
             || !p.disabled_checks.is_empty()
             || !p.severity_overrides.is_empty()
             || !p.waivers.is_empty()
-    }
-}
-
-/// The results per control id of one framework: every control a check that
-/// ran maps to, with the worst verdict of its findings.
-pub fn framework_summary(
-    key: &str,
-    findings: &[ReportFinding],
-    catalog: &Catalog,
-    policy: &ReportPolicy,
-) -> ReportFramework {
-    // Control → (checks that ran, counts, statuses, disabled checks).
-    type Entry = (Vec<String>, StatusCounts, Vec<Status>, Vec<String>);
-    let mut controls: BTreeMap<String, Entry> = BTreeMap::new();
-    for meta in catalog.all() {
-        let disabled = policy.disabled_checks.iter().any(|d| d.check_id == meta.id);
-        for control in meta.frameworks.get(key).into_iter().flatten() {
-            let entry = controls.entry(control.clone()).or_default();
-            if disabled {
-                entry.3.push(meta.id.clone());
-            } else {
-                entry.0.push(meta.id.clone());
-            }
-        }
-    }
-    for finding in findings {
-        let Some(meta) = catalog.get(&finding.check_id) else {
-            continue;
-        };
-        for control in meta.frameworks.get(key).into_iter().flatten() {
-            if let Some(entry) = controls.get_mut(control) {
-                entry.1.add(finding.status);
-                entry.2.push(finding.status);
-            }
-        }
-    }
-    let mut controls: Vec<ReportControl> = controls
-        .into_iter()
-        .map(
-            |(id, (checks, counts, statuses, disabled_checks))| ReportControl {
-                id,
-                status: worst(statuses.into_iter()).unwrap_or(Status::NotApplicable),
-                checks,
-                counts,
-                disabled_checks,
-            },
-        )
-        .collect();
-    controls.sort_by_key(|c| natural_key(&c.id));
-    ReportFramework {
-        key: key.to_string(),
-        name: FRAMEWORKS
-            .iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, name)| name.to_string())
-            .unwrap_or_else(|| key.to_string()),
-        controls,
     }
 }
