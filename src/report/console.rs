@@ -8,7 +8,6 @@
 use super::model::{Report, ReportFinding, ReportWaiver, StatusCounts};
 use crate::finding::{Severity, Status};
 use crate::verdict::Change;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Plain text: what files, pipes and CI logs get.
@@ -111,15 +110,10 @@ pub fn render_with(report: &Report, color: bool, verbose: bool) -> Vec<u8> {
     policy(&mut out, report, style);
 
     // Per-check counts, in report (registry) order.
-    let mut per_check: Vec<(&str, Severity, StatusCounts)> = Vec::new();
-    let mut index: BTreeMap<&str, usize> = BTreeMap::new();
-    for f in &report.findings {
-        let i = *index.entry(f.check_id.as_str()).or_insert_with(|| {
-            per_check.push((f.check_id.as_str(), f.severity, StatusCounts::default()));
-            per_check.len() - 1
-        });
-        per_check[i].2.add(f.status);
-    }
+    let per_check: Vec<(&str, Severity, StatusCounts)> = super::view::check_counts(report)
+        .into_iter()
+        .map(|c| (c.id, c.severity, c.counts))
+        .collect();
     let width = per_check
         .iter()
         .map(|(id, ..)| id.len())

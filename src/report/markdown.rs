@@ -594,18 +594,12 @@ fn errors(doc: &mut Doc, report: &Report) {
 }
 
 fn per_check(doc: &mut Doc, report: &Report) {
-    let mut order: Vec<(&str, Severity, &str)> = Vec::new();
-    let mut counts: BTreeMap<&str, StatusCounts> = BTreeMap::new();
-    for f in &report.findings {
-        if !counts.contains_key(f.check_id.as_str()) {
-            order.push((
-                f.check_id.as_str(),
-                f.severity,
-                report.check(&f.check_id).title.as_str(),
-            ));
-        }
-        counts.entry(f.check_id.as_str()).or_default().add(f.status);
-    }
+    let rows = super::view::check_counts(report);
+    let order: Vec<(&str, Severity, &str)> = rows
+        .iter()
+        .map(|c| (c.id, c.severity, report.check(c.id).title.as_str()))
+        .collect();
+    let counts: BTreeMap<&str, StatusCounts> = rows.iter().map(|c| (c.id, c.counts)).collect();
     if order.is_empty() {
         return;
     }

@@ -45,6 +45,40 @@ pub fn checks(report: &Report) -> Ordered<'_> {
     order
 }
 
+/// One row of the per-check tables: a check, its severity (its findings'),
+/// and how many of its findings have each status.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckCounts<'a> {
+    pub id: &'a str,
+    pub severity: Severity,
+    pub counts: StatusCounts,
+}
+
+/// The per-check counts, in [`checks`] order: the console and Markdown
+/// tables format these, and count nothing themselves.
+pub fn check_counts(report: &Report) -> Vec<CheckCounts<'_>> {
+    let order = checks(report);
+    let mut rows: Vec<CheckCounts<'_>> = order
+        .ids
+        .iter()
+        .map(|id| CheckCounts {
+            id,
+            severity: Severity::Info,
+            counts: Default::default(),
+        })
+        .collect();
+    let mut seen = vec![false; rows.len()];
+    for f in &report.findings {
+        let i = order.index[f.check_id.as_str()];
+        if !seen[i] {
+            seen[i] = true;
+            rows[i].severity = f.severity;
+        }
+        rows[i].counts.add(f.status);
+    }
+    rows
+}
+
 /// The accounts: every account in scope, in scope order, then any other a
 /// finding names (a merged or hand-edited report may have one).
 pub fn accounts(report: &Report) -> Ordered<'_> {
