@@ -973,6 +973,16 @@ fn a_siem_attestation_waives_the_monitoring_checks_and_nothing_else() {
         .count();
     assert_eq!(failing_monitors, waived);
 
+    // `config check` names the attestation apart from the waivers.
+    let out = s.run(&["config", "check", &config], None);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("valid (0 waiver(s), 0 disabled check(s), 0 severity override(s), a SIEM attestation until 2027-06-30)"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
     // Malformed: one line, exit 2.
     for (bad, says) in [
         (

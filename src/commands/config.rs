@@ -14,10 +14,20 @@ pub(crate) fn config_command(command: ConfigCommand) -> Result<Outcome> {
         ConfigCommand::Check { path } => {
             let path = path.unwrap_or_else(|| config::DEFAULT_FILE.into());
             let config = config::load(Some(&path), Utc::now()).map_err(InputError)?;
+            // The `[monitoring.siem]` attestation is kept as a waiver, but
+            // the user wrote it as an attestation: counted apart.
+            let (siem, waivers): (Vec<_>, Vec<_>) = config
+                .waivers
+                .iter()
+                .partition(|w| w.check == config::MONITORING_CHECKS);
+            let siem = siem
+                .first()
+                .map(|w| format!(", a SIEM attestation until {}", w.expires))
+                .unwrap_or_default();
             println!(
-                "{}: valid ({} waiver(s), {} disabled check(s), {} severity override(s))",
+                "{}: valid ({} waiver(s), {} disabled check(s), {} severity override(s){siem})",
                 path.display(),
-                config.waivers.len(),
+                waivers.len(),
                 config.checks.disable.len(),
                 config.checks.severity.len()
             );
