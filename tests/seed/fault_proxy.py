@@ -6,7 +6,11 @@
                    [--fail-every N] [--log-keys PATH]
 
 --every N      answer every Nth request (1-based count) with a throttling error;
-               retries are new requests, so a retried call gets through.
+               retries are new requests, so a retried call gets through: a
+               request (method, path, body, access key) is answered with an
+               injected error (this one or --fail-every's) at most once, so
+               its retry always reaches moto, whatever the other requests in
+               flight do to the count.
 --operation OP answer every request for API operation OP (e.g. GetTrailStatus)
                with a throttling error, forever.
 --delay-operation OP, --delay S
@@ -81,6 +85,9 @@ def make_handler(upstream, every, operation, delay_operation=None, delay=0.0, lo
                  fail_every=0, log_keys=None):
     counter = itertools.count(1)
     lock = threading.Lock()
+    # Requests already answered with an injected error (--every,
+    # --fail-every): their retries go through.
+    faulted = set()
     up = urllib.parse.urlsplit(upstream)
 
     class Handler(BaseHTTPRequestHandler):
@@ -146,9 +153,20 @@ def make_handler(upstream, every, operation, delay_operation=None, delay=0.0, lo
                 if log_keys:
                     with open(log_keys, "a") as log:
                         log.write(f"{self.path} {access_key_of(self.headers)}\n")
-            if (operation and op == operation) or (every and n % every == 0):
+            if operation and op == operation:
                 return self._throttle(protocol)
-            if fail_every and n % fail_every == fail_every // 2:
+            throttle = bool(every) and n % every == 0
+            fail = bool(fail_every) and n % fail_every == fail_every // 2
+            if throttle or fail:
+                identity = (self.command, self.path, body, access_key_of(self.headers))
+                with lock:
+                    if identity in faulted:
+                        throttle = fail = False
+                    else:
+                        faulted.add(identity)
+            if throttle:
+                return self._throttle(protocol)
+            if fail:
                 body = b'{"__type":"InternalFailure","message":"injected"}' if protocol in ("json", "rest-json") else (
                     b"<Error><Code>InternalError</Code><Message>injected</Message></Error>")
                 self.send_response(500)
