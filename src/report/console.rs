@@ -387,10 +387,7 @@ fn controls(out: &mut String, report: &Report, style: Style) {
     if report.framework.is_none() {
         return;
     }
-    let Some(framework) = super::view::control_tables(report)
-        .into_iter()
-        .find(|t| t.selected)
-    else {
+    let Some(framework) = super::view::selected_control_table(report) else {
         return;
     };
     let _ = writeln!(

@@ -26,9 +26,7 @@ pub fn render(report: &Report) -> Vec<u8> {
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     // The run's framework as the view tables it (a control none of whose
     // checks ran is `disabled`, as in every other format).
-    let selected = super::view::control_tables(report)
-        .into_iter()
-        .find(|t| t.selected);
+    let selected = super::view::selected_control_table(report);
     let mut suites: Vec<Suite> = match &selected {
         // Per control: a finding mapped to two controls is a case of both.
         Some(framework) => framework

@@ -244,10 +244,7 @@ fn controls(doc: &mut Doc, report: &Report) {
     if report.framework.is_none() {
         return;
     }
-    let Some(framework) = super::view::control_tables(report)
-        .into_iter()
-        .find(|t| t.selected)
-    else {
+    let Some(framework) = super::view::selected_control_table(report) else {
         return;
     };
     let _ = writeln!(

@@ -239,9 +239,7 @@ pub fn document(report: &Report, catalog: &Catalog) -> Value {
     });
     // The run's framework as the view tables it: a control none of whose
     // checks ran has the status `disabled`, as in every other format.
-    let selected = super::view::control_tables(report)
-        .into_iter()
-        .find(|t| t.selected);
+    let selected = super::view::selected_control_table(report);
     if let Some(framework) = &selected {
         run["taxonomies"] = json!([{
             "name": framework.key,

@@ -385,6 +385,12 @@ pub fn check_frameworks(check: &ReportCheck) -> Vec<(&str, String, &[String])> {
     list
 }
 
+/// The control table of the run's `--framework`, when it had one: what the
+/// per-control sections of every format show.
+pub fn selected_control_table(report: &Report) -> Option<ControlTable> {
+    control_tables(report).into_iter().find(|t| t.selected)
+}
+
 /// Every framework's control table, from ONE function. With `--framework`,
 /// the run's framework only, exactly as the model judged it (the model
 /// knows its disabled checks); without, every framework any of the
